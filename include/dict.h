@@ -1,0 +1,47 @@
+/*
+ * The ingest producer's caches of the store's id spaces: text values -> dict ids,
+ * credentials -> credential ids, and de-duplication keys already counted. Ids are assigned
+ * here (one ingest runs per database at a time, see store_lock_ingest) and new entries are
+ * handed to the writer inside the batch that first uses them. Memory is bounded: when the
+ * caches pass their limit the caller waits for the writer to commit, then calls
+ * dict_forget(), and later misses are looked up in the database.
+ */
+#ifndef TOKSTAT_DICT_H
+#define TOKSTAT_DICT_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hashmap.h"
+#include "store.h"
+
+struct dict {
+	struct store *st;
+	struct hashmap values;  /* text -> dict id */
+	struct hashmap secrets; /* full secret -> credential id; memory only, never stored */
+	struct hashmap fps;     /* fingerprint -> credential id */
+	struct hashmap seen;    /* de-duplication keys counted in this run */
+	int64_t next_value_id, next_cred_id;
+	bool values_complete, creds_complete, seen_complete; /* no database lookup needed on a miss */
+	size_t max_bytes;
+	struct buf tmp;
+};
+
+/* Start from what the database holds. Returns 0, or -1 with ERR set. */
+int dict_init(struct dict *d, struct store *st, size_t max_bytes, struct buf *err);
+
+/* The id of text P[0..N) (0 for NULL: P == NULL); a new value is added to B. -1 on error. */
+int64_t dict_value_id(struct dict *d, struct store_batch *b, const char *p, size_t n);
+
+/* The id of the credential SECRET[0..N); a new one goes to B masked with its fingerprint. */
+int64_t dict_credential_id(struct dict *d, struct store_batch *b, const char *secret, size_t n);
+
+/* Has KEY been counted before (1), or is it new (0, and now remembered)? -1 on error. */
+int dict_seen(struct dict *d, const unsigned char key[16]);
+
+bool dict_is_full(const struct dict *d);
+/* Drop the caches. Only call when every batch handed to the writer is committed. */
+void dict_forget(struct dict *d);
+void dict_free(struct dict *d);
+
+#endif

@@ -1,0 +1,128 @@
+/*
+ * One normalized log record, as every parser fills it and the ingest pipeline stores it.
+ * Text values are slices into memory the parser owns (the line, or its scratch buffer),
+ * valid until the parser reads the next line. A slice with p == NULL is NULL; "-" and ""
+ * from a log are NULL too. Numbers carry a bit in num_set; an unset number is NULL, never 0.
+ */
+#ifndef TOKSTAT_EVENT_H
+#define TOKSTAT_EVENT_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct buf;
+
+enum event_text {
+	EV_TOKEN,      /* the full credential: only credential.c turns it into something storable */
+	EV_USER,
+	EV_ENDPOINT,   /* request path without the query string */
+	EV_METHOD,
+	EV_MODEL,
+	EV_PROVIDER,
+	EV_OPERATION,
+	EV_PROJECT,
+	EV_SESSION,
+	EV_REQUEST_ID,
+	EV_ERROR,
+	EV_REMOTE_USER, /* $remote_user: the user only when no token and no user key is present */
+	EV_TEXT_N
+};
+
+enum event_num {
+	EV_STATUS,
+	EV_INPUT_TOKENS,       /* uncached input */
+	EV_OUTPUT_TOKENS,      /* reasoning/thinking included */
+	EV_CACHE_READ_TOKENS,
+	EV_CACHE_WRITE_TOKENS,
+	EV_TOTAL_TOKENS,       /* the sum of the four kinds, or a logged total when no kind is known */
+	EV_LATENCY_MS,
+	EV_BYTES,
+	EV_RL_REMAINING,
+	EV_RL_LIMIT,
+	EV_RL_RESET,           /* epoch seconds */
+	EV_UPSTREAM_MS,        /* nginx $upstream_response_time; latency when rt is absent */
+	EV_NUM_N
+};
+
+struct slice {
+	const char *p;
+	size_t n;
+};
+
+struct event {
+	int64_t epoch;      /* seconds UTC */
+	bool has_time;
+	struct slice text[EV_TEXT_N];
+	int64_t num[EV_NUM_N];
+	uint32_t num_set;   /* bit i set: num[i] is known */
+	int8_t failed;      /* -1 unknown, 0 success, 1 failure (from a "success" field) */
+	bool estimated;     /* token counts were estimated, not logged */
+	struct slice dedup; /* non-NULL: events with equal keys are counted once */
+	int64_t prompt;     /* a prompt count that includes cache reads (OpenAI, Gemini) */
+	bool has_prompt;
+};
+
+/*
+ * Field names as format definitions use them. Besides the text and number fields above:
+ * "time", "request" (a "%r" request line split into method and endpoint), "path"
+ * (endpoint, query string dropped), "rt"/"latency_s"/"urt" (seconds), "success",
+ * "prompt_tokens" (input including cached reads; normalized when the event is finished).
+ */
+enum event_field_kind { EVF_TEXT, EVF_NUM, EVF_TIME, EVF_REQUEST, EVF_PATH, EVF_SECONDS,
+			EVF_SUCCESS, EVF_PROMPT, EVF_IGNORE };
+
+struct event_field {
+	const char *name;
+	enum event_field_kind kind;
+	int index; /* into text[] or num[] as the kind says */
+};
+
+/* The field named NAME, or NULL. */
+const struct event_field *event_field_find(const char *name);
+/* Every field, terminated by a NULL name (for error messages and docs). */
+extern const struct event_field event_fields[];
+
+void event_clear(struct event *ev);
+
+static inline bool event_has(const struct event *ev, enum event_num i)
+{
+	return ev->num_set & (1u << i);
+}
+
+static inline void event_set_num(struct event *ev, enum event_num i, int64_t v)
+{
+	ev->num[i] = v;
+	ev->num_set |= 1u << i;
+}
+
+static inline void event_unset_num(struct event *ev, enum event_num i)
+{
+	ev->num_set &= ~(1u << i);
+}
+
+/*
+ * Set field F from the log text P[0..N). Time fields use TIME_FORMAT. "-" and "" leave the
+ * field NULL. Returns 0, or -1 with a reason in REASON (which never quotes a credential).
+ */
+int event_set(struct event *ev, const struct event_field *f, const char *p, size_t n,
+	      const char *time_format, struct buf *reason);
+
+/* Parse a decimal integer (a float with no fraction, like "59200.0", is accepted). */
+int event_parse_int(const char *p, size_t n, int64_t *out);
+
+/*
+ * Finish an event after all fields are set: prompt_tokens minus cache reads becomes
+ * input_tokens, the total is derived from the kinds, latency falls back to upstream time,
+ * remote_user becomes the user when no token or user was logged.
+ */
+void event_finish(struct event *ev);
+
+/* The number of an error response: status >= 400 or a logged failure. */
+static inline bool event_is_error(const struct event *ev)
+{
+	if (ev->failed == 1)
+		return true;
+	return event_has(ev, EV_STATUS) && ev->num[EV_STATUS] >= 400;
+}
+
+#endif

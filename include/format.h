@@ -1,0 +1,89 @@
+/*
+ * Log formats as data. A format is a JSON file (built into the binary from parsers/, or
+ * dropped into a directory named by --parsers or $TOKSTAT_PARSERS) whose "kind" picks the
+ * parser that interprets it: "regex" (parse_regex.c), "json" (parse_json.c), "csv"
+ * (parse_csv.c). This module loads definitions, lists them and detects a file's format.
+ */
+#ifndef TOKSTAT_FORMAT_H
+#define TOKSTAT_FORMAT_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "event.h"
+
+struct format;
+struct format_def;
+
+/* What every parser kind provides. */
+struct format_ops {
+	const char *kind;
+	/* Read the kind-specific parts of the definition into f->impl. 0, or -1 with ERR. */
+	int (*load)(struct format *f, struct format_def *d, struct buf *err);
+	/* Does this line look like the format? (only used to pick a format) */
+	bool (*detect)(struct format *f, const char *line, size_t n);
+	/* Fill EV from one line: 0 an event, 1 not a record (skipped), -1 rejected (REASON set). */
+	int (*parse)(struct format *f, const char *line, size_t n, struct event *ev, struct buf *reason);
+	/* Called at the start of every file (CSV reads its header there). */
+	void (*reset)(struct format *f);
+	void (*free)(struct format *f);
+};
+
+struct format {
+	char *name;
+	char *description;
+	char *origin;      /* "built-in" or the definition's path */
+	char *time_format; /* see timefmt.h; NULL means "auto" */
+	int priority;      /* breaks detection ties: the more specific format is higher */
+	const struct format_ops *ops;
+	void *impl;
+};
+
+struct format_set {
+	struct format **v;
+	size_t n;
+};
+
+/*
+ * Load the built-in formats, then every *.json in DIR (NULL: none). A user format with a
+ * built-in name replaces it. Returns 0, or -1 with ERR naming the file and the problem.
+ */
+int format_set_load(struct format_set *set, const char *dir, struct buf *err);
+void format_set_free(struct format_set *set);
+struct format *format_find(const struct format_set *set, const char *name);
+
+/*
+ * Pick the format that parses most of LINES (N of them); ties go to the higher priority.
+ * *MATCHED is how many lines it parsed. Returns NULL when none parses any line.
+ */
+struct format *format_detect(const struct format_set *set, const struct slice *lines, size_t n, size_t *matched);
+
+static inline int format_parse(struct format *f, const char *line, size_t n, struct event *ev, struct buf *reason)
+{
+	return f->ops->parse(f, line, n, ev, reason);
+}
+
+/* ---- reading a definition (for the parser kinds' load functions) ---- */
+
+/* The text at JSON PATH ("$.pattern"), or NULL when absent or null. Caller frees. */
+char *format_def_text(struct format_def *d, const char *path);
+/* The integer at PATH, or DFLT. */
+long format_def_int(struct format_def *d, const char *path, long dflt);
+/* The JSON type at PATH ("object", "array", "text", ...) or NULL when absent. Caller frees. */
+char *format_def_type(struct format_def *d, const char *path);
+/*
+ * Call FN for each member of the object or array at PATH, with its key (NULL for arrays),
+ * its value as text (JSON for objects and arrays) and its JSON type. Stops when FN
+ * returns non-zero and returns that; -1 on error.
+ */
+int format_def_each(struct format_def *d, const char *path,
+		    int (*fn)(void *ctx, const char *key, const char *value, const char *type), void *ctx);
+/* "NAME (ORIGIN)": for error messages. */
+const char *format_def_where(const struct format_def *d);
+
+/* The parser kinds. */
+extern const struct format_ops parse_regex_ops;
+extern const struct format_ops parse_json_ops;
+extern const struct format_ops parse_csv_ops;
+
+#endif

@@ -1,0 +1,48 @@
+/*
+ * Timestamps to epoch seconds UTC, without the C library's time-zone machinery.
+ * A time format is a strptime-like spec ("%d/%b/%Y:%H:%M:%S %z") or one of the names
+ * "iso8601", "epoch", "epoch_ms" and "auto" (number or ISO-8601, guessed per value).
+ */
+#ifndef TOKSTAT_TIMEFMT_H
+#define TOKSTAT_TIMEFMT_H
+#include <stddef.h>
+#include <stdint.h>
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12). */
+int64_t timefmt_days_from_civil(int64_t y, unsigned m, unsigned d);
+/* The date of day number DAYS since 1970-01-01. */
+void timefmt_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+
+/*
+ * Parse S[0..N) with FMT into *EPOCH (seconds UTC; offsets applied, fractions dropped).
+ * Directives: %Y %y %m %d %e %b %H %M %S %T %z %Z %f %s %%; a space matches any run of spaces.
+ * Returns 0, or -1 when S does not fit FMT or names an impossible date.
+ */
+int timefmt_parse(const char *fmt, const char *s, size_t n, int64_t *epoch);
+
+/* ISO-8601: YYYY-MM-DD, optional [T ]HH:MM[:SS[.frac]], optional Z or +-HH[:]MM. */
+int timefmt_parse_iso8601(const char *s, size_t n, int64_t *epoch);
+
+/* Epoch seconds or milliseconds as a decimal number; IS_MS scales down by 1000. */
+int timefmt_parse_epoch(const char *s, size_t n, int is_ms, int64_t *epoch);
+
+/* "auto": a number (seconds, or milliseconds when above 1e11) or ISO-8601. */
+int timefmt_parse_auto(const char *s, size_t n, int64_t *epoch);
+
+/* Write "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with the NUL) into OUT. */
+void timefmt_format_iso(int64_t epoch, char out[32]);
+/* Write "YYYY-MM-DD" into OUT. */
+void timefmt_format_day(int64_t day, char out[16]);
+
+/* Day number (floor division, so times before 1970 land on the right day). */
+static inline int64_t timefmt_day(int64_t epoch)
+{
+	return epoch >= 0 ? epoch / 86400 : -((-epoch + 86399) / 86400);
+}
+
+static inline int64_t timefmt_hour(int64_t epoch)
+{
+	return epoch >= 0 ? epoch / 3600 : -((-epoch + 3599) / 3600);
+}
+
+#endif

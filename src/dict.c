@@ -1,0 +1,149 @@
+/* Id caches for the ingest producer; see dict.h. */
+#include "dict.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "credential.h"
+
+/* Below this many entries the whole dictionary is loaded at start, so misses are new values. */
+#define DICT_PRELOAD_MAX 200000
+
+static void add_loaded(void *ctx, const char *p, size_t n, int64_t id)
+{
+	struct dict *d = ctx;
+	*hashmap_put(&d->values, p, n, NULL) = (uint64_t)id;
+}
+
+int dict_init(struct dict *d, struct store *st, size_t max_bytes, struct buf *err)
+{
+	int64_t max_id = 0, count = 0, max_cred = 0, seen_count = 0;
+	memset(d, 0, sizeof(*d));
+	d->st = st;
+	d->max_bytes = max_bytes;
+	hashmap_init(&d->values);
+	hashmap_init(&d->secrets);
+	hashmap_init(&d->fps);
+	hashmap_init(&d->seen);
+	if (store_dict_max_id(st, &max_id, &count) < 0 || store_cred_max_id(st, &max_cred) < 0 ||
+	    store_seen_count(st, &seen_count) < 0) {
+		buf_printf(err, "%s: cannot read the dictionary", store_path(st));
+		return -1;
+	}
+	d->next_value_id = max_id + 1;
+	d->next_cred_id = max_cred + 1;
+	d->values_complete = count == 0;
+	if (count > 0 && count <= DICT_PRELOAD_MAX) {
+		if (store_dict_load(st, add_loaded, d) < 0) {
+			buf_printf(err, "%s: cannot read the dictionary", store_path(st));
+			return -1;
+		}
+		d->values_complete = true;
+	}
+	d->creds_complete = max_cred == 0;
+	d->seen_complete = seen_count == 0;
+	return 0;
+}
+
+int64_t dict_value_id(struct dict *d, struct store_batch *b, const char *p, size_t n)
+{
+	if (!p)
+		return 0;
+	uint64_t *slot = hashmap_get(&d->values, p, n);
+	if (slot)
+		return (int64_t)*slot;
+	int64_t id;
+	int rc = d->values_complete ? 0 : store_dict_find(d->st, p, n, &id);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		id = d->next_value_id++;
+		if (b->n_new_dict == b->new_dict_cap) {
+			b->new_dict_cap = b->new_dict_cap ? b->new_dict_cap * 2 : 64;
+			b->new_dict = xrealloc(b->new_dict, b->new_dict_cap * sizeof(*b->new_dict));
+		}
+		struct store_new_text *t = &b->new_dict[b->n_new_dict++];
+		t->id = id;
+		t->off = store_batch_text(b, p, n);
+		t->len = (uint32_t)n;
+	}
+	*hashmap_put(&d->values, p, n, NULL) = (uint64_t)id;
+	return id;
+}
+
+int64_t dict_credential_id(struct dict *d, struct store_batch *b, const char *secret, size_t n)
+{
+	uint64_t *slot = hashmap_get(&d->secrets, secret, n);
+	if (slot)
+		return (int64_t)*slot;
+	char fp[CREDENTIAL_FP_HEX];
+	int64_t id;
+	credential_fingerprint(store_credential_key(d->st), secret, n, fp);
+	slot = hashmap_get(&d->fps, fp, strlen(fp));
+	if (slot) {
+		id = (int64_t)*slot;
+	} else {
+		int rc = d->creds_complete ? 0 : store_cred_find(d->st, fp, &id);
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			id = d->next_cred_id++;
+			if (b->n_new_cred == b->new_cred_cap) {
+				b->new_cred_cap = b->new_cred_cap ? b->new_cred_cap * 2 : 16;
+				b->new_cred = xrealloc(b->new_cred, b->new_cred_cap * sizeof(*b->new_cred));
+			}
+			struct store_new_text *t = &b->new_cred[b->n_new_cred++];
+			buf_reset(&d->tmp);
+			credential_mask(secret, n, &d->tmp);
+			t->id = id;
+			t->off = store_batch_text(b, d->tmp.data, d->tmp.len);
+			t->len = (uint32_t)d->tmp.len;
+			memcpy(t->fingerprint, fp, sizeof(fp));
+		}
+		*hashmap_put(&d->fps, fp, strlen(fp), NULL) = (uint64_t)id;
+	}
+	*hashmap_put(&d->secrets, secret, n, NULL) = (uint64_t)id;
+	return id;
+}
+
+int dict_seen(struct dict *d, const unsigned char key[16])
+{
+	if (hashmap_get(&d->seen, key, 16))
+		return 1;
+	int rc = d->seen_complete ? 0 : store_seen(d->st, key);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		hashmap_put(&d->seen, key, 16, NULL);
+	return rc;
+}
+
+bool dict_is_full(const struct dict *d)
+{
+	return hashmap_bytes(&d->values) + hashmap_bytes(&d->secrets) + hashmap_bytes(&d->fps) +
+	       hashmap_bytes(&d->seen) > d->max_bytes;
+}
+
+void dict_forget(struct dict *d)
+{
+	if (d->secrets.keys)
+		sodium_memzero(d->secrets.keys, d->secrets.keys_cap);
+	hashmap_clear(&d->values);
+	hashmap_clear(&d->secrets);
+	hashmap_clear(&d->fps);
+	hashmap_clear(&d->seen);
+	d->values_complete = d->creds_complete = d->seen_complete = false;
+}
+
+void dict_free(struct dict *d)
+{
+	hashmap_free(&d->values);
+	/* the secrets' arena held full credentials: wipe before giving the memory back */
+	if (d->secrets.keys)
+		sodium_memzero(d->secrets.keys, d->secrets.keys_cap);
+	hashmap_free(&d->secrets);
+	hashmap_free(&d->fps);
+	hashmap_free(&d->seen);
+	buf_free(&d->tmp);
+}

@@ -1,0 +1,266 @@
+/* The normalized event: field names for format definitions, value conversion, finishing. */
+#include "event.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "timefmt.h"
+
+const struct event_field event_fields[] = {
+	{ "time", EVF_TIME, 0 },
+	{ "request", EVF_REQUEST, 0 },
+	{ "path", EVF_PATH, EV_ENDPOINT },
+	{ "endpoint", EVF_PATH, EV_ENDPOINT },
+	{ "token", EVF_TEXT, EV_TOKEN },
+	{ "user", EVF_TEXT, EV_USER },
+	{ "remote_user", EVF_TEXT, EV_REMOTE_USER },
+	{ "method", EVF_TEXT, EV_METHOD },
+	{ "model", EVF_TEXT, EV_MODEL },
+	{ "provider", EVF_TEXT, EV_PROVIDER },
+	{ "operation", EVF_TEXT, EV_OPERATION },
+	{ "project", EVF_TEXT, EV_PROJECT },
+	{ "session", EVF_TEXT, EV_SESSION },
+	{ "request_id", EVF_TEXT, EV_REQUEST_ID },
+	{ "error", EVF_TEXT, EV_ERROR },
+	{ "status", EVF_NUM, EV_STATUS },
+	{ "input_tokens", EVF_NUM, EV_INPUT_TOKENS },
+	{ "prompt_tokens", EVF_PROMPT, 0 },
+	{ "output_tokens", EVF_NUM, EV_OUTPUT_TOKENS },
+	{ "cache_read_tokens", EVF_NUM, EV_CACHE_READ_TOKENS },
+	{ "cache_write_tokens", EVF_NUM, EV_CACHE_WRITE_TOKENS },
+	{ "total_tokens", EVF_NUM, EV_TOTAL_TOKENS },
+	{ "latency_ms", EVF_NUM, EV_LATENCY_MS },
+	{ "rt", EVF_SECONDS, EV_LATENCY_MS },
+	{ "latency_s", EVF_SECONDS, EV_LATENCY_MS },
+	{ "urt", EVF_SECONDS, EV_UPSTREAM_MS },
+	{ "bytes", EVF_NUM, EV_BYTES },
+	{ "rl_remaining", EVF_NUM, EV_RL_REMAINING },
+	{ "rl_limit", EVF_NUM, EV_RL_LIMIT },
+	{ "rl_reset", EVF_NUM, EV_RL_RESET },
+	{ "success", EVF_SUCCESS, 0 },
+	{ "ignore", EVF_IGNORE, 0 },
+	{ NULL, EVF_IGNORE, 0 },
+};
+
+const struct event_field *event_field_find(const char *name)
+{
+	for (const struct event_field *f = event_fields; f->name; f++)
+		if (strcmp(f->name, name) == 0)
+			return f;
+	return NULL;
+}
+
+void event_clear(struct event *ev)
+{
+	memset(ev, 0, sizeof(*ev));
+	ev->failed = -1;
+}
+
+static bool is_null_text(const char *p, size_t n)
+{
+	return n == 0 || (n == 1 && p[0] == '-');
+}
+
+int event_parse_int(const char *p, size_t n, int64_t *out)
+{
+	size_t i = 0;
+	bool neg = false;
+	uint64_t v = 0;
+
+	if (i < n && (p[i] == '-' || p[i] == '+'))
+		neg = p[i++] == '-';
+	if (i == n)
+		return -1;
+	size_t start = i;
+	for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
+		if (v > (UINT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	}
+	if (i == start)
+		return -1;
+	if (i < n && p[i] == '.') { /* "59200.0": accepted only when the fraction is zero */
+		for (i++; i < n && p[i] == '0'; i++)
+			;
+	}
+	if (i != n || v > INT64_MAX)
+		return -1;
+	*out = neg ? -(int64_t)v : (int64_t)v;
+	return 0;
+}
+
+/* Seconds with a fraction ("0.123") to whole milliseconds, rounded. */
+static int parse_seconds_ms(const char *p, size_t n, int64_t *out)
+{
+	int64_t whole = 0, frac = 0, scale = 1;
+	size_t i = 0;
+	if (i == n || p[i] < '0' || p[i] > '9')
+		return -1;
+	for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
+		if (whole > INT64_MAX / 10000)
+			return -1;
+		whole = whole * 10 + (p[i] - '0');
+	}
+	if (i < n && p[i] == '.') {
+		for (i++; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+			if (scale < 1000000) {
+				frac = frac * 10 + (p[i] - '0');
+				scale *= 10;
+			}
+	}
+	if (i != n)
+		return -1;
+	*out = whole * 1000 + (frac * 1000 + scale / 2) / scale;
+	return 0;
+}
+
+/*
+ * nginx's $upstream_response_time lists one time per upstream tried ("0.010, 0.020 : 0.030");
+ * the request waited for all of them, so they are summed.
+ */
+static int parse_upstream_ms(const char *p, size_t n, int64_t *out)
+{
+	int64_t sum = 0, v;
+	size_t i = 0;
+	bool any = false;
+	while (i < n) {
+		while (i < n && (p[i] == ' ' || p[i] == ',' || p[i] == ':'))
+			i++;
+		size_t s = i;
+		while (i < n && p[i] != ' ' && p[i] != ',' && p[i] != ':')
+			i++;
+		if (i == s)
+			break;
+		if (i - s == 1 && p[s] == '-')
+			continue;
+		if (parse_seconds_ms(p + s, i - s, &v) < 0)
+			return -1;
+		sum += v;
+		any = true;
+	}
+	if (!any)
+		return 1;
+	*out = sum;
+	return 0;
+}
+
+static void set_path(struct event *ev, const char *p, size_t n)
+{
+	const char *q = memchr(p, '?', n);
+	if (q)
+		n = (size_t)(q - p);
+	if (n)
+		ev->text[EV_ENDPOINT] = (struct slice){ p, n };
+}
+
+int event_set(struct event *ev, const struct event_field *f, const char *p, size_t n,
+	      const char *time_format, struct buf *reason)
+{
+	int64_t v;
+
+	if (f->kind == EVF_IGNORE)
+		return 0;
+	if (f->kind != EVF_REQUEST && is_null_text(p, n))
+		return 0;
+	switch (f->kind) {
+	case EVF_TEXT:
+		ev->text[f->index] = (struct slice){ p, n };
+		return 0;
+	case EVF_PATH:
+		set_path(ev, p, n);
+		return 0;
+	case EVF_REQUEST: {
+		/* "GET /path HTTP/1.1"; "" and garbage keep the event with NULL method and path. */
+		const char *sp = memchr(p, ' ', n);
+		if (!sp || sp == p)
+			return 0;
+		ev->text[EV_METHOD] = (struct slice){ p, (size_t)(sp - p) };
+		const char *path = sp + 1, *end = p + n;
+		const char *sp2 = memchr(path, ' ', (size_t)(end - path));
+		set_path(ev, path, (size_t)((sp2 ? sp2 : end) - path));
+		return 0;
+	}
+	case EVF_NUM:
+		if (event_parse_int(p, n, &v) < 0)
+			goto bad_number;
+		event_set_num(ev, f->index, v);
+		return 0;
+	case EVF_PROMPT:
+		if (event_parse_int(p, n, &v) < 0)
+			goto bad_number;
+		ev->prompt = v;
+		ev->has_prompt = true;
+		return 0;
+	case EVF_SECONDS: {
+		int rc = f->index == EV_UPSTREAM_MS ? parse_upstream_ms(p, n, &v) : parse_seconds_ms(p, n, &v);
+		if (rc < 0)
+			goto bad_number;
+		if (rc == 0)
+			event_set_num(ev, f->index, v);
+		return 0;
+	}
+	case EVF_SUCCESS:
+		if ((n == 4 && memcmp(p, "true", 4) == 0) || (n == 1 && p[0] == '1'))
+			ev->failed = 0;
+		else if ((n == 5 && memcmp(p, "false", 5) == 0) || (n == 1 && p[0] == '0'))
+			ev->failed = 1;
+		else {
+			buf_printf(reason, "success is neither true nor false");
+			return -1;
+		}
+		return 0;
+	case EVF_TIME: {
+		int rc;
+		if (!time_format || strcmp(time_format, "auto") == 0)
+			rc = timefmt_parse_auto(p, n, &v);
+		else if (strcmp(time_format, "iso8601") == 0)
+			rc = timefmt_parse_iso8601(p, n, &v);
+		else if (strcmp(time_format, "epoch") == 0)
+			rc = timefmt_parse_epoch(p, n, 0, &v);
+		else if (strcmp(time_format, "epoch_ms") == 0)
+			rc = timefmt_parse_epoch(p, n, 1, &v);
+		else
+			rc = timefmt_parse(time_format, p, n, &v);
+		if (rc < 0) {
+			buf_printf(reason, "bad time \"%.*s\"", n > 64 ? 64 : (int)n, p);
+			return -1;
+		}
+		ev->epoch = v;
+		ev->has_time = true;
+		return 0;
+	}
+	case EVF_IGNORE:
+		return 0;
+	}
+	return 0;
+
+bad_number:
+	/* Numbers are not secrets, but a credential in the wrong column might be: no quote. */
+	buf_printf(reason, "bad number for %s", f->name);
+	return -1;
+}
+
+void event_finish(struct event *ev)
+{
+	if (ev->has_prompt && !event_has(ev, EV_INPUT_TOKENS)) {
+		int64_t cached = event_has(ev, EV_CACHE_READ_TOKENS) ? ev->num[EV_CACHE_READ_TOKENS] : 0;
+		/* A prompt smaller than its cache reads cannot include them: keep it as logged. */
+		event_set_num(ev, EV_INPUT_TOKENS, ev->prompt >= cached ? ev->prompt - cached : ev->prompt);
+	}
+	static const enum event_num kinds[] = { EV_INPUT_TOKENS, EV_OUTPUT_TOKENS,
+						EV_CACHE_READ_TOKENS, EV_CACHE_WRITE_TOKENS };
+	int64_t sum = 0;
+	bool any = false;
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (event_has(ev, kinds[i])) {
+			sum += ev->num[kinds[i]];
+			any = true;
+		}
+	if (any) /* the kinds decide; a logged total is only kept when no kind is known */
+		event_set_num(ev, EV_TOTAL_TOKENS, sum);
+	if (!event_has(ev, EV_LATENCY_MS) && event_has(ev, EV_UPSTREAM_MS))
+		event_set_num(ev, EV_LATENCY_MS, ev->num[EV_UPSTREAM_MS]);
+	if (!ev->text[EV_USER].p && !ev->text[EV_TOKEN].p && ev->text[EV_REMOTE_USER].p)
+		ev->text[EV_USER] = ev->text[EV_REMOTE_USER];
+}

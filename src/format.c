@@ -1,0 +1,291 @@
+/* Format definitions: load (built-in and user directories), list, detect. See format.h. */
+#include "format.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "embedded.h"
+
+struct format_def {
+	sqlite3 *db; /* in-memory: SQLite's JSON functions read the definition */
+	const char *json;
+	const char *where;
+	sqlite3_stmt *extract, *type, *each;
+};
+
+static const struct format_ops *const kinds[] = { &parse_regex_ops, &parse_json_ops, &parse_csv_ops, NULL };
+
+static sqlite3_stmt *bind_path(sqlite3_stmt *q, struct format_def *d, const char *path)
+{
+	sqlite3_reset(q);
+	sqlite3_bind_text(q, 1, d->json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, path, -1, SQLITE_STATIC);
+	return q;
+}
+
+char *format_def_text(struct format_def *d, const char *path)
+{
+	sqlite3_stmt *q = bind_path(d->extract, d, path);
+	char *v = NULL;
+	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+		v = xstrdup((const char *)sqlite3_column_text(q, 0));
+	sqlite3_reset(q);
+	return v;
+}
+
+long format_def_int(struct format_def *d, const char *path, long dflt)
+{
+	sqlite3_stmt *q = bind_path(d->extract, d, path);
+	long v = dflt;
+	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+		v = (long)sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return v;
+}
+
+char *format_def_type(struct format_def *d, const char *path)
+{
+	sqlite3_stmt *q = bind_path(d->type, d, path);
+	char *v = NULL;
+	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+		v = xstrdup((const char *)sqlite3_column_text(q, 0));
+	sqlite3_reset(q);
+	return v;
+}
+
+int format_def_each(struct format_def *d, const char *path,
+		    int (*fn)(void *ctx, const char *key, const char *value, const char *type), void *ctx)
+{
+	/* json_each steps over a statement that fn may not reuse: prepare one per call. */
+	sqlite3_stmt *q;
+	int rc = 0, step;
+	if (sqlite3_prepare_v2(d->db, "SELECT key, CASE WHEN type IN ('object', 'array') THEN json(value) "
+				      "ELSE value END, type FROM json_each(?1, ?2) ORDER BY id", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(q, 1, d->json, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, path, -1, SQLITE_STATIC);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *key = sqlite3_column_type(q, 0) == SQLITE_TEXT ? (const char *)sqlite3_column_text(q, 0) : NULL;
+		const char *value = (const char *)sqlite3_column_text(q, 1);
+		if ((rc = fn(ctx, key, value ? value : "", (const char *)sqlite3_column_text(q, 2))) != 0)
+			break;
+	}
+	if (rc == 0 && step != SQLITE_DONE)
+		rc = -1;
+	sqlite3_finalize(q);
+	return rc;
+}
+
+const char *format_def_where(const struct format_def *d)
+{
+	return d->where;
+}
+
+static void format_free(struct format *f)
+{
+	if (!f)
+		return;
+	if (f->ops && f->ops->free)
+		f->ops->free(f);
+	free(f->name);
+	free(f->description);
+	free(f->origin);
+	free(f->time_format);
+	free(f);
+}
+
+/* Load one definition from JSON text; ORIGIN names it in messages. */
+static int load_one(struct format_set *set, sqlite3 *db, const char *json, const char *origin, struct buf *err)
+{
+	struct format_def d = { .db = db, .json = json, .where = origin };
+	struct format *f = xcalloc(1, sizeof(*f));
+	char *kind = NULL;
+	int rc = -1;
+
+	if (sqlite3_prepare_v2(db, "SELECT json_extract(?1, ?2)", -1, &d.extract, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT json_type(?1, ?2)", -1, &d.type, NULL) != SQLITE_OK) {
+		buf_printf(err, "%s: %s", origin, sqlite3_errmsg(db));
+		goto out;
+	}
+	sqlite3_stmt *valid;
+	int ok = 0;
+	if (sqlite3_prepare_v2(db, "SELECT json_valid(?1) AND json_type(?1) = 'object'", -1, &valid, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(valid, 1, json, -1, SQLITE_STATIC);
+		ok = sqlite3_step(valid) == SQLITE_ROW && sqlite3_column_int(valid, 0);
+		sqlite3_finalize(valid);
+	}
+	if (!ok) {
+		buf_printf(err, "%s: not a JSON object", origin);
+		goto out;
+	}
+	f->name = format_def_text(&d, "$.name");
+	kind = format_def_text(&d, "$.kind");
+	if (!f->name || !*f->name) {
+		buf_printf(err, "%s: \"name\" is missing", origin);
+		goto out;
+	}
+	for (int i = 0; kinds[i]; i++)
+		if (kind && strcmp(kinds[i]->kind, kind) == 0)
+			f->ops = kinds[i];
+	if (!f->ops) {
+		buf_printf(err, "%s: \"kind\" must be \"regex\", \"json\" or \"csv\"", origin);
+		goto out;
+	}
+	f->description = format_def_text(&d, "$.description");
+	f->time_format = format_def_text(&d, "$.time_format");
+	f->priority = (int)format_def_int(&d, "$.priority", 0);
+	f->origin = xstrdup(origin);
+	if (f->ops->load(f, &d, err) < 0)
+		goto out;
+
+	struct format *old = format_find(set, f->name);
+	if (old) { /* a user's definition replaces the built-in one of the same name */
+		for (size_t i = 0; i < set->n; i++)
+			if (set->v[i] == old)
+				set->v[i] = f;
+		format_free(old);
+	} else {
+		set->v = xrealloc(set->v, (set->n + 1) * sizeof(*set->v));
+		set->v[set->n++] = f;
+	}
+	f = NULL;
+	rc = 0;
+out:
+	sqlite3_finalize(d.extract);
+	sqlite3_finalize(d.type);
+	free(kind);
+	format_free(f);
+	return rc;
+}
+
+static int read_file(const char *path, struct buf *out, struct buf *err)
+{
+	FILE *fp = fopen(path, "rb");
+	char chunk[65536];
+	size_t n;
+	if (!fp) {
+		buf_printf(err, "%s: cannot open: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
+		buf_add(out, chunk, n);
+	int bad = ferror(fp);
+	fclose(fp);
+	if (bad) {
+		buf_printf(err, "%s: read error", path);
+		return -1;
+	}
+	return 0;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int load_dir(struct format_set *set, sqlite3 *db, const char *dir, struct buf *err)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+	int rc = 0;
+
+	if (!dp) {
+		buf_printf(err, "%s: cannot open parser directory: %s", dir, strerror(errno));
+		return -1;
+	}
+	while ((de = readdir(dp))) {
+		size_t len = strlen(de->d_name);
+		if (len > 5 && strcmp(de->d_name + len - 5, ".json") == 0 && de->d_name[0] != '.') {
+			names = xrealloc(names, (n + 1) * sizeof(*names));
+			names[n++] = xstrdup(de->d_name);
+		}
+	}
+	closedir(dp);
+	qsort(names, n, sizeof(*names), cmp_names); /* a stable order whatever readdir says */
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		struct buf path = BUF_INIT, text = BUF_INIT;
+		buf_printf(&path, "%s/%s", dir, names[i]);
+		rc = read_file(path.data, &text, err);
+		if (rc == 0)
+			rc = load_one(set, db, buf_str(&text), path.data, err);
+		buf_free(&path);
+		buf_free(&text);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+int format_set_load(struct format_set *set, const char *dir, struct buf *err)
+{
+	sqlite3 *db = NULL;
+	int rc = -1;
+
+	memset(set, 0, sizeof(*set));
+	if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		buf_printf(err, "cannot open SQLite in memory");
+		goto out;
+	}
+	for (const struct embedded_file *e = embedded_files; e->path; e++) {
+		if (strncmp(e->path, "parsers/", 8) != 0)
+			continue;
+		if (load_one(set, db, e->data, "built-in", err) < 0) {
+			buf_printf(err, " [%s]", e->path);
+			goto out;
+		}
+	}
+	if (dir && *dir && load_dir(set, db, dir, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	sqlite3_close(db);
+	if (rc < 0)
+		format_set_free(set);
+	return rc;
+}
+
+void format_set_free(struct format_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		format_free(set->v[i]);
+	free(set->v);
+	set->v = NULL;
+	set->n = 0;
+}
+
+struct format *format_find(const struct format_set *set, const char *name)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (strcmp(set->v[i]->name, name) == 0)
+			return set->v[i];
+	return NULL;
+}
+
+struct format *format_detect(const struct format_set *set, const struct slice *lines, size_t n, size_t *matched)
+{
+	struct format *best = NULL;
+	size_t best_n = 0;
+	for (size_t i = 0; i < set->n; i++) {
+		struct format *f = set->v[i];
+		size_t k = 0;
+		if (!f->ops->detect)
+			continue;
+		if (f->ops->reset)
+			f->ops->reset(f);
+		for (size_t j = 0; j < n; j++)
+			k += f->ops->detect(f, lines[j].p, lines[j].n);
+		if (k > best_n || (k == best_n && k > 0 && best && f->priority > best->priority)) {
+			best = f;
+			best_n = k;
+		}
+	}
+	*matched = best_n;
+	return best;
+}

@@ -1,0 +1,628 @@
+/* The ingest pipeline: read, parse, encode on this thread; commit on the writer thread. */
+#include "ingest.h"
+
+#include <pthread.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "credential.h"
+#include "dict.h"
+#include "source.h"
+
+#define INGEST_NBATCH 3            /* one being filled, one queued, one being written */
+#define DETECT_LINES 32            /* lines read to pick a format */
+#define DETECT_BYTES (4u << 20)    /* ... but no more than this much text */
+#define REJECT_TEXT_MAX 1000       /* bytes of a rejected line kept in the database */
+#define BATCH_TEXT_MAX (32u << 20) /* a batch is also full when its text is this large */
+
+/* ---- the writer thread and its queue of batches ---- */
+
+struct pipeline {
+	struct store *st;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct store_batch batches[INGEST_NBATCH];
+	struct store_batch *free_q[INGEST_NBATCH], *todo_q[INGEST_NBATCH];
+	size_t n_free, n_todo;
+	bool busy, stop, failed;
+	struct buf err;
+};
+
+static void *writer_main(void *arg)
+{
+	struct pipeline *p = arg;
+	struct buf err = BUF_INIT;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (!p->n_todo && !p->stop)
+			pthread_cond_wait(&p->cv, &p->mu);
+		if (!p->n_todo)
+			break;
+		struct store_batch *b = p->todo_q[0];
+		memmove(p->todo_q, p->todo_q + 1, --p->n_todo * sizeof(*p->todo_q));
+		p->busy = true;
+		bool skip = p->failed;
+		pthread_mutex_unlock(&p->mu);
+		int rc = skip ? 0 : store_write_batch(p->st, b, &err);
+		pthread_mutex_lock(&p->mu);
+		if (rc < 0 && !p->failed) {
+			p->failed = true;
+			buf_add(&p->err, err.data, err.len);
+		}
+		p->busy = false;
+		p->free_q[p->n_free++] = b;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	buf_free(&err);
+	return NULL;
+}
+
+static int pipeline_start(struct pipeline *p, struct store *st)
+{
+	memset(p, 0, sizeof(*p));
+	p->st = st;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	for (int i = 0; i < INGEST_NBATCH; i++) {
+		store_batch_init(&p->batches[i]);
+		p->free_q[p->n_free++] = &p->batches[i];
+	}
+	return pthread_create(&p->thread, NULL, writer_main, p) == 0 ? 0 : -1;
+}
+
+/* A batch to fill, or NULL when the writer failed. */
+static struct store_batch *pipeline_get(struct pipeline *p)
+{
+	struct store_batch *b = NULL;
+	pthread_mutex_lock(&p->mu);
+	while (!p->n_free && !p->failed)
+		pthread_cond_wait(&p->cv, &p->mu);
+	if (!p->failed)
+		b = p->free_q[--p->n_free];
+	pthread_mutex_unlock(&p->mu);
+	if (b)
+		store_batch_reset(b);
+	return b;
+}
+
+static void pipeline_submit(struct pipeline *p, struct store_batch *b)
+{
+	pthread_mutex_lock(&p->mu);
+	p->todo_q[p->n_todo++] = b;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+/* Wait until every submitted batch is committed. Returns -1 when the writer failed. */
+static int pipeline_drain(struct pipeline *p)
+{
+	pthread_mutex_lock(&p->mu);
+	while (p->n_todo || p->busy)
+		pthread_cond_wait(&p->cv, &p->mu);
+	int rc = p->failed ? -1 : 0;
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
+static void pipeline_stop(struct pipeline *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	pthread_join(p->thread, NULL);
+	for (int i = 0; i < INGEST_NBATCH; i++)
+		store_batch_free(&p->batches[i]);
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	buf_free(&p->err);
+}
+
+/* ---- one run ---- */
+
+struct ingest {
+	struct store *st;
+	const struct format_set *set;
+	const struct ingest_options *opt;
+	struct pipeline pipe;
+	struct dict dict;
+	struct credential_scrubber *scrub;
+	struct store_batch *b; /* being filled */
+	struct buf reason, clean, tmp;
+	struct ingest_totals *totals;
+	double t_start, t_progress;
+	uint64_t progress_lines;
+};
+
+struct file_state {
+	const char *path;
+	struct source *src;
+	struct store_file sf;
+	struct format *fmt;
+	size_t detect_matched, detect_tried;
+	bool detected, resumed;
+	uint64_t lines, events, rejected, skipped, duplicates; /* this run */
+	uint64_t b_events, b_rejected, b_skipped, b_duplicates; /* since the last batch */
+	uint64_t last_line, last_offset;                       /* processed so far */
+	int64_t rejects_total;                                   /* in the database and this run */
+};
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Text from a log as valid UTF-8 without control characters: each invalid byte and each
+ * control character (tab excepted) becomes U+FFFD. Returns P itself when nothing changes.
+ */
+static const char *clean_text(struct buf *out, const char *p, size_t n, size_t *out_n)
+{
+	size_t i = 0;
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (c >= 0x80 || (c < 0x20 && c != '\t') || c == 0x7f)
+			break;
+	}
+	if (i == n) {
+		*out_n = n;
+		return p;
+	}
+	buf_reset(out);
+	buf_add(out, p, i);
+	while (i < n) {
+		const unsigned char *u = (const unsigned char *)p + i;
+		size_t left = n - i, len = 0;
+		if (u[0] < 0x80)
+			len = (u[0] < 0x20 && u[0] != '\t') || u[0] == 0x7f ? 0 : 1;
+		else if (u[0] >= 0xc2 && u[0] <= 0xdf)
+			len = left >= 2 && (u[1] & 0xc0) == 0x80 ? 2 : 0;
+		else if (u[0] >= 0xe0 && u[0] <= 0xef)
+			len = left >= 3 && (u[1] & 0xc0) == 0x80 && (u[2] & 0xc0) == 0x80 &&
+			      !(u[0] == 0xe0 && u[1] < 0xa0) && !(u[0] == 0xed && u[1] >= 0xa0) ? 3 : 0;
+		else if (u[0] >= 0xf0 && u[0] <= 0xf4)
+			len = left >= 4 && (u[1] & 0xc0) == 0x80 && (u[2] & 0xc0) == 0x80 && (u[3] & 0xc0) == 0x80 &&
+			      !(u[0] == 0xf0 && u[1] < 0x90) && !(u[0] == 0xf4 && u[1] >= 0x90) ? 4 : 0;
+		if (len) {
+			buf_add(out, u, len);
+			i += len;
+		} else {
+			buf_add(out, "\xef\xbf\xbd", 3);
+			i++;
+		}
+	}
+	*out_n = out->len;
+	return out->data;
+}
+
+static void progress(struct ingest *in, struct file_state *fs, bool force)
+{
+	double t = now();
+	if (!force && t - in->t_progress < 0.25)
+		return;
+	in->t_progress = t;
+	double elapsed = t - in->t_start;
+	uint64_t lines = in->totals->lines + fs->lines;
+	double rate = elapsed > 0 ? (double)lines / elapsed : 0;
+	uint64_t at = source_raw_offset(fs->src), size = source_size(fs->src);
+	fprintf(stderr, "\r\033[K%s: %.1f MB", source_name(fs->src), (double)at / 1e6);
+	if (size) {
+		fprintf(stderr, " of %.1f MB", (double)size / 1e6);
+		double frac = (double)at / (double)size;
+		if (frac > 0.01 && frac < 1) {
+			double file_elapsed = elapsed; /* a fair estimate for the usual one-file run */
+			fprintf(stderr, ", ETA %.0f s", file_elapsed / frac * (1 - frac));
+		}
+	}
+	fprintf(stderr, ", %llu lines, %.0f lines/s", (unsigned long long)lines, rate);
+	fflush(stderr);
+}
+
+/* Hand the batch being filled to the writer with the file's checkpoint; take a fresh one. */
+static int flush_batch(struct ingest *in, struct file_state *fs)
+{
+	struct store_batch *b = in->b;
+	b->file_id = fs->sf.id;
+	b->offset = fs->last_offset;
+	b->lines = fs->last_line;
+	b->events = (int64_t)fs->b_events;
+	b->rejected = (int64_t)fs->b_rejected;
+	b->skipped = (int64_t)fs->b_skipped;
+	b->duplicates = (int64_t)fs->b_duplicates;
+	b->format = fs->fmt ? fs->fmt->name : NULL;
+	b->is_checkpoint = true;
+	fs->b_events = fs->b_rejected = fs->b_skipped = fs->b_duplicates = 0;
+	pipeline_submit(&in->pipe, b);
+	in->b = NULL;
+	if (dict_is_full(&in->dict)) { /* bounded memory: commit everything, then forget */
+		if (pipeline_drain(&in->pipe) < 0)
+			return -1;
+		dict_forget(&in->dict);
+	}
+	in->b = pipeline_get(&in->pipe);
+	return in->b ? 0 : -1;
+}
+
+static void add_reject(struct ingest *in, struct file_state *fs, uint64_t line, const char *p, size_t n)
+{
+	fs->rejected++;
+	fs->b_rejected++;
+	if (fs->rejects_total++ >= STORE_MAX_REJECTS_KEPT)
+		return;
+	struct store_batch *b = in->b;
+	if (b->n_rejects == b->rejects_cap) {
+		b->rejects_cap = b->rejects_cap ? b->rejects_cap * 2 : 64;
+		b->rejects = xrealloc(b->rejects, b->rejects_cap * sizeof(*b->rejects));
+	}
+	struct store_reject *r = &b->rejects[b->n_rejects++];
+	size_t rn, tn;
+	const char *reason = clean_text(&in->clean, in->reason.data ? in->reason.data : "rejected",
+					in->reason.len ? in->reason.len : 8, &rn);
+	r->line = line;
+	r->reason_off = store_batch_text(b, reason, rn);
+	r->reason_len = (uint32_t)rn;
+	/* Mask before cutting, so a cut never leaves half a secret in the clear. */
+	buf_reset(&in->tmp);
+	credential_scrub(in->scrub, p, n > 4 * REJECT_TEXT_MAX ? 4 * REJECT_TEXT_MAX : n, &in->tmp);
+	const char *text = clean_text(&in->clean, in->tmp.data ? in->tmp.data : "", in->tmp.len, &tn);
+	if (tn > REJECT_TEXT_MAX) {
+		tn = REJECT_TEXT_MAX;
+		while (tn > 0 && ((unsigned char)text[tn] & 0xc0) == 0x80) /* whole characters only */
+			tn--;
+	}
+	r->text_off = store_batch_text(b, text, tn);
+	r->text_len = (uint32_t)tn;
+}
+
+static int64_t text_id(struct ingest *in, const struct slice *s)
+{
+	size_t n;
+	if (!s->p)
+		return 0;
+	const char *p = clean_text(&in->clean, s->p, s->n, &n);
+	return dict_value_id(&in->dict, in->b, p, n);
+}
+
+static uint32_t free_text(struct ingest *in, const struct slice *s, uint32_t *len)
+{
+	size_t n;
+	if (!s->p) {
+		*len = 0;
+		return 0;
+	}
+	const char *p = clean_text(&in->clean, s->p, s->n, &n);
+	*len = (uint32_t)n;
+	return store_batch_text(in->b, p, n);
+}
+
+/* Store one parsed event. Returns 0, or -1 when the database failed. */
+static int add_event(struct ingest *in, struct file_state *fs, uint64_t line, struct event *ev)
+{
+	static const enum store_dim dims[] = { STORE_DIM_USER, STORE_DIM_ENDPOINT, STORE_DIM_METHOD,
+					       STORE_DIM_MODEL, STORE_DIM_PROVIDER, STORE_DIM_OPERATION,
+					       STORE_DIM_PROJECT, STORE_DIM_SESSION };
+	static const enum event_text texts[] = { EV_USER, EV_ENDPOINT, EV_METHOD, EV_MODEL, EV_PROVIDER,
+						 EV_OPERATION, EV_PROJECT, EV_SESSION };
+	unsigned char key[16];
+	bool has_dedup = false;
+
+	if (ev->dedup.p) {
+		/* Keys are compared across files (a session's lines recur in its subagent files)
+		 * but never across formats: the format's name is part of the hash. */
+		crypto_generichash_state h;
+		crypto_generichash_init(&h, NULL, 0, sizeof(key));
+		crypto_generichash_update(&h, (const unsigned char *)fs->fmt->name, strlen(fs->fmt->name) + 1);
+		crypto_generichash_update(&h, (const unsigned char *)ev->dedup.p, ev->dedup.n);
+		crypto_generichash_final(&h, key, sizeof(key));
+		int seen = dict_seen(&in->dict, key);
+		if (seen < 0)
+			return -1;
+		if (seen) {
+			fs->duplicates++;
+			fs->b_duplicates++;
+			return 0;
+		}
+		has_dedup = true;
+	}
+	struct store_row *r = store_batch_add_row(in->b);
+	r->id = (int64_t)((uint64_t)fs->sf.id << STORE_LINE_BITS | line);
+	r->epoch = ev->epoch;
+	if (ev->text[EV_TOKEN].p) {
+		const char *p = ev->text[EV_TOKEN].p;
+		size_t n = ev->text[EV_TOKEN].n;
+		credential_strip_scheme(&p, &n);
+		if (n && !(n == 1 && *p == '-') && (r->dim[STORE_DIM_TOKEN] = dict_credential_id(&in->dict, in->b, p, n)) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < sizeof(dims) / sizeof(dims[0]); i++)
+		if ((r->dim[dims[i]] = text_id(in, &ev->text[texts[i]])) < 0)
+			return -1;
+	memcpy(r->num, ev->num, sizeof(r->num));
+	r->num_set = ev->num_set;
+	r->request_id_off = free_text(in, &ev->text[EV_REQUEST_ID], &r->request_id_len);
+	r->error_off = free_text(in, &ev->text[EV_ERROR], &r->error_len);
+	r->failed = ev->failed;
+	r->estimated = ev->estimated;
+	if (has_dedup) {
+		r->has_dedup = true;
+		memcpy(r->dedup, key, sizeof(key));
+	}
+	store_batch_aggregate(in->b, r);
+	fs->events++;
+	fs->b_events++;
+	return 0;
+}
+
+/* Parse and store one line. Returns 0, or -1 when the database failed. */
+static int process_line(struct ingest *in, struct file_state *fs, const struct source_line *l, uint64_t end_offset)
+{
+	struct event ev;
+	int rc;
+
+	fs->lines++;
+	fs->last_line = l->number;
+	fs->last_offset = end_offset;
+	buf_reset(&in->reason);
+	if (l->number >= ((uint64_t)1 << STORE_LINE_BITS)) {
+		buf_printf(&in->reason, "line number beyond 2^%d", STORE_LINE_BITS);
+		add_reject(in, fs, l->number, "", 0);
+		goto maybe_flush;
+	}
+	if (l->too_long) {
+		buf_printf(&in->reason, "line of %llu bytes is longer than the limit", (unsigned long long)l->full_len);
+		add_reject(in, fs, l->number, l->p, l->n);
+		goto maybe_flush;
+	}
+	event_clear(&ev);
+	rc = format_parse(fs->fmt, l->p, l->n, &ev, &in->reason);
+	if (rc == 1) {
+		fs->skipped++;
+		fs->b_skipped++;
+	} else if (rc < 0) {
+		add_reject(in, fs, l->number, l->p, l->n);
+	} else {
+		event_finish(&ev);
+		if (add_event(in, fs, l->number, &ev) < 0)
+			return -1;
+	}
+maybe_flush:
+	if (in->b->nrows >= (in->opt->batch_rows ? in->opt->batch_rows : INGEST_BATCH_ROWS) ||
+	    in->b->text.len >= BATCH_TEXT_MAX)
+		return flush_batch(in, fs);
+	return 0;
+}
+
+struct detect_line {
+	size_t off, n;
+	uint64_t number, end_offset, full_len;
+	bool too_long;
+};
+
+/*
+ * Read the first lines, pick the format (unless given or known from an earlier run), then
+ * parse those lines and the rest. Returns 0 done, 1 the file failed, -1 the run failed.
+ */
+static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
+{
+	struct buf text = BUF_INIT;
+	struct detect_line *dl = xcalloc(DETECT_LINES, sizeof(*dl));
+	struct slice lines[DETECT_LINES];
+	struct source_line l;
+	size_t n = 0;
+	int rc = 0, ret = 1;
+
+	while (n < DETECT_LINES && text.len < DETECT_BYTES && (rc = source_next_line(fs->src, &l, err)) > 0) {
+		dl[n] = (struct detect_line){ text.len, l.n, l.number, source_offset(fs->src), l.full_len, l.too_long };
+		buf_add(&text, l.p, l.n);
+		n++;
+	}
+	bool read_error = n < DETECT_LINES && text.len < DETECT_BYTES && rc < 0;
+	for (size_t i = 0; i < n; i++)
+		lines[i] = (struct slice){ text.data + dl[i].off, dl[i].n };
+	if (!fs->fmt) {
+		fs->fmt = format_detect(in->set, lines, n, &fs->detect_matched);
+		fs->detect_tried = n;
+		fs->detected = true;
+		if (!fs->fmt) {
+			if (n == 0 && !read_error) { /* nothing new past the checkpoint */
+				ret = 0;
+				goto out;
+			}
+			if (!read_error) {
+				buf_printf(err, "%s: cannot tell the format from its first %zu lines; name it with --format "
+						"(see 'tokstat formats')", source_name(fs->src), n);
+				goto out;
+			}
+		}
+	}
+	if (fs->fmt && fs->fmt->ops->reset)
+		fs->fmt->ops->reset(fs->fmt);
+	for (size_t i = 0; fs->fmt && i < n; i++) {
+		struct source_line dline = { lines[i].p, lines[i].n, dl[i].number, dl[i].too_long, dl[i].full_len };
+		if (process_line(in, fs, &dline, dl[i].end_offset) < 0) {
+			ret = -1;
+			goto out;
+		}
+	}
+	if (read_error)
+		goto out;
+	while ((rc = source_next_line(fs->src, &l, err)) > 0) {
+		if (process_line(in, fs, &l, source_offset(fs->src)) < 0) {
+			ret = -1;
+			goto out;
+		}
+		if (in->opt->progress && (fs->lines & 8191) == 0)
+			progress(in, fs, false);
+	}
+	ret = rc < 0 ? 1 : 0;
+out:
+	buf_free(&text);
+	free(dl);
+	return ret;
+}
+
+static void summary(struct ingest *in, struct file_state *fs, double seconds)
+{
+	struct buf s = BUF_INIT;
+	if (in->opt->progress)
+		fputs("\r\033[K", stderr);
+	if (in->opt->quiet)
+		return;
+	buf_printf(&s, "tokstat: %s: ", fs->path);
+	if (fs->resumed && fs->lines == 0)
+		buf_printf(&s, "nothing new (already read to line %llu)", (unsigned long long)fs->sf.lines);
+	else {
+		buf_printf(&s, "%llu %slines, %llu events, %llu rejected", (unsigned long long)fs->lines,
+			   fs->resumed ? "new " : "", (unsigned long long)fs->events, (unsigned long long)fs->rejected);
+		if (fs->skipped)
+			buf_printf(&s, ", %llu skipped", (unsigned long long)fs->skipped);
+		if (fs->duplicates)
+			buf_printf(&s, ", %llu duplicates", (unsigned long long)fs->duplicates);
+		if (fs->resumed)
+			buf_printf(&s, ", resumed after line %llu", (unsigned long long)fs->sf.lines);
+	}
+	if (fs->fmt) {
+		buf_printf(&s, "; format %s", fs->fmt->name);
+		if (fs->detected)
+			buf_printf(&s, " (detected: %zu of %zu lines)", fs->detect_matched, fs->detect_tried);
+	}
+	buf_printf(&s, "; %.2f s\n", seconds);
+	fputs(s.data, stdout);
+	fflush(stdout);
+	buf_free(&s);
+}
+
+/* One file. Returns 0 ok, 1 the file failed (reported), -1 the run must stop. */
+static int ingest_file(struct ingest *in, const char *path)
+{
+	struct file_state fs = { .path = path };
+	struct buf err = BUF_INIT;
+	size_t head_n;
+	double t0 = now();
+	int ret = 1;
+
+	if (source_open(&fs.src, path, in->opt->max_line, &err) < 0)
+		goto out;
+	if (strcmp(path, "-") == 0)
+		fs.path = source_name(fs.src);
+	const char *head = source_head(fs.src, &head_n);
+	if (head_n == 0) { /* an empty file: nothing to identify it by, nothing to count */
+		if (!in->opt->quiet)
+			printf("tokstat: %s: empty\n", fs.path);
+		ret = 0;
+		goto out;
+	}
+	/* The writer must be idle while the file is looked up and recorded. */
+	if (pipeline_drain(&in->pipe) < 0 || store_file_open(in->st, fs.path, head, head_n, &fs.sf, &err) < 0) {
+		ret = -1;
+		goto out;
+	}
+	fs.rejects_total = fs.sf.rejected;
+	if (in->opt->format && strcmp(in->opt->format, "auto") != 0)
+		fs.fmt = format_find(in->set, in->opt->format);
+	if (!fs.sf.is_new && fs.sf.bytes > 0) {
+		int rc = source_skip(fs.src, fs.sf.bytes, fs.sf.lines, &err);
+		if (rc < 0)
+			goto out;
+		fs.resumed = true;
+		if (rc == 1) {
+			if (!in->opt->quiet)
+				printf("tokstat: %s: shorter than when last read (%llu bytes); nothing new\n", fs.path,
+				       (unsigned long long)fs.sf.bytes);
+			ret = 0;
+			goto out;
+		}
+		if (!fs.fmt) {
+			char *known = NULL;
+			if (store_file_format(in->st, fs.sf.id, &known) == 0 && known)
+				fs.fmt = format_find(in->set, known);
+			free(known);
+		}
+	}
+	fs.last_offset = fs.sf.bytes;
+	fs.last_line = fs.sf.lines;
+	ret = read_file(in, &fs, &err);
+	if (ret >= 0 && flush_batch(in, &fs) < 0)
+		ret = -1;
+	if (ret >= 0)
+		summary(in, &fs, now() - t0);
+	if (ret == 0 && in->opt->max_reject_rate >= 0 && fs.lines > fs.skipped) {
+		double pct = 100.0 * (double)fs.rejected / (double)(fs.lines - fs.skipped);
+		if (pct > in->opt->max_reject_rate) {
+			buf_printf(&err, "%s: %.1f%% of lines rejected, more than --max-reject-rate %g%% "
+					 "(see the rejects view)", fs.path, pct, in->opt->max_reject_rate);
+			ret = 1;
+		}
+	}
+out:
+	if (ret == -1 && in->pipe.failed)
+		buf_printf(&err, "%s", in->pipe.err.data ? in->pipe.err.data : "the database writer failed");
+	if (ret != 0 && err.len)
+		fprintf(stderr, "tokstat: %s\n", err.data);
+	in->totals->files++;
+	in->totals->failed_files += ret != 0;
+	in->totals->lines += fs.lines;
+	in->totals->events += fs.events;
+	in->totals->rejected += fs.rejected;
+	in->totals->skipped += fs.skipped;
+	in->totals->duplicates += fs.duplicates;
+	if (fs.src)
+		in->totals->bytes += source_offset(fs.src);
+	source_close(fs.src);
+	buf_free(&err);
+	return ret;
+}
+
+int ingest_run(struct store *st, const struct format_set *set, const struct ingest_options *opt,
+	       char *const *files, size_t n_files, struct ingest_totals *totals)
+{
+	struct ingest in = { .st = st, .set = set, .opt = opt, .totals = totals };
+	struct buf err = BUF_INIT;
+	int status = 0;
+
+	memset(totals, 0, sizeof(*totals));
+	in.t_start = now();
+	if (dict_init(&in.dict, st, opt->cache_bytes ? opt->cache_bytes : INGEST_CACHE_BYTES, &err) < 0) {
+		fprintf(stderr, "tokstat: %s\n", err.data);
+		buf_free(&err);
+		dict_free(&in.dict);
+		return -1;
+	}
+	in.scrub = credential_scrubber_new();
+	if (pipeline_start(&in.pipe, st) < 0) {
+		fprintf(stderr, "tokstat: cannot start the writer thread\n");
+		status = -1;
+		goto out;
+	}
+	in.b = pipeline_get(&in.pipe);
+	for (size_t i = 0; i < n_files; i++) {
+		int rc = ingest_file(&in, files[i]);
+		if (rc < 0) {
+			status = -1;
+			break;
+		}
+		if (rc > 0)
+			status = 1;
+	}
+	if (pipeline_drain(&in.pipe) < 0 && status >= 0) {
+		fprintf(stderr, "tokstat: %s\n", in.pipe.err.data ? in.pipe.err.data : "the database writer failed");
+		status = -1;
+	}
+	pipeline_stop(&in.pipe);
+out:
+	credential_scrubber_free(in.scrub);
+	dict_free(&in.dict);
+	buf_free(&in.reason);
+	buf_free(&in.clean);
+	buf_free(&in.tmp);
+	buf_free(&err);
+	return status;
+}

@@ -1,0 +1,166 @@
+/* tokstat: global options, the command table, dispatch. */
+#include <getopt.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd.h"
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv, const struct global *g);
+	const char *summary;
+	const char *usage;
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{ "ingest", cmd_ingest, "load proxy and application logs into the database",
+	  "tokstat ingest [--format NAME|auto] [--parsers DIR] [--max-reject-rate PCT] [--quiet] [--no-wait] FILE... | -",
+	  "Reads each FILE (plain or gzip, told by its magic bytes; - is stdin) and stores its\n"
+	  "events and daily/hourly aggregates, exactly once: a file already read adds nothing,\n"
+	  "also when renamed, rotated or compressed since; a file that grew is read from where\n"
+	  "the last run stopped. Damaged lines are counted and kept in the rejects view.\n"
+	  "\n"
+	  "  --format NAME        parse every file with format NAME (default auto: detect per file)\n"
+	  "  --parsers DIR        also load format definitions from DIR (default $TOKSTAT_PARSERS)\n"
+	  "  --max-reject-rate P  fail when more than P percent of a file's lines are rejected\n"
+	  "  --max-line BYTES     reject lines longer than this (default 16 MiB)\n"
+	  "  --batch ROWS         rows per transaction (default 65536)\n"
+	  "  --no-wait            fail at once when another ingest holds the database\n"
+	  "  -q, --quiet          no progress and no per-file summary; errors only\n"
+	  "\n"
+	  "Exit status: 0 every file read; 1 a file could not be read completely, its format\n"
+	  "was unknown or its reject rate too high; 2 usage error.\n" },
+	{ "verify", cmd_verify, "check the aggregates against the raw events",
+	  "tokstat verify",
+	  "Checks that every daily and hourly aggregate and every credential counter equals the\n"
+	  "sums over the raw events it covers, and runs SQLite's integrity check.\n"
+	  "Exit status: 0 consistent; 1 differences found (printed).\n" },
+	{ "formats", cmd_formats, "list the log formats and where they come from",
+	  "tokstat formats [--parsers DIR]",
+	  "Lists every format tokstat can read: the built-in ones and those in --parsers DIR or\n"
+	  "$TOKSTAT_PARSERS (a definition there replaces a built-in one of the same name).\n" },
+	{ "summary", cmd_summary, "print totals per day and per credential",
+	  "tokstat summary [--days N]",
+	  "Prints what the database holds: files, events, tokens per day (the last N days that\n"
+	  "have data, default 14) and every credential with its status.\n" },
+	{ "help", cmd_help, "show help for a command", "tokstat help [COMMAND]", "" },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+static void print_overview(FILE *out)
+{
+	fprintf(out, "usage: tokstat [--db FILE] COMMAND [ARGS]\n\n"
+		     "Turns API access logs into answers about who spends credentials and tokens.\n\n"
+		     "commands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nThe database is --db FILE, else $TOKSTAT_DB, else ./tokstat.db.\n"
+		     "'tokstat help COMMAND' tells more.\n");
+}
+
+int cmd_print_help(const char *name, void *vout)
+{
+	FILE *out = vout;
+	const struct command *c = find_command(name);
+	if (!c)
+		return -1;
+	fprintf(out, "usage: %s\n\n%s", c->usage, c->help);
+	return 0;
+}
+
+void cmd_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("tokstat: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+int cmd_usage_error(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	const struct command *c = find_command(name);
+	va_start(ap, fmt);
+	fprintf(stderr, "tokstat %s: ", name);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	if (c)
+		fprintf(stderr, "usage: %s\n", c->usage);
+	return EXIT_USAGE;
+}
+
+int cmd_help(int argc, char **argv, const struct global *g)
+{
+	(void)g;
+	if (argc < 2) {
+		print_overview(stdout);
+		return EXIT_OK;
+	}
+	if (cmd_print_help(argv[1], stdout) < 0) {
+		cmd_error("no such command: %s (see 'tokstat help')", argv[1]);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct global g = { 0 };
+	int i;
+
+	if (sodium_init() < 0) {
+		cmd_error("cannot initialize libsodium");
+		return EXIT_FAIL;
+	}
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--db") == 0) {
+			if (++i == argc) {
+				cmd_error("--db needs a FILE");
+				return EXIT_USAGE;
+			}
+			g.db_path = argv[i];
+		} else if (strncmp(argv[i], "--db=", 5) == 0) {
+			g.db_path = argv[i] + 5;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("tokstat %s\n", TOKSTAT_VERSION);
+			return EXIT_OK;
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			print_overview(stdout);
+			return EXIT_OK;
+		} else {
+			cmd_error("unknown option %s (see 'tokstat help')", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	if (!g.db_path)
+		g.db_path = getenv("TOKSTAT_DB");
+	if (!g.db_path || !*g.db_path)
+		g.db_path = "tokstat.db";
+	if (i == argc) {
+		print_overview(stderr);
+		return EXIT_USAGE;
+	}
+	const struct command *c = find_command(argv[i]);
+	if (!c) {
+		cmd_error("no such command: %s (see 'tokstat help')", argv[i]);
+		return EXIT_USAGE;
+	}
+	optind = 0; /* each command runs getopt_long from its own argv */
+	return c->fn(argc - i, argv + i, &g);
+}
