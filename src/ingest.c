@@ -552,7 +552,7 @@ static int ingest_file(struct ingest *in, const char *path)
 	ret = read_file(in, &fs, &err);
 	if (ret >= 0 && flush_batch(in, &fs) < 0)
 		ret = -1;
-	if (ret >= 0)
+	if (ret >= 0 && (fs.fmt || ret == 0))
 		summary(in, &fs, now() - t0);
 	if (ret == 0 && in->opt->max_reject_rate >= 0 && fs.lines > fs.skipped) {
 		double pct = 100.0 * (double)fs.rejected / (double)(fs.lines - fs.skipped);

@@ -178,9 +178,10 @@ int source_open(struct source **out, const char *path, size_t max_line, struct b
 	s->cap = SOURCE_BUF_INIT < s->max_line ? SOURCE_BUF_INIT : s->max_line;
 	s->buf = xmalloc(s->cap);
 
-	/* Magic bytes decide, not the name: read the first two raw bytes. */
+	/* Magic bytes decide, not the name: read the first two raw bytes. What is read here
+	 * becomes compressed input when they say gzip, so it must fit that buffer. */
 	while (s->end < 2) {
-		int r = read_fd(s, s->buf + s->end, s->cap - s->end, err);
+		int r = read_fd(s, s->buf + s->end, SOURCE_RAW_BUF - s->end, err);
 		if (r < 0)
 			goto out;
 		if (r == 0)

@@ -189,7 +189,9 @@ int store_open(struct store **out, const char *path, enum store_mode mode, struc
 		buf_printf(err, "%s: no such database (run 'tokstat ingest' first)", path);
 		goto out;
 	}
-	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK) {
+	/* No per-call mutex: the writer thread and the producer never use one connection at
+	 * the same time (the producer touches it only after pipeline_drain). */
+	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		sql_error(st, st->db, err, "cannot open database");
 		goto out;
 	}
@@ -302,7 +304,7 @@ static int reader(struct store *st)
 {
 	if (st->rdb)
 		return 0;
-	if (sqlite3_open_v2(st->path, &st->rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_FULLMUTEX, NULL) != SQLITE_OK)
+	if (sqlite3_open_v2(st->path, &st->rdb, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_busy_timeout(st->rdb, 60000);
 	if (sqlite3_prepare_v2(st->rdb, "SELECT id FROM dict WHERE value = ?", -1, &st->dict_find, NULL) != SQLITE_OK ||
