@@ -115,6 +115,9 @@ struct store;
 
 enum store_mode { STORE_READ_ONLY, STORE_READ_WRITE };
 
+/* Configure the SQLite library; call once at start, before any other store function. */
+void store_library_init(void);
+
 /*
  * Open (and in write mode create and migrate) the database at PATH. Returns 0, or -1 with
  * ERR set. The views are (re)created on every write-mode open.

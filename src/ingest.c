@@ -126,6 +126,13 @@ static void pipeline_stop(struct pipeline *p)
 
 /* ---- one run ---- */
 
+/* The last value and id of one dimension: consecutive lines often repeat it. */
+struct memo {
+	struct buf value;
+	int64_t id;
+	bool valid;
+};
+
 struct ingest {
 	struct store *st;
 	const struct format_set *set;
@@ -135,6 +142,7 @@ struct ingest {
 	struct credential_scrubber *scrub;
 	struct store_batch *b; /* being filled */
 	struct buf reason, clean, tmp;
+	struct memo memo[STORE_DIM_N];
 	struct ingest_totals *totals;
 	double t_start, t_progress;
 	uint64_t progress_lines;
@@ -226,6 +234,8 @@ static void progress(struct ingest *in, struct file_state *fs, bool force)
 	fflush(stderr);
 }
 
+static void memo_forget(struct ingest *in);
+
 /* Hand the batch being filled to the writer with the file's checkpoint; take a fresh one. */
 static int flush_batch(struct ingest *in, struct file_state *fs)
 {
@@ -246,6 +256,7 @@ static int flush_batch(struct ingest *in, struct file_state *fs)
 		if (pipeline_drain(&in->pipe) < 0)
 			return -1;
 		dict_forget(&in->dict);
+		memo_forget(in);
 	}
 	in->b = pipeline_get(&in->pipe);
 	return in->b ? 0 : -1;
@@ -282,13 +293,54 @@ static void add_reject(struct ingest *in, struct file_state *fs, uint64_t line, 
 	r->text_len = (uint32_t)tn;
 }
 
-static int64_t text_id(struct ingest *in, const struct slice *s)
+static int64_t memo_get(struct memo *m, const char *p, size_t n)
+{
+	if (m->valid && m->value.len == n && memcmp(m->value.data, p, n) == 0)
+		return m->id;
+	return 0;
+}
+
+static void memo_set(struct memo *m, const char *p, size_t n, int64_t id)
+{
+	buf_reset(&m->value);
+	buf_add(&m->value, p, n);
+	m->id = id;
+	m->valid = id > 0;
+}
+
+static int64_t text_id(struct ingest *in, enum store_dim dim, const struct slice *s)
 {
 	size_t n;
+	int64_t id;
 	if (!s->p)
 		return 0;
+	if ((id = memo_get(&in->memo[dim], s->p, s->n)))
+		return id;
 	const char *p = clean_text(&in->clean, s->p, s->n, &n);
-	return dict_value_id(&in->dict, in->b, p, n);
+	id = dict_value_id(&in->dict, in->b, p, n);
+	memo_set(&in->memo[dim], s->p, s->n, id);
+	return id;
+}
+
+static int64_t credential_id(struct ingest *in, const char *p, size_t n)
+{
+	int64_t id;
+	if ((id = memo_get(&in->memo[STORE_DIM_TOKEN], p, n)))
+		return id;
+	id = dict_credential_id(&in->dict, in->b, p, n);
+	memo_set(&in->memo[STORE_DIM_TOKEN], p, n, id);
+	return id;
+}
+
+/* Forget the memos (with the dictionary caches, or at the end: one holds a secret). */
+static void memo_forget(struct ingest *in)
+{
+	for (int i = 0; i < STORE_DIM_N; i++) {
+		if (in->memo[i].value.data)
+			sodium_memzero(in->memo[i].value.data, in->memo[i].value.cap);
+		buf_reset(&in->memo[i].value);
+		in->memo[i].valid = false;
+	}
 }
 
 static uint32_t free_text(struct ingest *in, const struct slice *s, uint32_t *len)
@@ -339,11 +391,11 @@ static int add_event(struct ingest *in, struct file_state *fs, uint64_t line, st
 		const char *p = ev->text[EV_TOKEN].p;
 		size_t n = ev->text[EV_TOKEN].n;
 		credential_strip_scheme(&p, &n);
-		if (n && !(n == 1 && *p == '-') && (r->dim[STORE_DIM_TOKEN] = dict_credential_id(&in->dict, in->b, p, n)) < 0)
+		if (n && !(n == 1 && *p == '-') && (r->dim[STORE_DIM_TOKEN] = credential_id(in, p, n)) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < sizeof(dims) / sizeof(dims[0]); i++)
-		if ((r->dim[dims[i]] = text_id(in, &ev->text[texts[i]])) < 0)
+		if ((r->dim[dims[i]] = text_id(in, dims[i], &ev->text[texts[i]])) < 0)
 			return -1;
 	memcpy(r->num, ev->num, sizeof(r->num));
 	r->num_set = ev->num_set;
@@ -619,6 +671,9 @@ int ingest_run(struct store *st, const struct format_set *set, const struct inge
 	pipeline_stop(&in.pipe);
 out:
 	credential_scrubber_free(in.scrub);
+	memo_forget(&in);
+	for (int i = 0; i < STORE_DIM_N; i++)
+		buf_free(&in.memo[i].value);
 	dict_free(&in.dict);
 	buf_free(&in.reason);
 	buf_free(&in.clean);

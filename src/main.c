@@ -124,6 +124,7 @@ int main(int argc, char **argv)
 	struct global g = { 0 };
 	int i;
 
+	store_library_init();
 	if (sodium_init() < 0) {
 		cmd_error("cannot initialize libsodium");
 		return EXIT_FAIL;

@@ -29,7 +29,11 @@ enum {
 };
 
 static const char *const writer_sql[S_N] = {
-	[S_INSERT_EVENT] = "INSERT INTO event VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	/* One statement appends the whole batch: see the batch virtual table below. */
+	[S_INSERT_EVENT] = "INSERT INTO event SELECT id, epoch, token, user, endpoint, method, status, model, "
+			   "provider, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, "
+			   "total_tokens, latency_ms, bytes, rl_remaining, rl_limit, rl_reset, request_id, "
+			   "operation, project, session, error, failed, estimated FROM temp.tokstat_batch",
 	/* Sums merge with NULL meaning "no event logged it": coalesce(a + b, a, b). */
 	[S_UPSERT_DAILY] =
 		"INSERT INTO daily VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
@@ -71,7 +75,7 @@ static const char *const writer_sql[S_N] = {
 		"UPDATE file SET bytes = ?2, lines = ?3, events = events + ?4, rejected = rejected + ?5, "
 		"skipped = skipped + ?6, duplicates = duplicates + ?7, format = coalesce(?8, format), "
 		"last_ingested = ?9 WHERE id = ?1",
-	[S_INSERT_SEEN] = "INSERT INTO seen(key) VALUES (?)",
+	[S_INSERT_SEEN] = "INSERT INTO seen(key) SELECT dedup FROM temp.tokstat_batch WHERE dedup IS NOT NULL",
 };
 
 struct store {
@@ -82,6 +86,7 @@ struct store {
 	sqlite3_stmt *dict_find, *cred_find, *seen_find;
 	int lock_fd;
 	unsigned char cred_key[CREDENTIAL_KEY_BYTES];
+	const struct store_batch *batch; /* what tokstat_batch shows while a batch is written */
 };
 
 static int sql_error(struct store *st, sqlite3 *db, struct buf *err, const char *what)
@@ -177,6 +182,12 @@ fail:
 	return -1;
 }
 
+void store_library_init(void)
+{
+	/* SQLite's allocation statistics take a global mutex on every malloc: off. */
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int store_open(struct store **out, const char *path, enum store_mode mode, struct buf *err)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
@@ -200,9 +211,8 @@ int store_open(struct store **out, const char *path, enum store_mode mode, struc
 	if (mode == STORE_READ_WRITE) {
 		/* WAL: readers never block the writer. NORMAL sync is durable across a killed
 		 * process (the WAL is in the OS cache); only power loss can lose the last commits. */
-		if (exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
-			     "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768; "
-			     "PRAGMA wal_autocheckpoint = 8192", err) < 0)
+if (exec(st, "PRAGMA journal_mode = WAL; "
+			     "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768; ", err) < 0)
 			goto out;
 		if (migrate(st, err) < 0)
 			goto out;
@@ -641,11 +651,6 @@ static void bind_opt(sqlite3_stmt *q, int col, bool set, int64_t v)
 		sqlite3_bind_null(q, col);
 }
 
-static void bind_dim(sqlite3_stmt *q, int col, int64_t id)
-{
-	bind_opt(q, col, id != 0, id);
-}
-
 static int step_reset(sqlite3_stmt *q)
 {
 	int rc = sqlite3_step(q);
@@ -653,8 +658,184 @@ static int step_reset(sqlite3_stmt *q)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+
+/*
+ * tokstat_batch: an eponymous virtual table over the rows of the batch being written, so
+ * "INSERT INTO event SELECT ... FROM tokstat_batch" appends a whole batch in one statement
+ * instead of one bind/step/reset round per row (the writer's largest cost).
+ */
+enum batch_col {
+	BC_ID, BC_EPOCH, BC_TOKEN, BC_USER, BC_ENDPOINT, BC_METHOD, BC_STATUS, BC_MODEL, BC_PROVIDER,
+	BC_INPUT, BC_OUTPUT, BC_CACHE_READ, BC_CACHE_WRITE, BC_TOTAL, BC_LATENCY, BC_BYTES,
+	BC_RL_REMAINING, BC_RL_LIMIT, BC_RL_RESET, BC_REQUEST_ID, BC_OPERATION, BC_PROJECT, BC_SESSION,
+	BC_ERROR, BC_FAILED, BC_ESTIMATED, BC_DEDUP
+};
+
+struct batch_vtab {
+	sqlite3_vtab base;
+	struct store *st;
+};
+
+struct batch_cursor {
+	sqlite3_vtab_cursor base;
+	size_t i;
+};
+
+static int batch_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out, char **err)
+{
+	(void)argc, (void)argv, (void)err;
+	int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(id, epoch, token, user, endpoint, method, status, model, "
+					  "provider, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, "
+					  "total_tokens, latency_ms, bytes, rl_remaining, rl_limit, rl_reset, request_id, "
+					  "operation, project, session, error, failed, estimated, dedup)");
+	if (rc != SQLITE_OK)
+		return rc;
+	struct batch_vtab *v = sqlite3_malloc(sizeof(*v));
+	if (!v)
+		return SQLITE_NOMEM;
+	memset(v, 0, sizeof(*v));
+	v->st = aux;
+	*out = &v->base;
+	return SQLITE_OK;
+}
+
+static int batch_disconnect(sqlite3_vtab *v)
+{
+	sqlite3_free(v);
+	return SQLITE_OK;
+}
+
+static int batch_best_index(sqlite3_vtab *v, sqlite3_index_info *info)
+{
+	(void)v;
+	info->estimatedCost = 1000;
+	return SQLITE_OK;
+}
+
+static int batch_open(sqlite3_vtab *v, sqlite3_vtab_cursor **out)
+{
+	(void)v;
+	struct batch_cursor *c = sqlite3_malloc(sizeof(*c));
+	if (!c)
+		return SQLITE_NOMEM;
+	memset(c, 0, sizeof(*c));
+	*out = &c->base;
+	return SQLITE_OK;
+}
+
+static int batch_close(sqlite3_vtab_cursor *c)
+{
+	sqlite3_free(c);
+	return SQLITE_OK;
+}
+
+static int batch_filter(sqlite3_vtab_cursor *c, int idx, const char *idx_str, int argc, sqlite3_value **argv)
+{
+	(void)idx, (void)idx_str, (void)argc, (void)argv;
+	((struct batch_cursor *)c)->i = 0;
+	return SQLITE_OK;
+}
+
+static const struct store_batch *cursor_batch(sqlite3_vtab_cursor *c)
+{
+	return ((struct batch_vtab *)c->pVtab)->st->batch;
+}
+
+static int batch_next(sqlite3_vtab_cursor *c)
+{
+	((struct batch_cursor *)c)->i++;
+	return SQLITE_OK;
+}
+
+static int batch_eof(sqlite3_vtab_cursor *c)
+{
+	const struct store_batch *b = cursor_batch(c);
+	return !b || ((struct batch_cursor *)c)->i >= b->nrows;
+}
+
+static int batch_rowid(sqlite3_vtab_cursor *c, sqlite3_int64 *rowid)
+{
+	*rowid = (sqlite3_int64)((struct batch_cursor *)c)->i;
+	return SQLITE_OK;
+}
+
+static void result_opt(sqlite3_context *ctx, bool set, int64_t v)
+{
+	if (set)
+		sqlite3_result_int64(ctx, v);
+}
+
+static int batch_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
+{
+	const struct store_batch *b = cursor_batch(c);
+	const struct store_row *r = &b->rows[((struct batch_cursor *)c)->i];
+	static const enum event_num nums[] = {
+		[BC_STATUS] = EV_STATUS, [BC_INPUT] = EV_INPUT_TOKENS, [BC_OUTPUT] = EV_OUTPUT_TOKENS,
+		[BC_CACHE_READ] = EV_CACHE_READ_TOKENS, [BC_CACHE_WRITE] = EV_CACHE_WRITE_TOKENS,
+		[BC_TOTAL] = EV_TOTAL_TOKENS, [BC_LATENCY] = EV_LATENCY_MS, [BC_BYTES] = EV_BYTES,
+		[BC_RL_REMAINING] = EV_RL_REMAINING, [BC_RL_LIMIT] = EV_RL_LIMIT, [BC_RL_RESET] = EV_RL_RESET,
+	};
+	static const enum store_dim dims[] = {
+		[BC_TOKEN] = STORE_DIM_TOKEN, [BC_USER] = STORE_DIM_USER, [BC_ENDPOINT] = STORE_DIM_ENDPOINT,
+		[BC_METHOD] = STORE_DIM_METHOD, [BC_MODEL] = STORE_DIM_MODEL, [BC_PROVIDER] = STORE_DIM_PROVIDER,
+		[BC_OPERATION] = STORE_DIM_OPERATION, [BC_PROJECT] = STORE_DIM_PROJECT, [BC_SESSION] = STORE_DIM_SESSION,
+	};
+	switch (col) {
+	case BC_ID:
+		sqlite3_result_int64(ctx, r->id);
+		break;
+	case BC_EPOCH:
+		sqlite3_result_int64(ctx, r->epoch);
+		break;
+	case BC_TOKEN: case BC_USER: case BC_ENDPOINT: case BC_METHOD: case BC_MODEL: case BC_PROVIDER:
+	case BC_OPERATION: case BC_PROJECT: case BC_SESSION:
+		result_opt(ctx, r->dim[dims[col]] != 0, r->dim[dims[col]]);
+		break;
+	case BC_STATUS: case BC_INPUT: case BC_OUTPUT: case BC_CACHE_READ: case BC_CACHE_WRITE: case BC_TOTAL:
+	case BC_LATENCY: case BC_BYTES: case BC_RL_REMAINING: case BC_RL_LIMIT: case BC_RL_RESET:
+		result_opt(ctx, r->num_set & (1u << nums[col]), r->num[nums[col]]);
+		break;
+	case BC_REQUEST_ID:
+		if (r->request_id_len)
+			sqlite3_result_text(ctx, b->text.data + r->request_id_off, (int)r->request_id_len, SQLITE_STATIC);
+		break;
+	case BC_ERROR:
+		if (r->error_len)
+			sqlite3_result_text(ctx, b->text.data + r->error_off, (int)r->error_len, SQLITE_STATIC);
+		break;
+	case BC_FAILED:
+		result_opt(ctx, r->failed >= 0, r->failed);
+		break;
+	case BC_ESTIMATED:
+		result_opt(ctx, r->estimated, 1);
+		break;
+	case BC_DEDUP:
+		if (r->has_dedup)
+			sqlite3_result_blob(ctx, r->dedup, 16, SQLITE_STATIC);
+		break;
+	}
+	return SQLITE_OK;
+}
+
+static const sqlite3_module batch_module = {
+	.iVersion = 0,
+	.xCreate = NULL, /* eponymous only: exists in every schema without CREATE VIRTUAL TABLE */
+	.xConnect = batch_connect,
+	.xBestIndex = batch_best_index,
+	.xDisconnect = batch_disconnect,
+	.xOpen = batch_open,
+	.xClose = batch_close,
+	.xFilter = batch_filter,
+	.xNext = batch_next,
+	.xEof = batch_eof,
+	.xColumn = batch_column,
+	.xRowid = batch_rowid,
+};
+
 static int prepare_writer(struct store *st, struct buf *err)
 {
+	if (!st->w[0] && sqlite3_create_module(st->db, "tokstat_batch", &batch_module, st) != SQLITE_OK)
+		return sql_error(st, st->db, err, "cannot register the batch table");
 	for (int i = 0; i < S_N; i++) {
 		if (st->w[i])
 			continue;
@@ -666,52 +847,14 @@ static int prepare_writer(struct store *st, struct buf *err)
 
 static int write_rows(struct store *st, struct store_batch *b)
 {
-	sqlite3_stmt *q = st->w[S_INSERT_EVENT], *seen = st->w[S_INSERT_SEEN];
-	for (size_t i = 0; i < b->nrows; i++) {
-		const struct store_row *r = &b->rows[i];
-		if (r->has_dedup) {
-			sqlite3_bind_blob(seen, 1, r->dedup, 16, SQLITE_STATIC);
-			if (step_reset(seen) < 0)
-				return -1;
-		}
-#define NUM(col, k) bind_opt(q, col, r->num_set & (1u << (k)), r->num[k])
-		sqlite3_bind_int64(q, 1, r->id);
-		sqlite3_bind_int64(q, 2, r->epoch);
-		bind_dim(q, 3, r->dim[STORE_DIM_TOKEN]);
-		bind_dim(q, 4, r->dim[STORE_DIM_USER]);
-		bind_dim(q, 5, r->dim[STORE_DIM_ENDPOINT]);
-		bind_dim(q, 6, r->dim[STORE_DIM_METHOD]);
-		NUM(7, EV_STATUS);
-		bind_dim(q, 8, r->dim[STORE_DIM_MODEL]);
-		bind_dim(q, 9, r->dim[STORE_DIM_PROVIDER]);
-		NUM(10, EV_INPUT_TOKENS);
-		NUM(11, EV_OUTPUT_TOKENS);
-		NUM(12, EV_CACHE_READ_TOKENS);
-		NUM(13, EV_CACHE_WRITE_TOKENS);
-		NUM(14, EV_TOTAL_TOKENS);
-		NUM(15, EV_LATENCY_MS);
-		NUM(16, EV_BYTES);
-		NUM(17, EV_RL_REMAINING);
-		NUM(18, EV_RL_LIMIT);
-		NUM(19, EV_RL_RESET);
-#undef NUM
-		if (r->request_id_len)
-			sqlite3_bind_text(q, 20, b->text.data + r->request_id_off, (int)r->request_id_len, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(q, 20);
-		bind_dim(q, 21, r->dim[STORE_DIM_OPERATION]);
-		bind_dim(q, 22, r->dim[STORE_DIM_PROJECT]);
-		bind_dim(q, 23, r->dim[STORE_DIM_SESSION]);
-		if (r->error_len)
-			sqlite3_bind_text(q, 24, b->text.data + r->error_off, (int)r->error_len, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(q, 24);
-		bind_opt(q, 25, r->failed >= 0, r->failed);
-		bind_opt(q, 26, r->estimated, 1);
-		if (step_reset(q) < 0)
-			return -1;
-	}
-	return 0;
+	int rc = 0;
+	st->batch = b;
+	if (b->nrows && step_reset(st->w[S_INSERT_EVENT]) < 0)
+		rc = -1;
+	if (rc == 0 && b->nrows && step_reset(st->w[S_INSERT_SEEN]) < 0)
+		rc = -1;
+	st->batch = NULL;
+	return rc;
 }
 
 static void bind_sums(sqlite3_stmt *q, int col, const struct store_sums *s, bool with_estimated)

@@ -24,5 +24,5 @@ run() { # NAME FILE
 run plain $OUT/proxy.log
 run gzip $OUT/proxy.log.gz
 for b in tests/bench/*_bench.sh; do
-	[ -f "$b" ] && sh "$b"
+	if [ -f "$b" ]; then sh "$b"; fi
 done
