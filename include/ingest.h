@@ -23,7 +23,7 @@ struct ingest_options {
 	size_t cache_bytes;       /* 0: INGEST_CACHE_BYTES */
 };
 
-#define INGEST_BATCH_ROWS 65536          /* rows per transaction: large, as SQLite likes */
+#define INGEST_BATCH_ROWS 32768          /* rows per transaction: large for SQLite, bounded for memory */
 #define INGEST_CACHE_BYTES (48u << 20)   /* dictionary caches; keeps peak memory under 100 MB */
 
 struct ingest_totals {

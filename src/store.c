@@ -212,7 +212,7 @@ int store_open(struct store **out, const char *path, enum store_mode mode, struc
 		/* WAL: readers never block the writer. NORMAL sync is durable across a killed
 		 * process (the WAL is in the OS cache); only power loss can lose the last commits. */
 if (exec(st, "PRAGMA journal_mode = WAL; "
-			     "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -32768; ", err) < 0)
+			     "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384; ", err) < 0)
 			goto out;
 		if (migrate(st, err) < 0)
 			goto out;
