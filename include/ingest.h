@@ -12,6 +12,12 @@
 #include "format.h"
 #include "store.h"
 
+/* Tokens assumed for an event that logged none, by operation ("*": any operation). */
+struct ingest_estimate {
+	char *operation;
+	int64_t tokens;
+};
+
 struct ingest_options {
 	const char *format;       /* a format name, or NULL/"auto" to detect per file */
 	double max_reject_rate;   /* percent; < 0: no limit */
@@ -21,7 +27,16 @@ struct ingest_options {
 	size_t max_line;          /* 0: SOURCE_MAX_LINE_DEFAULT */
 	size_t batch_rows;        /* 0: INGEST_BATCH_ROWS */
 	size_t cache_bytes;       /* 0: INGEST_CACHE_BYTES */
+	const struct ingest_estimate *estimates; /* off when n_estimates is 0 */
+	size_t n_estimates;
 };
+
+/*
+ * Parse "OP=TOKENS[,OP=TOKENS...]" and append to *LIST. Returns 0, or -1 with ERR set.
+ * The caller frees the list with ingest_estimates_free().
+ */
+int ingest_estimates_parse(const char *spec, struct ingest_estimate **list, size_t *n, struct buf *err);
+void ingest_estimates_free(struct ingest_estimate *list, size_t n);
 
 #define INGEST_BATCH_ROWS 32768          /* rows per transaction: large for SQLite, bounded for memory */
 #define INGEST_CACHE_BYTES (48u << 20)   /* dictionary caches; keeps peak memory under 100 MB */

@@ -28,12 +28,16 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 		{ "max-line", required_argument, NULL, 'L' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "no-wait", no_argument, NULL, 'W' },
+		{ "estimate", required_argument, NULL, 'e' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ingest_options opt = { .max_reject_rate = -1, .wait = true };
 	const char *parsers = getenv("TOKSTAT_PARSERS");
+	const char *env_estimates = getenv("TOKSTAT_ESTIMATES");
+	struct ingest_estimate *estimates = NULL;
+	size_t n_estimates = 0;
 	struct format_set set = { 0 };
 	struct store *st = NULL;
 	struct ingest_totals totals;
@@ -52,32 +56,60 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 			char *end;
 			opt.max_reject_rate = strtod(optarg, &end);
 			if (end == optarg || *end || opt.max_reject_rate < 0 || opt.max_reject_rate > 100)
-				return cmd_usage_error("ingest", "--max-reject-rate wants a percentage from 0 to 100, not '%s'", optarg);
+			{
+				status = cmd_usage_error("ingest", "--max-reject-rate wants a percentage from 0 to 100, not '%s'", optarg);
+				goto out;
+			}
 			break;
 		}
 		case 'L':
 			if (parse_size(optarg, &opt.max_line) < 0)
-				return cmd_usage_error("ingest", "--max-line wants a number of bytes, not '%s'", optarg);
+			{
+				status = cmd_usage_error("ingest", "--max-line wants a number of bytes, not '%s'", optarg);
+				goto out;
+			}
 			break;
 		case 'b':
 			if (parse_size(optarg, &opt.batch_rows) < 0)
-				return cmd_usage_error("ingest", "--batch wants a number of rows, not '%s'", optarg);
+			{
+				status = cmd_usage_error("ingest", "--batch wants a number of rows, not '%s'", optarg);
+				goto out;
+			}
 			break;
 		case 'W':
 			opt.wait = false;
+			break;
+		case 'e':
+			if (ingest_estimates_parse(optarg, &estimates, &n_estimates, &err) < 0) {
+				status = cmd_usage_error("ingest", "%s", err.data);
+				goto out;
+			}
 			break;
 		case 'q':
 			opt.quiet = true;
 			break;
 		case 'h':
 			cmd_print_help("ingest", stdout);
-			return EXIT_OK;
+			status = EXIT_OK;
+			goto out;
 		default:
-			return cmd_usage_error("ingest", "unknown option");
+			status = cmd_usage_error("ingest", "unknown option");
+			goto out;
 		}
 	}
-	if (optind == argc)
-		return cmd_usage_error("ingest", "expected one or more files (or - for stdin)");
+	if (optind == argc) {
+		status = cmd_usage_error("ingest", "expected one or more files (or - for stdin)");
+		goto out;
+	}
+	/* --estimate on the command line replaces $TOKSTAT_ESTIMATES */
+	if (!n_estimates && env_estimates && *env_estimates &&
+	    ingest_estimates_parse(env_estimates, &estimates, &n_estimates, &err) < 0) {
+		cmd_error("TOKSTAT_ESTIMATES: %s", err.data);
+		status = EXIT_USAGE;
+		goto out;
+	}
+	opt.estimates = estimates;
+	opt.n_estimates = n_estimates;
 	opt.progress = !opt.quiet && isatty(STDERR_FILENO);
 
 	if (format_set_load(&set, parsers, &err) < 0) {
@@ -103,6 +135,7 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 out:
 	store_close(st);
 	format_set_free(&set);
+	ingest_estimates_free(estimates, n_estimates);
 	buf_free(&err);
 	return status;
 }

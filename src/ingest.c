@@ -413,6 +413,59 @@ static int add_event(struct ingest *in, struct file_state *fs, uint64_t line, st
 	return 0;
 }
 
+int ingest_estimates_parse(const char *spec, struct ingest_estimate **list, size_t *n, struct buf *err)
+{
+	const char *p = spec;
+	while (*p) {
+		const char *end = strchr(p, ',');
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+		const char *eq = memchr(p, '=', len);
+		int64_t tokens;
+		if (!eq || eq == p || event_parse_int(eq + 1, len - (size_t)(eq + 1 - p), &tokens) < 0 || tokens < 0) {
+			buf_printf(err, "bad estimate '%.*s': expected OPERATION=TOKENS, like chat=500", (int)len, p);
+			return -1;
+		}
+		*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+		(*list)[*n].operation = xstrndup(p, (size_t)(eq - p));
+		(*list)[*n].tokens = tokens;
+		(*n)++;
+		p += len + (end != NULL);
+	}
+	return 0;
+}
+
+void ingest_estimates_free(struct ingest_estimate *list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i].operation);
+	free(list);
+}
+
+/*
+ * An event that logged no token count at all gets the configured estimate for its
+ * operation as total_tokens (kinds stay NULL) and is marked estimated: never silent.
+ */
+static void estimate(const struct ingest_options *opt, struct event *ev)
+{
+	if (!opt->n_estimates || event_has(ev, EV_TOTAL_TOKENS))
+		return;
+	const struct slice *op = &ev->text[EV_OPERATION];
+	const struct ingest_estimate *any = NULL;
+	for (size_t i = 0; i < opt->n_estimates; i++) {
+		const struct ingest_estimate *e = &opt->estimates[i];
+		if (strcmp(e->operation, "*") == 0)
+			any = e;
+		else if (op->p && strlen(e->operation) == op->n && memcmp(e->operation, op->p, op->n) == 0) {
+			any = e;
+			break;
+		}
+	}
+	if (any) {
+		event_set_num(ev, EV_TOTAL_TOKENS, any->tokens);
+		ev->estimated = true;
+	}
+}
+
 /* Parse and store one line. Returns 0, or -1 when the database failed. */
 static int process_line(struct ingest *in, struct file_state *fs, const struct source_line *l, uint64_t end_offset)
 {
@@ -442,6 +495,7 @@ static int process_line(struct ingest *in, struct file_state *fs, const struct s
 		add_reject(in, fs, l->number, l->p, l->n);
 	} else {
 		event_finish(&ev);
+		estimate(in->opt, &ev);
 		if (add_event(in, fs, l->number, &ev) < 0)
 			return -1;
 	}

@@ -1,0 +1,21 @@
+#!/bin/sh
+# Install the Debian packages tokstat needs to build and test, when any is missing.
+# Uses sudo when not root; does nothing when everything is there.
+set -eu
+PACKAGES="build-essential pkg-config libpcre2-dev libsqlite3-dev zlib1g-dev libsodium-dev
+libcsv-dev libcmocka-dev sqlite3 python3 gzip time"
+missing=
+for p in $PACKAGES; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+	command -v sudo >/dev/null || { echo "tokstat: need root (or sudo) to install:$missing" >&2; exit 1; }
+	SUDO=sudo
+fi
+echo "tokstat: installing:$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
