@@ -18,6 +18,7 @@ void credential_strip_scheme(const char **p, size_t *n);
 /*
  * Append the display form of secret P[0..N) to OUT: up to 8 leading and 4 trailing
  * characters, never more than a quarter of the secret; short secrets show only "****".
+ * A value that arrives masked already (it holds "..." or "***", at most 32 bytes) is kept.
  */
 void credential_mask(const char *p, size_t n, struct buf *out);
 
