@@ -17,11 +17,12 @@ PKGS     := libpcre2-8 sqlite3 zlib libsodium
 # libcsv ships no pkg-config file on Debian: link it by name.
 CSV_LIBS := -lcsv
 
+# CFLAGS/LDFLAGS are yours to set (make CFLAGS=-O0); what the build needs is added apart.
 CFLAGS   ?= -O2 -g
-CFLAGS   += -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+ALL_CFLAGS = $(CFLAGS) -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -D_GNU_SOURCE -DTOKSTAT_VERSION='"$(VERSION)"' -Iinclude \
             $(shell pkg-config --cflags $(PKGS))
-LDLIBS   += $(shell pkg-config --libs $(PKGS)) $(CSV_LIBS) -lpthread -lm
+LIBS      = $(shell pkg-config --libs $(PKGS)) $(CSV_LIBS) -lpthread -lm
 DEPFLAGS  = -MMD -MP
 
 SRC      := $(wildcard src/*.c)
@@ -37,21 +38,21 @@ ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-s
 all: $(BIN)
 
 $(BIN): $(OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
-	$(CC) $(CFLAGS) $(DEPFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
 # SQL and built-in parser definitions are compiled into the binary.
 $(BUILD)/embedded.c: tools/embed.sh $(EMBED) | $(BUILD)
 	sh tools/embed.sh $(EMBED) > $@
 
 $(BUILD)/embedded.o: $(BUILD)/embedded.c
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) | $(BUILD)
 	@mkdir -p $(BUILD)/tests
-	$(CC) $(CFLAGS) $(LDFLAGS) $(DEPFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(DEPFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS) $(shell pkg-config --libs cmocka)
 
 $(BUILD):
 	@mkdir -p $(BUILD)
