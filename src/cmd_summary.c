@@ -70,7 +70,7 @@ int cmd_summary(int argc, char **argv, const struct global *g)
 			"FROM daily_usage WHERE day IN (SELECT DISTINCT day FROM daily_usage ORDER BY day DESC LIMIT ?1) "
 			"GROUP BY day ORDER BY day", days) < 0 ||
 	    print_table(db, "Credentials",
-			"SELECT token, status, requests, errors, rl_remaining, last_seen FROM credentials "
+			"SELECT token, token_fp, status, requests, errors, rl_remaining, last_seen FROM credentials "
 			"ORDER BY requests DESC, token", 0) < 0)
 		goto out;
 	status = EXIT_OK;
