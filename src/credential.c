@@ -72,7 +72,7 @@ void credential_fingerprint(const unsigned char key[CREDENTIAL_KEY_BYTES], const
  */
 static const char scrub_pattern[] =
 	"((?i:authorization|x-api-key|api[_-]?key|apikey|token|tok|key|secret|password|passwd)"
-	"[\"']?\\s*[=:]\\s*[\"']?(?:(?i:bearer|token|basic)\\s+)?|(?i:bearer|token|basic)\\s+)"
+	"[\"']?\\s*[=:]\\s*[\"']?(?:(?i:bearer|token|basic)\\s+)?|(?<![\\w/])(?i:bearer|basic)\\s+)"
 	"([^\\s\"'&,;]{4,})"
 	"|()((?:ghp|gho|ghu|ghs|ghr|github_pat|glpat|sk|pk|rk|xox[abposr]|AIza)[-_][A-Za-z0-9_\\-]{8,}"
 	"|AIza[A-Za-z0-9_\\-]{20,}"

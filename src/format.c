@@ -207,7 +207,8 @@ static int load_dir(struct format_set *set, sqlite3 *db, const char *dir, struct
 		}
 	}
 	closedir(dp);
-	qsort(names, n, sizeof(*names), cmp_names); /* a stable order whatever readdir says */
+	if (n > 1) /* a stable order whatever readdir says */
+		qsort(names, n, sizeof(*names), cmp_names);
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		struct buf path = BUF_INIT, text = BUF_INIT;
 		buf_printf(&path, "%s/%s", dir, names[i]);

@@ -128,7 +128,8 @@ static long more(struct source *s, struct buf *err)
 		s->start = 0;
 	}
 	if (s->end == s->cap) {
-		size_t cap = s->cap * 2 < s->max_line ? s->cap * 2 : s->max_line;
+		size_t limit = s->max_line + 2; /* a longest line with its "\r\n" */
+		size_t cap = s->cap * 2 < limit ? s->cap * 2 : limit;
 		if (cap <= s->cap) { /* a line longer than the limit: keep its head, drop the rest */
 			if (!s->discarding) {
 				s->discarding = true;
@@ -175,13 +176,13 @@ int source_open(struct source **out, const char *path, size_t max_line, struct b
 		buf_printf(err, "%s: is a directory", path);
 		goto out;
 	}
-	s->cap = SOURCE_BUF_INIT < s->max_line ? SOURCE_BUF_INIT : s->max_line;
+	s->cap = SOURCE_BUF_INIT < s->max_line + 2 ? SOURCE_BUF_INIT : s->max_line + 2;
 	s->buf = xmalloc(s->cap);
 
 	/* Magic bytes decide, not the name: read the first two raw bytes. What is read here
 	 * becomes compressed input when they say gzip, so it must fit that buffer. */
 	while (s->end < 2) {
-		int r = read_fd(s, s->buf + s->end, SOURCE_RAW_BUF - s->end, err);
+		int r = read_fd(s, s->buf + s->end, (s->cap < SOURCE_RAW_BUF ? s->cap : SOURCE_RAW_BUF) - s->end, err);
 		if (r < 0)
 			goto out;
 		if (r == 0)
@@ -277,9 +278,9 @@ int source_next_line(struct source *s, struct source_line *line, struct buf *err
 			if (n && p[n - 1] == '\r')
 				n--;
 			line->p = p;
-			line->n = n;
-			line->too_long = false;
 			line->full_len = n;
+			line->too_long = n > s->max_line; /* fits the buffer only with its line end */
+			line->n = line->too_long ? SOURCE_LONG_KEEP : n;
 			return 1;
 		}
 		s->scan = s->end;

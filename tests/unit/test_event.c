@@ -1,0 +1,530 @@
+/*
+ * Unit tests of event.c: field names, value conversion (NULL rules, numbers, seconds,
+ * times, requests) and event_finish's normalization.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "buf.h"
+#include "event.h"
+
+static int set(struct event *ev, const char *field, const char *value, const char *time_format, struct buf *reason)
+{
+	const struct event_field *f = event_field_find(field);
+	assert_non_null(f);
+	return event_set(ev, f, value, strlen(value), time_format, reason);
+}
+
+static void set_ok(struct event *ev, const char *field, const char *value)
+{
+	struct buf reason = BUF_INIT;
+	if (set(ev, field, value, NULL, &reason) != 0)
+		fail_msg("event_set(%s, \"%s\"): %s", field, value, buf_str(&reason));
+	buf_free(&reason);
+}
+
+static void assert_slice(struct slice s, const char *want)
+{
+	assert_non_null(s.p);
+	assert_int_equal(s.n, strlen(want));
+	assert_memory_equal(s.p, want, s.n);
+}
+
+/* ---- field table ---- */
+
+static void test_field_find_knows_every_documented_name(void **state)
+{
+	(void)state;
+	const char *names[] = { "time", "request", "path", "endpoint", "token", "user", "remote_user", "method",
+				"model", "provider", "operation", "project", "session", "request_id", "error",
+				"status", "input_tokens", "prompt_tokens", "output_tokens", "cache_read_tokens",
+				"cache_write_tokens", "total_tokens", "latency_ms", "rt", "latency_s", "urt", "bytes",
+				"rl_remaining", "rl_limit", "rl_reset", "success", "ignore" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const struct event_field *f = event_field_find(names[i]);
+		assert_non_null(f);
+		assert_string_equal(f->name, names[i]);
+	}
+}
+
+static void test_field_find_returns_null_for_unknown_names(void **state)
+{
+	(void)state;
+	assert_null(event_field_find("no_such_field"));
+	assert_null(event_field_find(""));
+	assert_null(event_field_find("Token"));
+}
+
+static void test_field_kinds_and_indexes_match_the_event(void **state)
+{
+	(void)state;
+	assert_int_equal(event_field_find("token")->kind, EVF_TEXT);
+	assert_int_equal(event_field_find("token")->index, EV_TOKEN);
+	assert_int_equal(event_field_find("status")->kind, EVF_NUM);
+	assert_int_equal(event_field_find("status")->index, EV_STATUS);
+	assert_int_equal(event_field_find("rt")->kind, EVF_SECONDS);
+	assert_int_equal(event_field_find("rt")->index, EV_LATENCY_MS);
+	assert_int_equal(event_field_find("urt")->index, EV_UPSTREAM_MS);
+	assert_int_equal(event_field_find("prompt_tokens")->kind, EVF_PROMPT);
+	assert_int_equal(event_field_find("path")->kind, EVF_PATH);
+	assert_int_equal(event_field_find("time")->kind, EVF_TIME);
+}
+
+static void test_field_table_ends_with_a_null_name(void **state)
+{
+	(void)state;
+	size_t n = 0;
+	while (event_fields[n].name)
+		n++;
+	assert_true(n >= 30);
+}
+
+/* ---- clearing ---- */
+
+static void test_clear_leaves_everything_null(void **state)
+{
+	(void)state;
+	struct event ev;
+	memset(&ev, 0xab, sizeof(ev));
+	event_clear(&ev);
+	assert_int_equal(ev.num_set, 0);
+	assert_false(ev.has_time);
+	assert_false(ev.has_prompt);
+	assert_false(ev.estimated);
+	assert_int_equal(ev.failed, -1);
+	assert_null(ev.dedup.p);
+	for (int i = 0; i < EV_TEXT_N; i++)
+		assert_null(ev.text[i].p);
+}
+
+/* ---- integers ---- */
+
+static void test_parse_int_reads_signed_decimals(void **state)
+{
+	(void)state;
+	int64_t v = 0;
+	assert_int_equal(event_parse_int("123", 3, &v), 0);
+	assert_int_equal(v, 123);
+	assert_int_equal(event_parse_int("-5", 2, &v), 0);
+	assert_int_equal(v, -5);
+	assert_int_equal(event_parse_int("+7", 2, &v), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(event_parse_int("0", 1, &v), 0);
+	assert_int_equal(v, 0);
+}
+
+static void test_parse_int_accepts_a_zero_fraction(void **state)
+{
+	(void)state;
+	int64_t v = 0;
+	assert_int_equal(event_parse_int("59200.0", 7, &v), 0);
+	assert_int_equal(v, 59200);
+	assert_int_equal(event_parse_int("3.", 2, &v), 0);
+	assert_int_equal(v, 3);
+}
+
+static void test_parse_int_rejects_a_real_fraction(void **state)
+{
+	(void)state;
+	int64_t v = 42;
+	assert_int_equal(event_parse_int("59200.5", 7, &v), -1);
+	assert_int_equal(v, 42);
+}
+
+static void test_parse_int_rejects_garbage(void **state)
+{
+	(void)state;
+	int64_t v;
+	assert_int_equal(event_parse_int("", 0, &v), -1);
+	assert_int_equal(event_parse_int("-", 1, &v), -1);
+	assert_int_equal(event_parse_int("12a", 3, &v), -1);
+	assert_int_equal(event_parse_int(" 12", 3, &v), -1);
+	assert_int_equal(event_parse_int("1e3", 3, &v), -1);
+	assert_int_equal(event_parse_int(".5", 2, &v), -1);
+}
+
+static void test_parse_int_limits_to_int64(void **state)
+{
+	(void)state;
+	int64_t v = 0;
+	assert_int_equal(event_parse_int("9223372036854775807", 19, &v), 0);
+	assert_int_equal(v, INT64_MAX);
+	assert_int_equal(event_parse_int("9223372036854775808", 19, &v), -1);
+	assert_int_equal(event_parse_int("99999999999999999999999", 23, &v), -1);
+}
+
+static void test_parse_int_reads_only_the_given_length(void **state)
+{
+	(void)state;
+	int64_t v = 0;
+	assert_int_equal(event_parse_int("12345", 2, &v), 0);
+	assert_int_equal(v, 12);
+}
+
+/* ---- event_set ---- */
+
+static void test_set_dash_and_empty_leave_fields_null(void **state)
+{
+	(void)state;
+	struct event ev;
+	event_clear(&ev);
+	const char *fields[] = { "token", "user", "model", "status", "input_tokens", "rt", "urt", "bytes", "path", "time",
+				 "prompt_tokens", "success" };
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		set_ok(&ev, fields[i], "-");
+		set_ok(&ev, fields[i], "");
+	}
+	assert_int_equal(ev.num_set, 0);
+	assert_false(ev.has_time);
+	assert_false(ev.has_prompt);
+	assert_int_equal(ev.failed, -1);
+	for (int i = 0; i < EV_TEXT_N; i++)
+		assert_null(ev.text[i].p);
+}
+
+static void test_set_text_points_into_the_value(void **state)
+{
+	(void)state;
+	struct event ev;
+	const char v[] = "gpt-4o";
+	event_clear(&ev);
+	set_ok(&ev, "model", v);
+	assert_ptr_equal(ev.text[EV_MODEL].p, v);
+	assert_int_equal(ev.text[EV_MODEL].n, 6);
+}
+
+static void test_set_number_marks_it_known(void **state)
+{
+	(void)state;
+	struct event ev;
+	event_clear(&ev);
+	set_ok(&ev, "output_tokens", "0");
+	assert_true(event_has(&ev, EV_OUTPUT_TOKENS));
+	assert_int_equal(ev.num[EV_OUTPUT_TOKENS], 0);
+	assert_false(event_has(&ev, EV_INPUT_TOKENS));
+}
+
+static void test_set_bad_number_names_the_field_not_the_value(void **state)
+{
+	(void)state;
+	struct event ev;
+	struct buf reason = BUF_INIT;
+	event_clear(&ev);
+	assert_int_equal(set(&ev, "status", "sk-secretvalue", NULL, &reason), -1);
+	assert_non_null(strstr(buf_str(&reason), "status"));
+	assert_null(strstr(buf_str(&reason), "sk-secretvalue"));
+	assert_false(event_has(&ev, EV_STATUS));
+	buf_free(&reason);
+}
+
+static void test_set_seconds_become_rounded_milliseconds(void **state)
+{
+	(void)state;
+	struct event ev;
+	event_clear(&ev);
+	set_ok(&ev, "rt", "0.1235");
+	assert_int_equal(ev.num[EV_LATENCY_MS], 124);
+	set_ok(&ev, "latency_s", "12");
+	assert_int_equal(ev.num[EV_LATENCY_MS], 12000);
+	set_ok(&ev, "rt", "0.0001234567");
+	assert_int_equal(ev.num[EV_LATENCY_MS], 0);
+}
+
+static void test_set_negative_seconds_are_rejected(void **state)
+{
+	(void)state;
+	struct event ev;
+	struct buf reason = BUF_INIT;
+	event_clear(&ev);
+	assert_int_equal(set(&ev, "rt", "-0.5", NULL, &reason), -1);
+	assert_false(event_has(&ev, EV_LATENCY_MS));
+	buf_free(&reason);
+}
+
+static void test_set_upstream_times_are_summed(void **state)
+{
+	(void)state;
+	struct event ev;
+	event_clear(&ev);
+	set_ok(&ev, "urt", "0.010, 0.020 : 0.030");
+	assert_int_equal(ev.num[EV_UPSTREAM_MS], 60);
+}
+
+static void test_set_upstream_times_of_only_dashes_are_null(void **state)
+{
+	(void)state;
+	struct event ev;
+	event_clear(&ev);
+	set_ok(&ev, "urt", "-, -");
+	assert_false(event_has(&ev, EV_UPSTREAM_MS));
+}
+
+static void test_set_path_drops_the_query_string(void **state)
+{
+	(void)state;
+	struct event ev;
+	event_clear(&ev);
+	set_ok(&ev, "path", "/v1/x?key=secret");
+	assert_slice(ev.text[EV_ENDPOINT], "/v1/x");
+}
+
+static void test_set_path_of_only_a_query_is_null(void **state)
+{
+	(void)state;
+	struct event ev;
+	event_clear(&ev);
+	set_ok(&ev, "path", "?a=b");
+	assert_null(ev.text[EV_ENDPOINT].p);
+}
+
+static void test_set_request_splits_method_and_path(void **state)
+{
+	(void)state;
+	struct event ev;
+	event_clear(&ev);
+	set_ok(&ev, "request", "PATCH /v1/items/7?x=1 HTTP/1.1");
+	assert_slice(ev.text[EV_METHOD], "PATCH");
+	assert_slice(ev.text[EV_ENDPOINT], "/v1/items/7");
+}
+
+static void test_set_garbage_request_keeps_method_and_path_null(void **state)
+{
+	(void)state;
+	struct event ev;
+	event_clear(&ev);
+	set_ok(&ev, "request", "\\x16\\x03\\x01");
+	assert_null(ev.text[EV_METHOD].p);
+	assert_null(ev.text[EV_ENDPOINT].p);
+	set_ok(&ev, "request", " leading-space");
+	assert_null(ev.text[EV_METHOD].p);
+}
+
+static void test_set_success_reads_booleans(void **state)
+{
+	(void)state;
+	struct event ev;
+	event_clear(&ev);
+	set_ok(&ev, "success", "true");
+	assert_int_equal(ev.failed, 0);
+	set_ok(&ev, "success", "false");
+	assert_int_equal(ev.failed, 1);
+	set_ok(&ev, "success", "1");
+	assert_int_equal(ev.failed, 0);
+	set_ok(&ev, "success", "0");
+	assert_int_equal(ev.failed, 1);
+}
+
+static void test_set_success_rejects_other_words(void **state)
+{
+	(void)state;
+	struct event ev;
+	struct buf reason = BUF_INIT;
+	event_clear(&ev);
+	assert_int_equal(set(&ev, "success", "maybe", NULL, &reason), -1);
+	assert_true(reason.len > 0);
+	assert_int_equal(ev.failed, -1);
+	buf_free(&reason);
+}
+
+static void test_set_time_uses_the_time_format(void **state)
+{
+	(void)state;
+	struct event ev;
+	struct buf reason = BUF_INIT;
+	event_clear(&ev);
+	assert_int_equal(set(&ev, "time", "17/May/2015:12:05:03 +0200", "%d/%b/%Y:%H:%M:%S %z", &reason), 0);
+	assert_true(ev.has_time);
+	assert_int_equal(ev.epoch, 1431857103);
+	assert_int_equal(set(&ev, "time", "2015-05-17T10:05:04Z", "iso8601", &reason), 0);
+	assert_int_equal(ev.epoch, 1431857104);
+	assert_int_equal(set(&ev, "time", "1431857105", "epoch", &reason), 0);
+	assert_int_equal(ev.epoch, 1431857105);
+	assert_int_equal(set(&ev, "time", "1431857106000", "epoch_ms", &reason), 0);
+	assert_int_equal(ev.epoch, 1431857106);
+	assert_int_equal(set(&ev, "time", "1431857107", "auto", &reason), 0);
+	assert_int_equal(ev.epoch, 1431857107);
+	assert_int_equal(set(&ev, "time", "2015-05-17T10:05:08Z", NULL, &reason), 0);
+	assert_int_equal(ev.epoch, 1431857108);
+	buf_free(&reason);
+}
+
+static void test_set_bad_time_is_rejected_with_a_reason(void **state)
+{
+	(void)state;
+	struct event ev;
+	struct buf reason = BUF_INIT;
+	event_clear(&ev);
+	assert_int_equal(set(&ev, "time", "yesterday", "iso8601", &reason), -1);
+	assert_false(ev.has_time);
+	assert_non_null(strstr(buf_str(&reason), "time"));
+	buf_free(&reason);
+}
+
+static void test_set_ignore_field_changes_nothing(void **state)
+{
+	(void)state;
+	struct event ev, before;
+	event_clear(&ev);
+	memcpy(&before, &ev, sizeof(ev));
+	set_ok(&ev, "ignore", "anything at all");
+	assert_memory_equal(&ev, &before, sizeof(ev));
+}
+
+/* ---- event_finish ---- */
+
+static void test_finish_subtracts_cache_reads_from_prompt(void **state)
+{
+	(void)state;
+	struct event ev;
+	event_clear(&ev);
+	set_ok(&ev, "prompt_tokens", "100");
+	set_ok(&ev, "cache_read_tokens", "40");
+	event_finish(&ev);
+	assert_int_equal(ev.num[EV_INPUT_TOKENS], 60);
+	assert_int_equal(ev.num[EV_TOTAL_TOKENS], 100);
+}
+
+static void test_finish_keeps_a_prompt_smaller_than_its_cache_reads(void **state)
+{
+	(void)state;
+	struct event ev;
+	event_clear(&ev);
+	set_ok(&ev, "prompt_tokens", "10");
+	set_ok(&ev, "cache_read_tokens", "40");
+	event_finish(&ev);
+	assert_int_equal(ev.num[EV_INPUT_TOKENS], 10);
+}
+
+static void test_finish_without_any_token_count_leaves_total_null(void **state)
+{
+	(void)state;
+	struct event ev;
+	event_clear(&ev);
+	set_ok(&ev, "status", "200");
+	event_finish(&ev);
+	assert_false(event_has(&ev, EV_TOTAL_TOKENS));
+	assert_false(event_has(&ev, EV_INPUT_TOKENS));
+}
+
+static void test_finish_total_counts_zero_kinds(void **state)
+{
+	(void)state;
+	struct event ev;
+	event_clear(&ev);
+	set_ok(&ev, "input_tokens", "0");
+	event_finish(&ev);
+	assert_true(event_has(&ev, EV_TOTAL_TOKENS));
+	assert_int_equal(ev.num[EV_TOTAL_TOKENS], 0);
+}
+
+static void test_finish_falls_back_to_upstream_latency(void **state)
+{
+	(void)state;
+	struct event ev;
+	event_clear(&ev);
+	set_ok(&ev, "urt", "0.250");
+	event_finish(&ev);
+	assert_int_equal(ev.num[EV_LATENCY_MS], 250);
+}
+
+static void test_finish_makes_remote_user_the_user_only_without_token_or_user(void **state)
+{
+	(void)state;
+	struct event ev;
+	event_clear(&ev);
+	set_ok(&ev, "remote_user", "frank");
+	event_finish(&ev);
+	assert_slice(ev.text[EV_USER], "frank");
+
+	event_clear(&ev);
+	set_ok(&ev, "remote_user", "frank");
+	set_ok(&ev, "token", "ghp_x");
+	event_finish(&ev);
+	assert_null(ev.text[EV_USER].p);
+
+	event_clear(&ev);
+	set_ok(&ev, "remote_user", "frank");
+	set_ok(&ev, "user", "gina");
+	event_finish(&ev);
+	assert_slice(ev.text[EV_USER], "gina");
+}
+
+/* ---- errors ---- */
+
+static void test_is_error_from_status_or_failure(void **state)
+{
+	(void)state;
+	struct event ev;
+	event_clear(&ev);
+	assert_false(event_is_error(&ev));
+	event_set_num(&ev, EV_STATUS, 399);
+	assert_false(event_is_error(&ev));
+	event_set_num(&ev, EV_STATUS, 400);
+	assert_true(event_is_error(&ev));
+	event_set_num(&ev, EV_STATUS, 200);
+	ev.failed = 1;
+	assert_true(event_is_error(&ev));
+	ev.failed = 0;
+	assert_false(event_is_error(&ev));
+}
+
+static void test_unset_num_makes_it_null_again(void **state)
+{
+	(void)state;
+	struct event ev;
+	event_clear(&ev);
+	event_set_num(&ev, EV_BYTES, 5);
+	event_unset_num(&ev, EV_BYTES);
+	assert_false(event_has(&ev, EV_BYTES));
+}
+
+int main(void)
+{
+	if (sodium_init() < 0)
+		return 1;
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_field_find_knows_every_documented_name),
+		cmocka_unit_test(test_field_find_returns_null_for_unknown_names),
+		cmocka_unit_test(test_field_kinds_and_indexes_match_the_event),
+		cmocka_unit_test(test_field_table_ends_with_a_null_name),
+		cmocka_unit_test(test_clear_leaves_everything_null),
+		cmocka_unit_test(test_parse_int_reads_signed_decimals),
+		cmocka_unit_test(test_parse_int_accepts_a_zero_fraction),
+		cmocka_unit_test(test_parse_int_rejects_a_real_fraction),
+		cmocka_unit_test(test_parse_int_rejects_garbage),
+		cmocka_unit_test(test_parse_int_limits_to_int64),
+		cmocka_unit_test(test_parse_int_reads_only_the_given_length),
+		cmocka_unit_test(test_set_dash_and_empty_leave_fields_null),
+		cmocka_unit_test(test_set_text_points_into_the_value),
+		cmocka_unit_test(test_set_number_marks_it_known),
+		cmocka_unit_test(test_set_bad_number_names_the_field_not_the_value),
+		cmocka_unit_test(test_set_seconds_become_rounded_milliseconds),
+		cmocka_unit_test(test_set_negative_seconds_are_rejected),
+		cmocka_unit_test(test_set_upstream_times_are_summed),
+		cmocka_unit_test(test_set_upstream_times_of_only_dashes_are_null),
+		cmocka_unit_test(test_set_path_drops_the_query_string),
+		cmocka_unit_test(test_set_path_of_only_a_query_is_null),
+		cmocka_unit_test(test_set_request_splits_method_and_path),
+		cmocka_unit_test(test_set_garbage_request_keeps_method_and_path_null),
+		cmocka_unit_test(test_set_success_reads_booleans),
+		cmocka_unit_test(test_set_success_rejects_other_words),
+		cmocka_unit_test(test_set_time_uses_the_time_format),
+		cmocka_unit_test(test_set_bad_time_is_rejected_with_a_reason),
+		cmocka_unit_test(test_set_ignore_field_changes_nothing),
+		cmocka_unit_test(test_finish_subtracts_cache_reads_from_prompt),
+		cmocka_unit_test(test_finish_keeps_a_prompt_smaller_than_its_cache_reads),
+		cmocka_unit_test(test_finish_without_any_token_count_leaves_total_null),
+		cmocka_unit_test(test_finish_total_counts_zero_kinds),
+		cmocka_unit_test(test_finish_falls_back_to_upstream_latency),
+		cmocka_unit_test(test_finish_makes_remote_user_the_user_only_without_token_or_user),
+		cmocka_unit_test(test_is_error_from_status_or_failure),
+		cmocka_unit_test(test_unset_num_makes_it_null_again),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
