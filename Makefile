@@ -73,17 +73,28 @@ test: check asan
 bench: $(BIN)
 	@sh tests/bench/run.sh
 
+# Coverage-guided fuzzing with clang's libFuzzer: FUZZ_SECONDS per target (not part of test).
+FUZZ_SECONDS ?= 60
+fuzz:
+	$(MAKE) BUILD=build-fuzz BIN=tokstat-fuzz CC=clang CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build-fuzz/embedded.o $(patsubst %,build-fuzz/%.o,$(basename $(notdir $(filter-out src/main.c src/cmd_%.c,$(SRC)))))
+	@set -e; for t in parse source; do \
+		clang -O1 -g -fsanitize=fuzzer,address,undefined -std=c17 -D_GNU_SOURCE -Iinclude -o build-fuzz/fuzz_$$t \
+			tests/fuzz/fuzz_$$t.c $(filter-out build-fuzz/main.o build-fuzz/cmd_%.o,$(patsubst build/%,build-fuzz/%,$(OBJ))) $(LIBS); \
+		mkdir -p build-fuzz/corpus_$$t; \
+		build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus_$$t tests/fuzz/seeds_$$t; \
+	done
+
 install: $(BIN)
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tokstat/parsers
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tokstat
 	install -m 644 parsers/*.json $(DESTDIR)$(PREFIX)/share/tokstat/parsers/
 
 clean:
-	rm -rf build build-asan tokstat tokstat-asan tests/e2e/tmp bench-out
+	rm -rf build build-asan build-fuzz tokstat tokstat-asan tests/e2e/tmp bench-out
 
 clean-objects:
 	rm -rf $(BUILD) $(BIN)
 
-.PHONY: all unit e2e check asan test bench install clean clean-objects
+.PHONY: all unit e2e check asan test bench fuzz install clean clean-objects
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)
