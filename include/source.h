@@ -23,6 +23,7 @@ struct source_line {
 	size_t n;
 	uint64_t number;   /* 1-based line number in the decompressed content */
 	bool too_long;     /* longer than the limit: p/n hold only its beginning */
+	bool unterminated; /* the last line, with no "\n" after it (yet) */
 	uint64_t full_len; /* the whole length, also when too long */
 };
 
@@ -51,6 +52,12 @@ int source_next_line(struct source *s, struct source_line *line, struct buf *err
 uint64_t source_offset(const struct source *s);
 /* Bytes read from the file itself (compressed when gzip), for progress. */
 uint64_t source_raw_offset(const struct source *s);
+/*
+ * Seconds since the file was last modified, for a plain regular file that can still grow
+ * in place; -1 for gzip, stdin and pipes (their content is final once read).
+ */
+long source_age(const struct source *s);
+
 /* Size on disk, or 0 when unknown (stdin, pipes). */
 uint64_t source_size(const struct source *s);
 bool source_is_gzip(const struct source *s);

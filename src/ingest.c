@@ -18,6 +18,11 @@
 #define DETECT_BYTES (4u << 20)    /* ... but no more than this much text */
 #define REJECT_TEXT_MAX 1000       /* bytes of a rejected line kept in the database */
 #define BATCH_TEXT_MAX (32u << 20) /* a batch is also full when its text is this large */
+/*
+ * A plain file changed this recently is still being written: an unterminated last line is
+ * half a line, left for the next run. An older file's last line is complete without "\n".
+ */
+#define INGEST_SETTLE_SECONDS 60
 
 /* ---- the writer thread and its queue of batches ---- */
 
@@ -155,6 +160,8 @@ struct file_state {
 	struct format *fmt;
 	size_t detect_matched, detect_tried;
 	bool detected, resumed;
+	bool may_grow;  /* plain file modified within INGEST_SETTLE_SECONDS */
+	bool held_back; /* its unterminated last line was left for the next run */
 	uint64_t lines, events, rejected, skipped, duplicates; /* this run */
 	uint64_t b_events, b_rejected, b_skipped, b_duplicates; /* since the last batch */
 	uint64_t last_line, last_offset;                       /* processed so far */
@@ -509,8 +516,16 @@ maybe_flush:
 struct detect_line {
 	size_t off, n;
 	uint64_t number, end_offset, full_len;
-	bool too_long;
+	bool too_long, unterminated;
 };
+
+/* Is L half a line that the writer is still finishing? Then it is not read this time. */
+static bool hold_back(struct file_state *fs, bool unterminated)
+{
+	if (unterminated && fs->may_grow)
+		fs->held_back = true;
+	return fs->held_back;
+}
 
 /*
  * Read the first lines, pick the format (unless given or known from an earlier run), then
@@ -526,7 +541,8 @@ static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
 	int rc = 0, ret = 1;
 
 	while (n < DETECT_LINES && text.len < DETECT_BYTES && (rc = source_next_line(fs->src, &l, err)) > 0) {
-		dl[n] = (struct detect_line){ text.len, l.n, l.number, source_offset(fs->src), l.full_len, l.too_long };
+		dl[n] = (struct detect_line){ text.len, l.n, l.number, source_offset(fs->src), l.full_len,
+					      l.too_long, l.unterminated };
 		buf_add(&text, l.p, l.n);
 		n++;
 	}
@@ -552,7 +568,10 @@ static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
 	if (fs->fmt && fs->fmt->ops->reset)
 		fs->fmt->ops->reset(fs->fmt);
 	for (size_t i = 0; fs->fmt && i < n; i++) {
-		struct source_line dline = { lines[i].p, lines[i].n, dl[i].number, dl[i].too_long, dl[i].full_len };
+		struct source_line dline = { lines[i].p, lines[i].n, dl[i].number, dl[i].too_long,
+					     dl[i].unterminated, dl[i].full_len };
+		if (hold_back(fs, dline.unterminated))
+			break;
 		if (process_line(in, fs, &dline, dl[i].end_offset) < 0) {
 			ret = -1;
 			goto out;
@@ -561,6 +580,8 @@ static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
 	if (read_error)
 		goto out;
 	while ((rc = source_next_line(fs->src, &l, err)) > 0) {
+		if (hold_back(fs, l.unterminated))
+			break;
 		if (process_line(in, fs, &l, source_offset(fs->src)) < 0) {
 			ret = -1;
 			goto out;
@@ -595,6 +616,8 @@ static void summary(struct ingest *in, struct file_state *fs, double seconds)
 		if (fs->resumed)
 			buf_printf(&s, ", resumed after line %llu", (unsigned long long)fs->sf.lines);
 	}
+	if (fs->held_back)
+		buf_printf(&s, "; last line unfinished (no newline yet): left for the next run");
 	if (fs->fmt) {
 		buf_printf(&s, "; format %s", fs->fmt->name);
 		if (fs->detected)
@@ -632,6 +655,8 @@ static int ingest_file(struct ingest *in, const char *path)
 		goto out;
 	}
 	fs.rejects_total = fs.sf.rejected;
+	long age = source_age(fs.src);
+	fs.may_grow = age >= 0 && age < INGEST_SETTLE_SECONDS;
 	if (in->opt->format && strcmp(in->opt->format, "auto") != 0)
 		fs.fmt = format_find(in->set, in->opt->format);
 	if (!fs.sf.is_new && fs.sf.bytes > 0) {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -16,8 +17,9 @@
 struct source {
 	char *name;
 	int fd;
-	bool is_stdin, is_gzip;
+	bool is_stdin, is_gzip, is_regular;
 	uint64_t size;
+	time_t mtime;
 
 	/* gzip only */
 	z_stream z;
@@ -30,7 +32,9 @@ struct source {
 	size_t cap, start, end, scan;
 	uint64_t base;
 	bool eof;
-	size_t max_line;
+	size_t max_line, buf_limit;
+	struct buf pending_err; /* damage found after some output: reported on the next read */
+	bool has_pending_err;
 
 	uint64_t line_no;
 	bool discarding; /* inside a line longer than max_line */
@@ -58,6 +62,10 @@ static int read_fd(struct source *s, void *p, size_t n, struct buf *err)
 /* Inflate into buf[end..cap). Returns bytes added, 0 at the end, -1 on damage. */
 static long fill_gzip(struct source *s, struct buf *err)
 {
+	if (s->has_pending_err) {
+		buf_add(err, s->pending_err.data, s->pending_err.len);
+		return -1;
+	}
 	size_t want = s->cap - s->end;
 	s->z.next_out = (unsigned char *)s->buf + s->end;
 	s->z.avail_out = (uInt)(want > UINT32_MAX ? UINT32_MAX : want);
@@ -93,9 +101,16 @@ static long fill_gzip(struct source *s, struct buf *err)
 			continue; /* needs more input */
 		if (rc != Z_OK) {
 			at = s->raw_read - s->z.avail_in;
-			buf_printf(err, "%s: corrupt gzip data at byte %llu (%s)", s->name,
+			if (s->z.avail_out == want) {
+				buf_printf(err, "%s: corrupt gzip data at byte %llu (%s)", s->name,
+					   (unsigned long long)at, s->z.msg ? s->z.msg : "inflate failed");
+				return -1;
+			}
+			/* This call inflated good data before the damage: hand that out first. */
+			buf_printf(&s->pending_err, "%s: corrupt gzip data at byte %llu (%s)", s->name,
 				   (unsigned long long)at, s->z.msg ? s->z.msg : "inflate failed");
-			return -1;
+			s->has_pending_err = true;
+			break;
 		}
 	}
 	return (long)(want - s->z.avail_out);
@@ -128,8 +143,7 @@ static long more(struct source *s, struct buf *err)
 		s->start = 0;
 	}
 	if (s->end == s->cap) {
-		size_t limit = s->max_line + 2; /* a longest line with its "\r\n" */
-		size_t cap = s->cap * 2 < limit ? s->cap * 2 : limit;
+		size_t cap = s->cap * 2 < s->buf_limit ? s->cap * 2 : s->buf_limit;
 		if (cap <= s->cap) { /* a line longer than the limit: keep its head, drop the rest */
 			if (!s->discarding) {
 				s->discarding = true;
@@ -163,20 +177,24 @@ int source_open(struct source **out, const char *path, size_t max_line, struct b
 	s->is_stdin = strcmp(path, "-") == 0;
 	s->name = xstrdup(s->is_stdin ? "(stdin)" : path);
 	s->max_line = max_line ? max_line : SOURCE_MAX_LINE_DEFAULT;
-	if (s->max_line < SOURCE_LONG_KEEP * 2)
-		s->max_line = SOURCE_LONG_KEEP * 2;
 	s->fd = s->is_stdin ? 0 : open(path, O_RDONLY | O_CLOEXEC);
 	if (s->fd < 0) {
 		buf_printf(err, "%s: cannot open: %s", path, strerror(errno));
 		goto out;
 	}
-	if (fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode))
+	if (fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode)) {
 		s->size = (uint64_t)st.st_size;
+		s->is_regular = true;
+		s->mtime = st.st_mtime;
+	}
 	else if (!s->is_stdin && S_ISDIR(st.st_mode)) {
 		buf_printf(err, "%s: is a directory", path);
 		goto out;
 	}
-	s->cap = SOURCE_BUF_INIT < s->max_line + 2 ? SOURCE_BUF_INIT : s->max_line + 2;
+	/* Room for the head (the fingerprint needs it whatever the line limit) and for one
+	 * longest line with its "\r\n"; the too-long test itself compares lengths. */
+	s->buf_limit = s->max_line + 2 > 2 * SOURCE_HEAD_MAX ? s->max_line + 2 : 2 * SOURCE_HEAD_MAX;
+	s->cap = SOURCE_BUF_INIT < s->buf_limit ? SOURCE_BUF_INIT : s->buf_limit;
 	s->buf = xmalloc(s->cap);
 
 	/* Magic bytes decide, not the name: read the first two raw bytes. What is read here
@@ -267,6 +285,7 @@ int source_next_line(struct source *s, struct source_line *line, struct buf *err
 			s->start = s->scan = nl ? stop + 1 : stop;
 			s->line_no++;
 			line->number = s->line_no;
+			line->unterminated = !nl;
 			if (s->discarding) {
 				s->discarding = false;
 				line->too_long = true;
@@ -280,7 +299,7 @@ int source_next_line(struct source *s, struct source_line *line, struct buf *err
 			line->p = p;
 			line->full_len = n;
 			line->too_long = n > s->max_line; /* fits the buffer only with its line end */
-			line->n = line->too_long ? SOURCE_LONG_KEEP : n;
+			line->n = line->too_long && n > SOURCE_LONG_KEEP ? SOURCE_LONG_KEEP : n;
 			return 1;
 		}
 		s->scan = s->end;
@@ -299,6 +318,14 @@ uint64_t source_offset(const struct source *s)
 uint64_t source_raw_offset(const struct source *s)
 {
 	return s->is_gzip ? s->raw_read - s->z.avail_in : s->base + s->start;
+}
+
+long source_age(const struct source *s)
+{
+	if (s->is_gzip || s->is_stdin || !s->is_regular)
+		return -1;
+	time_t now = time(NULL);
+	return now > s->mtime ? (long)(now - s->mtime) : 0;
 }
 
 uint64_t source_size(const struct source *s)
@@ -328,5 +355,6 @@ void source_close(struct source *s)
 	free(s->buf);
 	free(s->name);
 	buf_free(&s->long_head);
+	buf_free(&s->pending_err);
 	free(s);
 }
