@@ -2,6 +2,108 @@
 -- SQLite client read. Recreated by store.c on every open, so they follow the tables.
 -- Plain SQL only: no tokstat-only functions, so `sqlite3 tokstat.db` can read them.
 
+-- ---- cost (owned by the pricing issue; see sql/pricing.sql for the price table and the rule) ----
+-- A price key K matches usage model M when M = K, M = K-latest, M = K then '-' or '@' and three
+-- or more digits (a dated release), or K ends in '*' and M starts with the rest of K. Among the
+-- matches: provider-specific rows first, then the longest K, then an exact K over a family.
+-- Each model is resolved once here, against the dictionary (index range on dict.value per key),
+-- so the per-row cost is one equality join, not a scan of the prices per aggregate row.
+
+DROP VIEW IF EXISTS prices;
+CREATE VIEW prices AS
+SELECT nullif(provider, '') AS provider, model, effective_from,
+	lead(effective_from) OVER (PARTITION BY provider, model ORDER BY effective_from) AS effective_until,
+	input_per_mtok, output_per_mtok, cache_read_per_mtok, cache_write_per_mtok, source
+FROM price;
+
+-- Every dictionary value that a price key matches (dict holds all model names), with its rank.
+DROP VIEW IF EXISTS price_match;
+CREATE VIEW price_match AS
+SELECT d.id AS model_id, d.value AS model, k.provider AS provider, k.model AS price_model,
+	(k.provider <> '') * 1000000 + 2 * length(k.stem) + (NOT k.is_family) AS rank
+FROM (SELECT DISTINCT provider, model, substr(model, -1) = '*' AS is_family,
+	     CASE WHEN substr(model, -1) = '*' THEN substr(model, 1, length(model) - 1) ELSE model END AS stem
+      FROM price) k
+JOIN dict d ON d.value >= k.stem AND d.value <= k.stem || char(1114111)
+WHERE k.is_family OR d.value = k.stem OR d.value = k.stem || '-latest'
+   OR substr(d.value, length(k.stem) + 1, 4) GLOB '[-@][0-9][0-9][0-9]';
+
+-- Dictionary ids of the providers some price row is specific to.
+DROP VIEW IF EXISTS priced_provider;
+CREATE VIEW priced_provider AS
+SELECT id, value FROM dict WHERE value IN (SELECT provider FROM price WHERE provider <> '');
+
+-- The price of each (model id, provider id) as non-overlapping day ranges [from_day, to_day):
+-- provider_id is 0 (any provider) or a priced_provider id. Day numbers count from 1970-01-01.
+-- Cache rates fall back to the input rate when a price has none (no discount known).
+DROP VIEW IF EXISTS model_price_periods;
+CREATE VIEW model_price_periods AS
+WITH period AS (
+	SELECT provider, model, effective_from,
+		CAST(julianday(effective_from) - 2440587.5 AS INTEGER) AS from_day,
+		coalesce(CAST(julianday(lead(effective_from) OVER (PARTITION BY provider, model
+			ORDER BY effective_from)) - 2440587.5 AS INTEGER), 1000000000) AS to_day,
+		input_per_mtok, output_per_mtok, cache_read_per_mtok, cache_write_per_mtok
+	FROM price),
+cand AS (
+	SELECT m.model_id, 0 AS provider_id, m.rank, p.*
+	FROM price_match m JOIN period p ON p.provider = m.provider AND p.model = m.price_model
+	WHERE m.provider = ''
+	UNION ALL
+	SELECT m.model_id, pp.id AS provider_id, m.rank, p.*
+	FROM priced_provider pp JOIN price_match m ON m.provider IN ('', pp.value)
+	JOIN period p ON p.provider = m.provider AND p.model = m.price_model),
+-- For each boundary (a candidate's from_day) the candidate in force there with the best rank.
+-- Duplicate boundaries give empty ranges [d, d). Written with row_number(), not GROUP BY or
+-- DISTINCT: SQLite caps its row estimate of those so low that it scans this view per aggregate
+-- row instead of building an automatic index (3x slower over a year of aggregates).
+pick AS (
+	SELECT b.model_id, b.provider_id, b.from_day AS at_day, c.provider, c.model,
+		c.effective_from, c.input_per_mtok, c.output_per_mtok, c.cache_read_per_mtok,
+		c.cache_write_per_mtok,
+		row_number() OVER (PARTITION BY b.model_id, b.provider_id, b.provider, b.model, b.from_day
+			ORDER BY c.rank DESC) AS rn
+	FROM cand b JOIN cand c ON c.model_id = b.model_id AND c.provider_id = b.provider_id
+		AND c.from_day <= b.from_day AND b.from_day < c.to_day)
+SELECT model_id, provider_id, at_day AS from_day,
+	coalesce(lead(at_day) OVER (PARTITION BY model_id, provider_id ORDER BY at_day), 1000000000) AS to_day,
+	provider AS price_provider, model AS price_model, effective_from,
+	input_per_mtok, output_per_mtok,
+	coalesce(cache_read_per_mtok, input_per_mtok) AS cache_read_per_mtok,
+	coalesce(cache_write_per_mtok, input_per_mtok) AS cache_write_per_mtok
+FROM pick WHERE rn = 1;
+
+-- The daily aggregates with the price in force on their day and their cost in USD.
+-- cost_usd is NULL (never 0) when no price is in force, when the price lacks the rate of a
+-- logged token kind, or when only total_tokens was logged (kinds unknown).
+-- tokens: the row's total, or the sum of its kinds when that is larger (or no total was logged).
+-- Keep the cost expression in step with the one in the events view.
+DROP VIEW IF EXISTS daily_cost;
+CREATE VIEW daily_cost AS
+SELECT a.*, nullif(mp.price_provider, '') AS price_provider, mp.price_model,
+	max(coalesce(a.total_tokens, 0), coalesce(a.input_tokens, 0) + coalesce(a.output_tokens, 0)
+		+ coalesce(a.cache_read_tokens, 0) + coalesce(a.cache_write_tokens, 0)) AS tokens,
+	CASE WHEN coalesce(a.input_tokens, a.output_tokens, a.cache_read_tokens, a.cache_write_tokens) IS NULL
+	     THEN NULL
+	     ELSE (CASE WHEN a.input_tokens > 0 THEN a.input_tokens * mp.input_per_mtok ELSE 0 END
+		 + CASE WHEN a.output_tokens > 0 THEN a.output_tokens * mp.output_per_mtok ELSE 0 END
+		 + CASE WHEN a.cache_read_tokens > 0 THEN a.cache_read_tokens * mp.cache_read_per_mtok ELSE 0 END
+		 + CASE WHEN a.cache_write_tokens > 0 THEN a.cache_write_tokens * mp.cache_write_per_mtok ELSE 0 END
+		 ) / 1e6 + (CASE WHEN mp.model_id IS NULL THEN NULL ELSE 0 END)
+	END AS cost_usd
+FROM daily a
+LEFT JOIN model_price_periods mp ON mp.model_id = a.model
+	AND mp.provider_id = CASE WHEN a.provider IN (SELECT id FROM priced_provider) THEN a.provider ELSE 0 END
+	AND a.day >= mp.from_day AND a.day < mp.to_day;
+
+-- The first and last day with usage (day numbers and dates): cheap, from the primary key.
+DROP VIEW IF EXISTS usage_span;
+CREATE VIEW usage_span AS
+SELECT first_day, last_day, date(first_day * 86400, 'unixepoch') AS first_date,
+	date(last_day * 86400, 'unixepoch') AS last_date
+FROM (SELECT min(day) AS first_day, max(day) AS last_day FROM daily);
+-- ---- end of cost helpers ----
+
 DROP VIEW IF EXISTS events;
 CREATE VIEW events AS
 SELECT
@@ -27,7 +129,16 @@ SELECT
 	e.error AS error,
 	coalesce(e.estimated, 0) AS estimated,
 	f.name AS file,
-	e.id & 1099511627775 AS line
+	e.id & 1099511627775 AS line,
+	-- cost: as in daily_cost, with the price in force on the event's day (epochs are >= 0)
+	CASE WHEN coalesce(e.input_tokens, e.output_tokens, e.cache_read_tokens, e.cache_write_tokens) IS NULL
+	     THEN NULL
+	     ELSE (CASE WHEN e.input_tokens > 0 THEN e.input_tokens * mp.input_per_mtok ELSE 0 END
+		 + CASE WHEN e.output_tokens > 0 THEN e.output_tokens * mp.output_per_mtok ELSE 0 END
+		 + CASE WHEN e.cache_read_tokens > 0 THEN e.cache_read_tokens * mp.cache_read_per_mtok ELSE 0 END
+		 + CASE WHEN e.cache_write_tokens > 0 THEN e.cache_write_tokens * mp.cache_write_per_mtok ELSE 0 END
+		 ) / 1e6 + (CASE WHEN mp.model_id IS NULL THEN NULL ELSE 0 END)
+	END AS cost_usd
 FROM event e
 LEFT JOIN credential c ON c.id = e.token
 LEFT JOIN dict du  ON du.id  = e.user
@@ -38,7 +149,10 @@ LEFT JOIN dict dp  ON dp.id  = e.provider
 LEFT JOIN dict dop ON dop.id = e.operation
 LEFT JOIN dict dpr ON dpr.id = e.project
 LEFT JOIN dict ds  ON ds.id  = e.session
-LEFT JOIN file f   ON f.id   = e.id >> 40;
+LEFT JOIN file f   ON f.id   = e.id >> 40
+LEFT JOIN model_price_periods mp ON mp.model_id = e.model  -- cost
+	AND mp.provider_id = CASE WHEN e.provider IN (SELECT id FROM priced_provider) THEN e.provider ELSE 0 END
+	AND e.epoch / 86400 >= mp.from_day AND e.epoch / 86400 < mp.to_day;
 
 DROP VIEW IF EXISTS daily_usage;
 CREATE VIEW daily_usage AS
@@ -55,8 +169,9 @@ SELECT
 	a.requests, a.errors,
 	a.input_tokens, a.output_tokens, a.cache_read_tokens, a.cache_write_tokens,
 	a.total_tokens,
-	a.estimated AS estimated_requests
-FROM daily a
+	a.estimated AS estimated_requests,
+	a.cost_usd AS cost_usd  -- cost: daily_cost is daily plus the cost columns
+FROM daily_cost a
 LEFT JOIN credential c ON c.id = a.token
 LEFT JOIN dict du  ON du.id  = a.user
 LEFT JOIN dict de  ON de.id  = a.endpoint
@@ -113,3 +228,133 @@ DROP VIEW IF EXISTS rejects;
 CREATE VIEW rejects AS
 SELECT f.name AS file, r.line, r.reason, r.text
 FROM reject r JOIN file f ON f.id = r.file;
+
+-- ---- cost reports (owned by the pricing issue; read by src/pricing.c, `tokstat cost`) ----
+-- unpriced_*: rows with tokens whose cost_usd is NULL; they are left out of every cost_usd sum.
+
+DROP VIEW IF EXISTS cost_daily;
+CREATE VIEW cost_daily AS
+SELECT date(day * 86400, 'unixepoch') AS day, day AS day_number,
+	sum(requests) AS requests, sum(errors) AS errors,
+	sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+	sum(cache_read_tokens) AS cache_read_tokens, sum(cache_write_tokens) AS cache_write_tokens,
+	sum(total_tokens) AS total_tokens,
+	sum(cost_usd) AS cost_usd,
+	sum(CASE WHEN cost_usd IS NULL AND tokens > 0 THEN requests ELSE 0 END) AS unpriced_requests,
+	sum(CASE WHEN cost_usd IS NULL AND tokens > 0 THEN tokens ELSE 0 END) AS unpriced_tokens
+FROM daily_cost
+GROUP BY day;
+
+-- Per month: month to date, the daily average over the days from the month's first day (or the
+-- first day the database has) to its last day with data, and the month end projected from it.
+DROP VIEW IF EXISTS cost_month;
+CREATE VIEW cost_month AS
+WITH m AS (
+	SELECT substr(day, 1, 7) AS month, max(day_number) AS last_day,
+		sum(requests) AS requests, sum(cost_usd) AS cost_usd,
+		sum(unpriced_requests) AS unpriced_requests, sum(unpriced_tokens) AS unpriced_tokens
+	FROM cost_daily GROUP BY 1),
+b AS (
+	SELECT m.*,
+		max(CAST(julianday(month || '-01') - 2440587.5 AS INTEGER), (SELECT min(day) FROM daily)) AS first_day,
+		CAST(julianday(month || '-01', '+1 month') - 2440587.5 AS INTEGER) AS next_month
+	FROM m)
+SELECT month,
+	date(first_day * 86400, 'unixepoch') AS from_day, date(last_day * 86400, 'unixepoch') AS to_day,
+	last_day - first_day + 1 AS days,
+	requests, cost_usd AS month_to_date_usd,
+	cost_usd / (last_day - first_day + 1) AS daily_average_usd,
+	cost_usd + cost_usd / (last_day - first_day + 1) * (next_month - 1 - last_day) AS projected_usd,
+	1000.0 * cost_usd / nullif(requests, 0) AS cost_per_1k_requests,
+	unpriced_requests, unpriced_tokens
+FROM b;
+
+-- For each day with data: the cost of the 7 days ending that day, of the 7 before, the change.
+DROP VIEW IF EXISTS cost_week_over_week;
+CREATE VIEW cost_week_over_week AS
+SELECT day, last_7d_usd, previous_7d_usd,
+	100.0 * (last_7d_usd - previous_7d_usd) / nullif(previous_7d_usd, 0) AS change_pct
+FROM (SELECT day,
+	total(cost_usd) OVER (ORDER BY day_number RANGE BETWEEN 6 PRECEDING AND CURRENT ROW) AS last_7d_usd,
+	total(cost_usd) OVER (ORDER BY day_number RANGE BETWEEN 13 PRECEDING AND 7 PRECEDING) AS previous_7d_usd
+      FROM cost_daily);
+
+-- Per month and model / credential / user / endpoint. Summed per day first, so the month
+-- (a string function) is computed once per day and group, not per aggregate row.
+DROP VIEW IF EXISTS cost_by_model;
+CREATE VIEW cost_by_model AS
+SELECT strftime('%Y-%m', g.day * 86400, 'unixepoch') AS month, dm.value AS model, dp.value AS provider,
+	sum(g.requests) AS requests, sum(g.input_tokens) AS input_tokens, sum(g.output_tokens) AS output_tokens,
+	sum(g.cache_read_tokens) AS cache_read_tokens, sum(g.cache_write_tokens) AS cache_write_tokens,
+	sum(g.tokens) AS tokens, sum(g.cost_usd) AS cost_usd,
+	1000.0 * sum(g.cost_usd) / nullif(sum(g.requests), 0) AS cost_per_1k_requests,
+	sum(g.unpriced_tokens) AS unpriced_tokens
+FROM (SELECT day, model, provider, sum(requests) AS requests, sum(input_tokens) AS input_tokens,
+	sum(output_tokens) AS output_tokens, sum(cache_read_tokens) AS cache_read_tokens,
+	sum(cache_write_tokens) AS cache_write_tokens,
+	sum(tokens) AS tokens, sum(cost_usd) AS cost_usd,
+	sum(CASE WHEN cost_usd IS NULL THEN tokens ELSE 0 END) AS unpriced_tokens
+      FROM daily_cost GROUP BY day, model, provider) g
+LEFT JOIN dict dm ON dm.id = g.model
+LEFT JOIN dict dp ON dp.id = g.provider
+GROUP BY 1, g.model, g.provider;
+
+DROP VIEW IF EXISTS cost_by_credential;
+CREATE VIEW cost_by_credential AS
+SELECT strftime('%Y-%m', g.day * 86400, 'unixepoch') AS month, c.display AS token,
+	substr(c.fingerprint, 1, 12) AS token_fp,
+	sum(g.requests) AS requests, sum(g.cost_usd) AS cost_usd,
+	1000.0 * sum(g.cost_usd) / nullif(sum(g.requests), 0) AS cost_per_1k_requests,
+	sum(g.unpriced_requests) AS unpriced_requests
+FROM (SELECT day, token, sum(requests) AS requests, sum(cost_usd) AS cost_usd,
+	sum(CASE WHEN cost_usd IS NULL AND tokens > 0 THEN requests ELSE 0 END) AS unpriced_requests
+      FROM daily_cost GROUP BY day, token) g
+LEFT JOIN credential c ON c.id = g.token
+GROUP BY 1, g.token;
+
+DROP VIEW IF EXISTS cost_by_user;
+CREATE VIEW cost_by_user AS
+SELECT strftime('%Y-%m', g.day * 86400, 'unixepoch') AS month, du.value AS user,
+	sum(g.requests) AS requests, sum(g.cost_usd) AS cost_usd,
+	1000.0 * sum(g.cost_usd) / nullif(sum(g.requests), 0) AS cost_per_1k_requests,
+	sum(g.unpriced_requests) AS unpriced_requests
+FROM (SELECT day, user, sum(requests) AS requests, sum(cost_usd) AS cost_usd,
+	sum(CASE WHEN cost_usd IS NULL AND tokens > 0 THEN requests ELSE 0 END) AS unpriced_requests
+      FROM daily_cost GROUP BY day, user) g
+LEFT JOIN dict du ON du.id = g.user
+GROUP BY 1, g.user;
+
+DROP VIEW IF EXISTS cost_by_endpoint;
+CREATE VIEW cost_by_endpoint AS
+SELECT strftime('%Y-%m', g.day * 86400, 'unixepoch') AS month, de.value AS endpoint,
+	sum(g.requests) AS requests, sum(g.cost_usd) AS cost_usd,
+	1000.0 * sum(g.cost_usd) / nullif(sum(g.requests), 0) AS cost_per_1k_requests,
+	sum(g.unpriced_requests) AS unpriced_requests
+FROM (SELECT day, endpoint, sum(requests) AS requests, sum(cost_usd) AS cost_usd,
+	sum(CASE WHEN cost_usd IS NULL AND tokens > 0 THEN requests ELSE 0 END) AS unpriced_requests
+      FROM daily_cost GROUP BY day, endpoint) g
+LEFT JOIN dict de ON de.id = g.endpoint
+GROUP BY 1, g.endpoint;
+
+-- Usage with tokens but no cost, per model and provider, with why (`tokstat pricing missing`).
+DROP VIEW IF EXISTS unpriced_usage;
+CREATE VIEW unpriced_usage AS
+SELECT dm.value AS model, dp.value AS provider, g.reason,
+	date(g.first_day * 86400, 'unixepoch') AS first_day, date(g.last_day * 86400, 'unixepoch') AS last_day,
+	g.requests, g.input_tokens, g.output_tokens, g.cache_read_tokens, g.cache_write_tokens, g.total_tokens
+FROM (SELECT model, provider,
+	CASE WHEN coalesce(input_tokens, output_tokens, cache_read_tokens, cache_write_tokens) IS NULL
+		THEN 'only total tokens logged'
+	     WHEN price_model IS NOT NULL THEN 'price lacks a rate for a logged token kind'
+	     WHEN model IN (SELECT model_id FROM price_match) THEN 'no price in force on these days'
+	     ELSE 'no price' END AS reason,
+	min(day) AS first_day, max(day) AS last_day, sum(requests) AS requests,
+	sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
+	sum(cache_read_tokens) AS cache_read_tokens, sum(cache_write_tokens) AS cache_write_tokens,
+	sum(total_tokens) AS total_tokens
+      FROM daily_cost
+      WHERE cost_usd IS NULL AND tokens > 0
+      GROUP BY model, provider, reason) g
+LEFT JOIN dict dm ON dm.id = g.model
+LEFT JOIN dict dp ON dp.id = g.provider;
+-- ---- end of cost reports ----

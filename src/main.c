@@ -49,6 +49,26 @@ static const struct command commands[] = {
 	  "tokstat summary [--days N]",
 	  "Prints what the database holds: files, events, tokens per day (the last N days that\n"
 	  "have data, default 14) and every credential with its status.\n" },
+	{ "pricing", cmd_pricing, "list, import and check model prices",
+	  "tokstat pricing [list [TEXT] | import [--effective-from DATE] FILE | missing]",
+	  "list: every price (those whose model contains TEXT), with the day it starts and ends.\n"
+	  "import: load prices from a CSV with the header\n"
+	  "  provider,model,input_per_mtok,output_per_mtok,cache_read_per_mtok,cache_write_per_mtok,effective_from\n"
+	  "  (USD per 1M tokens; empty cells are NULL; an empty provider means any provider) or from\n"
+	  "  LiteLLM's model_prices_and_context_window.json. A price without a date starts on\n"
+	  "  --effective-from DATE (default today, UTC). Importing the same prices again changes\n"
+	  "  nothing; a new price for an existing model and date replaces it, which re-prices history.\n"
+	  "missing: models with tokens but no price (their cost is NULL, never counted as 0).\n"
+	  "\n"
+	  "A model id matches a price for the same id, its dated releases (-20241022, -2024-08-06,\n"
+	  "-001, @20241022) and -latest; a price model ending in '*' matches every id it starts.\n"
+	  "The longest match wins; a price applies from its date until the next one.\n" },
+	{ "cost", cmd_cost, "print what the usage cost in a month",
+	  "tokstat cost [--month YYYY-MM] [--top N]",
+	  "Prints month to date, the daily average, the projected month end, the cost per 1,000\n"
+	  "requests, the week-over-week change and the top N (default 10) models, credentials,\n"
+	  "users and endpoints by cost. --month defaults to the latest month with usage.\n"
+	  "Usage without a price is not counted and is reported (see 'tokstat pricing missing').\n" },
 	{ "help", cmd_help, "show help for a command", "tokstat help [COMMAND]", "" },
 };
 

@@ -141,7 +141,9 @@ static int migrate(struct store *st, struct buf *err)
 	int version = 0;
 	const struct embedded_file *schema = embedded_find("sql/schema.sql");
 	const struct embedded_file *views = embedded_find("sql/views.sql");
-	unsigned char views_hash[16], stored[16];
+	const struct embedded_file *pricing = embedded_find("sql/pricing.sql");
+	unsigned char views_hash[16], pricing_hash[16], stored[16];
+	int has_price = 0;
 
 	if (exec(st, "BEGIN IMMEDIATE", err) < 0)
 		return -1;
@@ -165,6 +167,25 @@ static int migrate(struct store *st, struct buf *err)
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", STORE_SCHEMA_VERSION);
 		if (exec(st, pragma, err) < 0)
 			goto fail;
+	}
+	/* The price table exists in every database, old ones too, without a schema version: its
+	 * file is CREATE TABLE IF NOT EXISTS plus INSERT OR IGNORE seeds, so running it again keeps
+	 * the prices a user imported or changed. It runs when it changed (new seeds) or the table
+	 * is missing, and before the views, which read it. */
+	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'price'",
+			       -1, &q, NULL) != SQLITE_OK)
+		goto sql_fail;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		has_price = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	crypto_generichash(pricing_hash, sizeof(pricing_hash), (const unsigned char *)pricing->data, pricing->size,
+			   NULL, 0);
+	if (!has_price || meta_get_blob(st, "pricing_hash", stored, sizeof(stored)) < 0 ||
+	    memcmp(stored, pricing_hash, 16) != 0) {
+		if (exec(st, pricing->data, err) < 0)
+			goto fail;
+		if (meta_set_blob(st, "pricing_hash", pricing_hash, sizeof(pricing_hash)) < 0)
+			goto sql_fail;
 	}
 	/* Views follow the binary: recreate them when sql/views.sql changed. */
 	crypto_generichash(views_hash, sizeof(views_hash), (const unsigned char *)views->data, views->size, NULL, 0);

@@ -1,0 +1,61 @@
+/* tokstat cost: what the stored usage cost in a month (see pricing.h for the figures). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "pricing.h"
+
+int cmd_cost(int argc, char **argv, const struct global *g)
+{
+	static const struct option options[] = {
+		{ "month", required_argument, NULL, 'm' },
+		{ "top", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store *st = NULL;
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	const char *month = NULL;
+	char day[16];
+	int c, top = 10, status = EXIT_FAIL;
+
+	while ((c = getopt_long(argc, argv, "+m:t:", options, NULL)) != -1) {
+		char *end;
+		switch (c) {
+		case 'm':
+			month = optarg;
+			snprintf(day, sizeof(day), "%s-01", month);
+			if (strlen(month) != 7 || !pricing_is_date(day))
+				return cmd_usage_error("cost", "--month wants YYYY-MM, not '%s'", month);
+			break;
+		case 't':
+			top = (int)strtol(optarg, &end, 10);
+			if (end == optarg || *end || top <= 0)
+				return cmd_usage_error("cost", "--top wants a positive number, not '%s'", optarg);
+			break;
+		default:
+			return cmd_usage_error("cost", "unknown option");
+		}
+	}
+	if (optind != argc)
+		return cmd_usage_error("cost", "takes no arguments");
+	/* Write mode so the price table and cost views follow this binary (older databases). */
+	if (access(g->db_path, F_OK) != 0) {
+		cmd_error("%s: no such database (run 'tokstat ingest' first)", g->db_path);
+		goto out;
+	}
+	if (store_open(&st, g->db_path, STORE_READ_WRITE, &err) < 0 ||
+	    pricing_cost_report(store_db(st), month, top, &out, &err) < 0) {
+		cmd_error("%s", err.data);
+		goto out;
+	}
+	fputs(buf_str(&out), stdout);
+	status = EXIT_OK;
+out:
+	store_close(st);
+	buf_free(&err);
+	buf_free(&out);
+	return status;
+}

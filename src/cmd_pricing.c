@@ -1,0 +1,81 @@
+/* tokstat pricing: list, import and check the model prices (see pricing.h). */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmd.h"
+#include "pricing.h"
+
+int cmd_pricing(int argc, char **argv, const struct global *g)
+{
+	static const struct option options[] = {
+		{ "effective-from", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store *st = NULL;
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	struct pricing_import_stats stats;
+	/* GNU getopt permutes: options may follow the subcommand (pricing import --effective-from D F). */
+	char today[11];
+	const char *from = NULL, *sub;
+	time_t now = time(NULL);
+	int c, n, status = EXIT_FAIL;
+
+	while ((c = getopt_long(argc, argv, "f:", options, NULL)) != -1) {
+		if (c != 'f')
+			return cmd_usage_error("pricing", "unknown option");
+		from = optarg;
+		if (!pricing_is_date(from))
+			return cmd_usage_error("pricing", "--effective-from wants a date YYYY-MM-DD, not '%s'", from);
+	}
+	sub = optind < argc ? argv[optind++] : "list";
+	if (strcmp(sub, "import") == 0 ? argc - optind != 1
+	    : strcmp(sub, "list") == 0 ? argc - optind > 1
+	    : strcmp(sub, "missing") == 0 ? argc - optind != 0 : 1)
+		return cmd_usage_error("pricing", "unknown subcommand or wrong arguments: %s", sub);
+	if (from && strcmp(sub, "import") != 0)
+		return cmd_usage_error("pricing", "--effective-from goes with import");
+	/* Write mode so the price table and views follow this binary; only import creates a database. */
+	if (strcmp(sub, "import") != 0 && access(g->db_path, F_OK) != 0) {
+		cmd_error("%s: no such database (run 'tokstat ingest' first)", g->db_path);
+		goto out;
+	}
+	if (store_open(&st, g->db_path, STORE_READ_WRITE, &err) < 0) {
+		cmd_error("%s", err.data);
+		goto out;
+	}
+	sqlite3 *db = store_db(st);
+	if (strcmp(sub, "import") == 0) {
+		strftime(today, sizeof(today), "%Y-%m-%d", gmtime(&now));
+		if (pricing_import(db, argv[optind], from ? from : today, &stats, &err) < 0) {
+			cmd_error("%s", err.data);
+			goto out;
+		}
+		printf("%s: %s prices: %lld added, %lld changed, %lld unchanged\n", argv[optind],
+		       stats.is_litellm ? "LiteLLM" : "CSV", (long long)stats.added, (long long)stats.changed,
+		       (long long)stats.unchanged);
+	} else if (strcmp(sub, "list") == 0) {
+		if (pricing_list(db, optind < argc ? argv[optind] : NULL, &out, &err) < 0) {
+			cmd_error("%s", err.data);
+			goto out;
+		}
+		fputs(buf_str(&out), stdout);
+	} else {
+		if ((n = pricing_missing(db, &out, &err)) < 0) {
+			cmd_error("%s", err.data);
+			goto out;
+		}
+		if (n == 0)
+			printf("Every model with tokens has a price.\n");
+		else
+			fputs(buf_str(&out), stdout);
+	}
+	status = EXIT_OK;
+out:
+	store_close(st);
+	buf_free(&err);
+	buf_free(&out);
+	return status;
+}

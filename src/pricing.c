@@ -1,0 +1,737 @@
+/*
+ * Prices: matching (through the cost views), import from CSV and LiteLLM JSON, and the text of
+ * the price, missing-price and cost reports. See pricing.h; the rule is in sql/pricing.sql.
+ */
+#include "pricing.h"
+
+#include <csv.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CSV_MAX_FIELDS 16
+#define READ_CHUNK 65536
+
+static const char *const csv_columns[] = {
+	"provider", "model", "input_per_mtok", "output_per_mtok", "cache_read_per_mtok",
+	"cache_write_per_mtok", "effective_from",
+};
+enum { COL_PROVIDER, COL_MODEL, COL_RATE0, COL_FROM = COL_RATE0 + PRICING_KINDS, COL_N };
+
+void pricing_price_free(struct pricing_price *p)
+{
+	if (!p)
+		return;
+	buf_free(&p->provider);
+	buf_free(&p->model);
+}
+
+bool pricing_is_date(const char *s)
+{
+	int y, m, d, n = 0;
+	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
+		return false;
+	for (int i = 0; i < 10; i++)
+		if (i == 4 || i == 7 ? s[i] != '-' : !isdigit((unsigned char)s[i]))
+			return false;
+	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return false;
+	return !(m == 2 && d == 29 && (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0)));
+}
+
+static int db_error(sqlite3 *db, struct buf *err, const char *what)
+{
+	buf_printf(err, "%s: %s", what, sqlite3_errmsg(db));
+	return -1;
+}
+
+/* ---- matching ---- */
+
+int pricing_match(sqlite3 *db, const char *model, const char *provider, const char *day,
+		  struct pricing_price *out, struct buf *err)
+{
+	/* The same lookup daily_cost makes: the provider counts only when some price names it. */
+	static const char sql[] =
+		"SELECT mp.price_provider, mp.price_model, mp.effective_from, mp.input_per_mtok, "
+		"mp.output_per_mtok, mp.cache_read_per_mtok, mp.cache_write_per_mtok "
+		"FROM dict dm JOIN model_price_periods mp ON mp.model_id = dm.id "
+		"AND mp.provider_id = coalesce((SELECT id FROM priced_provider WHERE value = ?2), 0) "
+		"WHERE dm.value = ?1 AND CAST(julianday(?3) - 2440587.5 AS INTEGER) >= mp.from_day "
+		"AND CAST(julianday(?3) - 2440587.5 AS INTEGER) < mp.to_day";
+	sqlite3_stmt *q = NULL;
+	int rc = -1, step;
+
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
+		db_error(db, err, "cannot match a price");
+		goto out;
+	}
+	sqlite3_bind_text(q, 1, model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, day, -1, SQLITE_STATIC);
+	step = sqlite3_step(q);
+	if (step == SQLITE_DONE) {
+		rc = 0;
+		goto out;
+	}
+	if (step != SQLITE_ROW) {
+		db_error(db, err, "cannot match a price");
+		goto out;
+	}
+	buf_adds(&out->provider, (const char *)sqlite3_column_text(q, 0));
+	buf_adds(&out->model, (const char *)sqlite3_column_text(q, 1));
+	snprintf(out->effective_from, sizeof(out->effective_from), "%s", (const char *)sqlite3_column_text(q, 2));
+	for (int k = 0; k < PRICING_KINDS; k++) {
+		out->has_rate[k] = sqlite3_column_type(q, 3 + k) != SQLITE_NULL;
+		out->rate[k] = sqlite3_column_double(q, 3 + k);
+	}
+	rc = 1;
+out:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/* ---- import ---- */
+
+/* One price to put: strings point into the caller's storage. */
+struct price_row {
+	const char *provider, *model, *from;
+	double rate[PRICING_KINDS];
+	bool has_rate[PRICING_KINDS];
+};
+
+struct importer {
+	sqlite3 *db;
+	sqlite3_stmt *find, *insert, *update;
+	const char *path, *default_from;
+	struct pricing_import_stats *stats;
+	struct buf *err;
+	int failed;
+	/* CSV state */
+	struct buf field[CSV_MAX_FIELDS];
+	bool field_null[CSV_MAX_FIELDS];
+	int nfields, too_many;
+	int colmap[COL_N]; /* column index of each known column, -1 absent */
+	int64_t record;
+};
+
+static bool same_rates(sqlite3_stmt *q, int col, const struct price_row *r)
+{
+	for (int k = 0; k < PRICING_KINDS; k++) {
+		bool is_null = sqlite3_column_type(q, col + k) == SQLITE_NULL;
+		if (is_null != !r->has_rate[k] || (!is_null && sqlite3_column_double(q, col + k) != r->rate[k]))
+			return false;
+	}
+	return true;
+}
+
+static void bind_rates(sqlite3_stmt *q, int col, const struct price_row *r)
+{
+	for (int k = 0; k < PRICING_KINDS; k++) {
+		if (r->has_rate[k])
+			sqlite3_bind_double(q, col + k, r->rate[k]);
+		else
+			sqlite3_bind_null(q, col + k);
+	}
+}
+
+/*
+ * Put one price: the same key with other rates is changed; a price equal to the one in force
+ * on its day (same provider and model) is unchanged, which makes re-imports idempotent even
+ * with a later default date; anything else is added.
+ */
+static int put_price(struct importer *im, const struct price_row *r)
+{
+	sqlite3_stmt *q = im->find;
+	int step, rc = -1;
+	bool found = false, same_day = false, same = false;
+
+	sqlite3_bind_text(q, 1, r->provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, r->model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, r->from, -1, SQLITE_STATIC);
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW) {
+		found = true;
+		same_day = strcmp((const char *)sqlite3_column_text(q, 0), r->from) == 0;
+		same = same_rates(q, 1, r);
+	}
+	sqlite3_reset(q);
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return db_error(im->db, im->err, im->path);
+	if (found && same) {
+		im->stats->unchanged++;
+		return 0;
+	}
+	q = same_day ? im->update : im->insert;
+	sqlite3_bind_text(q, 1, r->provider, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, r->model, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, r->from, -1, SQLITE_STATIC);
+	bind_rates(q, 4, r);
+	sqlite3_bind_text(q, 8, im->path, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_DONE) {
+		rc = 0;
+		if (same_day)
+			im->stats->changed++;
+		else
+			im->stats->added++;
+	} else {
+		db_error(im->db, im->err, im->path);
+	}
+	sqlite3_reset(q);
+	return rc;
+}
+
+static void trim(struct buf *b)
+{
+	size_t i = 0;
+	while (b->len && isspace((unsigned char)b->data[b->len - 1]))
+		b->data[--b->len] = '\0';
+	while (i < b->len && isspace((unsigned char)b->data[i]))
+		i++;
+	if (i) {
+		memmove(b->data, b->data + i, b->len - i + 1);
+		b->len -= i;
+	}
+}
+
+/* A rate in USD per 1M tokens: a finite number >= 0 and nothing else. */
+static int parse_rate(const char *s, double *v)
+{
+	char *end;
+	errno = 0;
+	*v = strtod(s, &end);
+	return end != s && !*end && errno == 0 && isfinite(*v) && *v >= 0 ? 0 : -1;
+}
+
+static void csv_record(struct importer *im)
+{
+	struct price_row r = { 0 };
+	struct buf provider = BUF_INIT;
+
+	im->record++;
+	if (im->failed)
+		goto out;
+	if (im->too_many) {
+		buf_printf(im->err, "%s: line %lld: more than %d columns", im->path, (long long)im->record, CSV_MAX_FIELDS);
+		im->failed = 1;
+		goto out;
+	}
+	if (im->record == 1) { /* the header names the columns; their order is free */
+		for (int c = 0; c < COL_N; c++)
+			im->colmap[c] = -1;
+		for (int i = 0; i < im->nfields; i++) {
+			int c = 0;
+			while (c < COL_N && strcmp(buf_str(&im->field[i]), csv_columns[c]) != 0)
+				c++;
+			if (c == COL_N || im->colmap[c] >= 0) {
+				buf_printf(im->err, "%s: line 1: %s column '%s' (the header is %s,%s,%s,%s,%s,%s,%s)",
+					   im->path, c == COL_N ? "unknown" : "repeated", buf_str(&im->field[i]),
+					   csv_columns[0], csv_columns[1], csv_columns[2], csv_columns[3],
+					   csv_columns[4], csv_columns[5], csv_columns[6]);
+				im->failed = 1;
+				goto out;
+			}
+			im->colmap[c] = i;
+		}
+		if (im->colmap[COL_MODEL] < 0) {
+			buf_printf(im->err, "%s: line 1: no 'model' column", im->path);
+			im->failed = 1;
+		}
+		goto out;
+	}
+	if (im->nfields == 1 && im->field_null[0])
+		goto out; /* a blank line */
+#define CELL(c) (im->colmap[c] >= 0 && im->colmap[c] < im->nfields && !im->field_null[im->colmap[c]] \
+		 ? buf_str(&im->field[im->colmap[c]]) : NULL)
+	r.model = CELL(COL_MODEL);
+	if (!r.model) {
+		buf_printf(im->err, "%s: line %lld: no model", im->path, (long long)im->record);
+		im->failed = 1;
+		goto out;
+	}
+	if (CELL(COL_PROVIDER))
+		for (const char *p = CELL(COL_PROVIDER); *p; p++)
+			buf_addc(&provider, (char)tolower((unsigned char)*p));
+	r.provider = buf_str(&provider);
+	r.from = CELL(COL_FROM) ? CELL(COL_FROM) : im->default_from;
+	if (!pricing_is_date(r.from)) {
+		buf_printf(im->err, "%s: line %lld: effective_from '%s' is not a date YYYY-MM-DD", im->path,
+			   (long long)im->record, r.from);
+		im->failed = 1;
+		goto out;
+	}
+	for (int k = 0; k < PRICING_KINDS; k++) {
+		const char *cell = CELL(COL_RATE0 + k);
+		r.has_rate[k] = cell != NULL;
+		if (cell && parse_rate(cell, &r.rate[k]) < 0) {
+			buf_printf(im->err, "%s: line %lld: %s '%s' is not a price (USD per 1M tokens, >= 0)",
+				   im->path, (long long)im->record, csv_columns[COL_RATE0 + k], cell);
+			im->failed = 1;
+			goto out;
+		}
+	}
+#undef CELL
+	if (put_price(im, &r) < 0)
+		im->failed = 1;
+out:
+	for (int i = 0; i < im->nfields; i++)
+		buf_reset(&im->field[i]);
+	im->nfields = 0;
+	im->too_many = 0;
+	buf_free(&provider);
+}
+
+static void csv_field_cb(void *s, size_t len, void *data)
+{
+	struct importer *im = data;
+	if (im->nfields == CSV_MAX_FIELDS) {
+		im->too_many = 1;
+		return;
+	}
+	struct buf *b = &im->field[im->nfields];
+	buf_reset(b);
+	buf_add(b, s ? s : "", s ? len : 0);
+	trim(b);
+	im->field_null[im->nfields] = b->len == 0; /* empty cells are NULL */
+	im->nfields++;
+}
+
+static void csv_record_cb(int c, void *data)
+{
+	(void)c;
+	csv_record(data);
+}
+
+static int import_csv(struct importer *im, FILE *f, const char *head, size_t head_n)
+{
+	struct csv_parser p;
+	char *chunk = xmalloc(READ_CHUNK);
+	size_t n;
+	int rc = -1;
+
+	if (csv_init(&p, CSV_APPEND_NULL) != 0) {
+		buf_printf(im->err, "%s: cannot start the CSV parser", im->path);
+		free(chunk);
+		return -1;
+	}
+	if (csv_parse(&p, head, head_n, csv_field_cb, csv_record_cb, im) != head_n)
+		goto csv_fail;
+	while (!im->failed && (n = fread(chunk, 1, READ_CHUNK, f)) > 0)
+		if (csv_parse(&p, chunk, n, csv_field_cb, csv_record_cb, im) != n)
+			goto csv_fail;
+	if (ferror(f)) {
+		buf_printf(im->err, "%s: %s", im->path, strerror(errno));
+		goto out;
+	}
+	if (csv_fini(&p, csv_field_cb, csv_record_cb, im) != 0)
+		goto csv_fail;
+	if (!im->failed && im->record == 0) {
+		buf_printf(im->err, "%s: empty file", im->path);
+		goto out;
+	}
+	rc = im->failed ? -1 : 0;
+	goto out;
+csv_fail:
+	buf_printf(im->err, "%s: line %lld: %s", im->path, (long long)im->record + 1, csv_strerror(csv_error(&p)));
+out:
+	csv_free(&p);
+	free(chunk);
+	return rc;
+}
+
+/*
+ * LiteLLM: every top-level object with a per-token input or output cost is a price. A key
+ * "route/model" (azure/gpt-4o, bedrock/..., gemini/gemini-2.0-flash) is the price of that route:
+ * provider = the route, model = the rest. A bare key is the vendor's own list price and applies
+ * to any provider. Costs per token x 1e6, rounded to 1e-9 USD per 1M tokens so that 1.5e-07
+ * becomes exactly the 0.15 a CSV would say.
+ */
+static int import_litellm(struct importer *im, const struct buf *json)
+{
+	/* The CASEs guard every path lookup: SQLite may test the WHERE terms in any order, and a
+	 * path into a non-object value (last_updated is a string) is "malformed JSON". */
+#define COST(path) "CASE WHEN type = 'object' AND json_type(value, '" path "') IN ('integer', 'real') " \
+		   "THEN round(json_extract(value, '" path "') * 1e6, 9) END"
+	static const char sql[] =
+		"SELECT key, i, o, cr, cw FROM (SELECT key, "
+		COST("$.input_cost_per_token") " AS i, " COST("$.output_cost_per_token") " AS o, "
+		COST("$.cache_read_input_token_cost") " AS cr, " COST("$.cache_creation_input_token_cost") " AS cw "
+		"FROM json_each(?1) WHERE key NOT IN ('sample_spec', 'fallback_generalizations')) "
+		"WHERE i IS NOT NULL OR o IS NOT NULL";
+#undef COST
+	sqlite3_stmt *q = NULL;
+	struct buf provider = BUF_INIT, model = BUF_INIT;
+	int rc = -1, step;
+
+	if (sqlite3_prepare_v2(im->db, sql, -1, &q, NULL) != SQLITE_OK) {
+		db_error(im->db, im->err, im->path);
+		goto out;
+	}
+	sqlite3_bind_text(q, 1, json->data, (int)json->len, SQLITE_STATIC);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *key = (const char *)sqlite3_column_text(q, 0);
+		const char *slash = strchr(key, '/');
+		struct price_row r = { 0 };
+		buf_reset(&provider);
+		buf_reset(&model);
+		if (slash && slash != key && slash[1]) {
+			for (const char *p = key; p < slash; p++)
+				buf_addc(&provider, (char)tolower((unsigned char)*p));
+			buf_adds(&model, slash + 1);
+		} else {
+			buf_adds(&model, key);
+		}
+		r.provider = buf_str(&provider);
+		r.model = buf_str(&model);
+		r.from = im->default_from;
+		for (int k = 0; k < PRICING_KINDS; k++) {
+			r.has_rate[k] = sqlite3_column_type(q, 1 + k) != SQLITE_NULL;
+			r.rate[k] = sqlite3_column_double(q, 1 + k);
+			if (r.has_rate[k] && r.rate[k] < 0)
+				r.has_rate[k] = false; /* never seen; a negative price is no price */
+		}
+		if (put_price(im, &r) < 0)
+			goto out;
+	}
+	if (step != SQLITE_DONE) {
+		db_error(im->db, im->err, im->path);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(q);
+	buf_free(&provider);
+	buf_free(&model);
+	return rc;
+}
+
+int pricing_import(sqlite3 *db, const char *path, const char *default_from,
+		   struct pricing_import_stats *stats, struct buf *err)
+{
+	struct importer im = { 0 };
+	struct buf json = BUF_INIT;
+	char head[4096];
+	size_t head_n, i = 0;
+	FILE *f = NULL;
+	int rc = -1;
+	bool in_tx = false;
+
+	memset(stats, 0, sizeof(*stats));
+	im.db = db;
+	im.path = path;
+	im.default_from = default_from;
+	im.stats = stats;
+	im.err = err;
+	if (!pricing_is_date(default_from)) {
+		buf_printf(err, "'%s' is not a date YYYY-MM-DD", default_from);
+		goto out;
+	}
+	if (!(f = fopen(path, "rb"))) {
+		buf_printf(err, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	head_n = fread(head, 1, sizeof(head), f);
+	if (ferror(f)) {
+		buf_printf(err, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (head_n >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0)
+		i = 3; /* a UTF-8 byte order mark, as spreadsheets write */
+	while (i < head_n && isspace((unsigned char)head[i]))
+		i++;
+	stats->is_litellm = i < head_n && head[i] == '{';
+	if (sqlite3_prepare_v2(db, "SELECT effective_from, input_per_mtok, output_per_mtok, cache_read_per_mtok, "
+			       "cache_write_per_mtok FROM price WHERE provider = ?1 AND model = ?2 "
+			       "AND effective_from <= ?3 ORDER BY effective_from DESC LIMIT 1", -1, &im.find, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT INTO price VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1, &im.insert,
+			       NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "UPDATE price SET input_per_mtok = ?4, output_per_mtok = ?5, cache_read_per_mtok = ?6, "
+			       "cache_write_per_mtok = ?7, source = ?8 WHERE provider = ?1 AND model = ?2 "
+			       "AND effective_from = ?3", -1, &im.update, NULL) != SQLITE_OK) {
+		db_error(db, err, "cannot import prices");
+		goto out;
+	}
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		db_error(db, err, "cannot import prices");
+		goto out;
+	}
+	in_tx = true;
+	if (stats->is_litellm) {
+		size_t n;
+		buf_add(&json, head + i, head_n - i);
+		buf_grow(&json, READ_CHUNK);
+		while ((n = fread(json.data + json.len, 1, json.cap - json.len - 1, f)) > 0) {
+			json.len += n;
+			json.data[json.len] = '\0';
+			buf_grow(&json, READ_CHUNK);
+		}
+		if (ferror(f)) {
+			buf_printf(err, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (import_litellm(&im, &json) < 0)
+			goto out;
+	} else if (import_csv(&im, f, head + i, head_n - i) < 0) {
+		goto out;
+	}
+	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+		db_error(db, err, "cannot import prices");
+		goto out;
+	}
+	in_tx = false;
+	rc = 0;
+out:
+	if (in_tx)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if (rc < 0)
+		stats->added = stats->changed = stats->unchanged = 0;
+	sqlite3_finalize(im.find);
+	sqlite3_finalize(im.insert);
+	sqlite3_finalize(im.update);
+	for (int k = 0; k < CSV_MAX_FIELDS; k++)
+		buf_free(&im.field[k]);
+	buf_free(&json);
+	if (f)
+		fclose(f);
+	return rc;
+}
+
+/* ---- text tables ---- */
+
+struct bind {
+	const char *text; /* NULL: bind INT */
+	int64_t num;
+};
+
+/*
+ * Append the rows of SQL to OUT as aligned columns under TITLE (none when NULL); text columns
+ * left-aligned, numbers right-aligned, reals with DECIMALS digits, NULL as '-'. Returns the
+ * number of rows, or -1 with ERR set.
+ */
+static int table(sqlite3 *db, const char *title, const char *sql, const struct bind *binds, int nbinds,
+		 int decimals, struct buf *out, struct buf *err)
+{
+	sqlite3_stmt *q = NULL;
+	struct buf cells = BUF_INIT;
+	size_t *offs = NULL, noffs = 0, cap = 0, *width = NULL;
+	bool *right = NULL;
+	int ncol = 0, rows = -1, step;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
+		db_error(db, err, "cannot query");
+		goto out;
+	}
+	for (int i = 0; i < nbinds; i++) {
+		if (binds[i].text)
+			sqlite3_bind_text(q, i + 1, binds[i].text, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_int64(q, i + 1, binds[i].num);
+	}
+	ncol = sqlite3_column_count(q);
+	width = xcalloc((size_t)ncol, sizeof(*width));
+	right = xcalloc((size_t)ncol, sizeof(*right));
+	/* cells: the header, then every row, each cell NUL-terminated; offs indexes them */
+	for (int pass = 0; ; pass++) {
+		if (pass > 0 && (step = sqlite3_step(q)) != SQLITE_ROW) {
+			if (step != SQLITE_DONE) {
+				db_error(db, err, "cannot query");
+				goto out;
+			}
+			break;
+		}
+		for (int c = 0; c < ncol; c++) {
+			if (noffs == cap) {
+				cap = cap ? cap * 2 : 64;
+				offs = xrealloc(offs, cap * sizeof(*offs));
+			}
+			offs[noffs++] = cells.len;
+			if (pass == 0) {
+				buf_adds(&cells, sqlite3_column_name(q, c));
+			} else {
+				int t = sqlite3_column_type(q, c);
+				if (t == SQLITE_NULL)
+					buf_addc(&cells, '-');
+				else if (t == SQLITE_FLOAT)
+					buf_printf(&cells, "%.*f", decimals, sqlite3_column_double(q, c));
+				else
+					buf_adds(&cells, (const char *)sqlite3_column_text(q, c));
+				if (t == SQLITE_FLOAT || t == SQLITE_INTEGER)
+					right[c] = true;
+			}
+			size_t w = cells.len - offs[noffs - 1];
+			if (w > width[c])
+				width[c] = w;
+			buf_addc(&cells, '\0');
+		}
+	}
+	rows = (int)(noffs / (size_t)(ncol ? ncol : 1)) - 1;
+	if (title)
+		buf_printf(out, "\n%s\n", title);
+	for (size_t i = 0; i < noffs; i++) {
+		int c = (int)(i % (size_t)ncol);
+		const char *s = cells.data + offs[i];
+		buf_printf(out, right[c] ? "%*s" : "%-*s", c == ncol - 1 && !right[c] ? 0 : (int)width[c], s);
+		buf_adds(out, c == ncol - 1 ? "\n" : "  ");
+	}
+	if (rows == 0)
+		buf_adds(out, "(none)\n");
+out:
+	sqlite3_finalize(q);
+	buf_free(&cells);
+	free(offs);
+	free(width);
+	free(right);
+	return rows;
+}
+
+int pricing_list(sqlite3 *db, const char *filter, struct buf *out, struct buf *err)
+{
+	struct bind b = { filter ? filter : "", 0 };
+	return table(db, NULL,
+		     "SELECT model, provider, effective_from AS 'from', effective_until AS until, "
+		     "input_per_mtok AS input, output_per_mtok AS output, cache_read_per_mtok AS cache_read, "
+		     "cache_write_per_mtok AS cache_write, source FROM prices "
+		     "WHERE instr(model, ?1) > 0 ORDER BY model, provider, effective_from",
+		     &b, 1, 4, out, err) < 0 ? -1 : 0;
+}
+
+int pricing_missing(sqlite3 *db, struct buf *out, struct buf *err)
+{
+	return table(db, NULL,
+		     "SELECT model, provider, reason, first_day, last_day, requests, input_tokens AS input, "
+		     "output_tokens AS output, cache_read_tokens AS cache_read, cache_write_tokens AS cache_write, "
+		     "total_tokens AS total FROM unpriced_usage "
+		     "ORDER BY coalesce(total_tokens, 0) + coalesce(input_tokens, 0) + coalesce(output_tokens, 0) DESC, model",
+		     NULL, 0, 2, out, err);
+}
+
+/* ---- the cost report ---- */
+
+/*
+ * The report reads the same views as cost_month, cost_week_over_week and cost_by_* but bounds
+ * every query by day number (daily_cost.day, cost_daily.day_number), so SQLite reads one month
+ * through the primary key of the aggregates instead of grouping the whole history per query:
+ * the difference between ~1 s and ~0.1 s over a year of aggregates (tests/bench/cost_bench.sh).
+ * Keep the figures in step with those views.
+ */
+static const char month_sql[] =
+	"WITH s AS (SELECT min(day_number) AS lo, max(day_number) AS hi, sum(requests) AS r, "
+	"sum(cost_usd) AS c, sum(unpriced_requests) AS ur, sum(unpriced_tokens) AS ut "
+	"FROM cost_daily WHERE day_number >= ?1 AND day_number < ?2), "
+	"b AS (SELECT s.*, max(?1, (SELECT first_day FROM usage_span)) AS first FROM s WHERE hi IS NOT NULL) "
+	"SELECT date(first * 86400, 'unixepoch'), date(hi * 86400, 'unixepoch'), hi - first + 1, r, c, "
+	"c / (hi - first + 1), c + c / (hi - first + 1) * (?2 - 1 - hi), 1000.0 * c / nullif(r, 0), ur, ut, hi FROM b";
+
+static const char week_sql[] =
+	"SELECT date(?1 * 86400, 'unixepoch') AS 'to', total(CASE WHEN day_number > ?1 - 7 THEN cost_usd END) AS last_7d_usd, "
+	"total(CASE WHEN day_number <= ?1 - 7 THEN cost_usd END) AS previous_7d_usd, "
+	"100.0 * (total(CASE WHEN day_number > ?1 - 7 THEN cost_usd END) - total(CASE WHEN day_number <= ?1 - 7 THEN cost_usd END)) "
+	"/ nullif(total(CASE WHEN day_number <= ?1 - 7 THEN cost_usd END), 0) AS change_pct "
+	"FROM cost_daily WHERE day_number > ?1 - 14 AND day_number <= ?1";
+
+static const struct {
+	const char *title, *cols, *joins, *group;
+} report_dims[] = {
+	{ "By model", "dm.value AS model, dp.value AS provider, sum(a.tokens) AS tokens",
+	  "LEFT JOIN dict dm ON dm.id = a.model LEFT JOIN dict dp ON dp.id = a.provider", "a.model, a.provider" },
+	{ "By credential", "c.display AS token, substr(c.fingerprint, 1, 12) AS token_fp",
+	  "LEFT JOIN credential c ON c.id = a.token", "a.token" },
+	{ "By user", "du.value AS user", "LEFT JOIN dict du ON du.id = a.user", "a.user" },
+	{ "By endpoint", "de.value AS endpoint", "LEFT JOIN dict de ON de.id = a.endpoint", "a.endpoint" },
+};
+
+int pricing_cost_report(sqlite3 *db, const char *month, int top, struct buf *out, struct buf *err)
+{
+	sqlite3_stmt *q = NULL;
+	struct buf m = BUF_INIT, sql = BUF_INIT;
+	int64_t lo, hi, last;
+	int rc = -1;
+
+	if (month) {
+		buf_adds(&m, month);
+	} else {
+		if (sqlite3_prepare_v2(db, "SELECT substr(last_date, 1, 7) FROM usage_span", -1, &q, NULL) != SQLITE_OK) {
+			db_error(db, err, "cannot query");
+			goto out;
+		}
+		if (sqlite3_step(q) != SQLITE_ROW || sqlite3_column_type(q, 0) == SQLITE_NULL) {
+			buf_adds(out, "No usage stored yet.\n");
+			rc = 0;
+			goto out;
+		}
+		buf_adds(&m, (const char *)sqlite3_column_text(q, 0));
+		sqlite3_finalize(q);
+		q = NULL;
+	}
+	if (sqlite3_prepare_v2(db, "SELECT CAST(julianday(?1 || '-01') - 2440587.5 AS INTEGER), "
+			       "CAST(julianday(?1 || '-01', '+1 month') - 2440587.5 AS INTEGER)", -1, &q, NULL) != SQLITE_OK) {
+		db_error(db, err, "cannot query");
+		goto out;
+	}
+	sqlite3_bind_text(q, 1, buf_str(&m), -1, SQLITE_STATIC);
+	if (sqlite3_step(q) != SQLITE_ROW || sqlite3_column_type(q, 0) == SQLITE_NULL) {
+		buf_printf(err, "'%s' is not a month YYYY-MM", buf_str(&m));
+		goto out;
+	}
+	lo = sqlite3_column_int64(q, 0);
+	hi = sqlite3_column_int64(q, 1);
+	sqlite3_finalize(q);
+	q = NULL;
+
+	buf_printf(out, "Cost in USD, %s (UTC days; prices in force on each day)\n", buf_str(&m));
+	if (sqlite3_prepare_v2(db, month_sql, -1, &q, NULL) != SQLITE_OK) {
+		db_error(db, err, "cannot query");
+		goto out;
+	}
+	sqlite3_bind_int64(q, 1, lo);
+	sqlite3_bind_int64(q, 2, hi);
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		buf_adds(out, "No usage in this month.\n");
+		rc = 0;
+		goto out;
+	}
+#define MONEY(i) (sqlite3_column_type(q, i) == SQLITE_NULL ? "-" : (buf_reset(&sql), buf_printf(&sql, "%.2f", sqlite3_column_double(q, i)), buf_str(&sql)))
+	buf_printf(out, "  days                    %s .. %s (%d days)\n", sqlite3_column_text(q, 0),
+		   sqlite3_column_text(q, 1), sqlite3_column_int(q, 2));
+	buf_printf(out, "  requests                %lld\n", (long long)sqlite3_column_int64(q, 3));
+	buf_printf(out, "  month to date           %s\n", MONEY(4));
+	buf_printf(out, "  daily average           %s\n", MONEY(5));
+	buf_printf(out, "  projected month end     %s\n", MONEY(6));
+	buf_printf(out, "  per 1,000 requests      %s\n", MONEY(7));
+#undef MONEY
+	if (sqlite3_column_int64(q, 8) > 0)
+		buf_printf(out, "  NOT COUNTED: %lld requests with %lld tokens have no price "
+			   "(see 'tokstat pricing missing')\n", (long long)sqlite3_column_int64(q, 8),
+			   (long long)sqlite3_column_int64(q, 9));
+	last = sqlite3_column_int64(q, 10);
+	sqlite3_finalize(q);
+	q = NULL;
+	struct bind wb = { NULL, last };
+	if (table(db, "Week over week (the 7 days ending on the month's last day with usage, and the 7 before)",
+		  week_sql, &wb, 1, 2, out, err) < 0)
+		goto out;
+	struct bind db3[3] = { { NULL, lo }, { NULL, hi }, { NULL, top } };
+	for (size_t i = 0; i < sizeof(report_dims) / sizeof(report_dims[0]); i++) {
+		char title[64];
+		buf_reset(&sql);
+		buf_printf(&sql, "SELECT %s, sum(a.requests) AS requests, sum(a.cost_usd) AS cost_usd, "
+			   "1000.0 * sum(a.cost_usd) / nullif(sum(a.requests), 0) AS per_1k_requests, "
+			   "sum(CASE WHEN a.cost_usd IS NULL AND a.tokens > 0 THEN a.tokens ELSE 0 END) AS unpriced_tokens "
+			   "FROM daily_cost a %s WHERE a.day >= ?1 AND a.day < ?2 GROUP BY %s "
+			   "ORDER BY cost_usd DESC NULLS LAST, requests DESC LIMIT ?3",
+			   report_dims[i].cols, report_dims[i].joins, report_dims[i].group);
+		snprintf(title, sizeof(title), "%s (top %d by cost)", report_dims[i].title, top);
+		if (table(db, title, buf_str(&sql), db3, 3, 2, out, err) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(q);
+	buf_free(&m);
+	buf_free(&sql);
+	return rc;
+}
