@@ -1,14 +1,582 @@
-/* The "csv" parser kind: CSV records mapped to event fields by header names. */
+/*
+ * The "csv" parser kind: CSV (or TSV) records mapped to event fields by header names,
+ * split by libcsv. The first record of a file is its header. A quoted field may hold line
+ * breaks: the physical lines of such a record are fed to libcsv one by one, the record
+ * becomes an event at its last line and the lines before it count as skipped.
+ *
+ * Definition keys (README, "CSV formats", has the full text):
+ *   columns     {field: name | [name...]}: the first name the header has feeds the field
+ *               (names match without regard to case or surrounding spaces)
+ *   delimiter   one character ("\t" for TSV; default ","), or "auto": tab, comma or
+ *               semicolon, whichever the header line holds most of
+ *   detect      [name | [name...], ...]: header names that must all be present (a nested
+ *               list: any of); default: a time column and one token column
+ *   require_any [field...]: rows where all of these are empty are not usage records
+ *               (skipped); default: model and the token fields
+ *   defaults    {text field: "value"}: used when the row leaves the field empty
+ */
+#include <csv.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
 #include "format.h"
+
+/* A record longer than this many physical lines has an unterminated quote: reject it. */
+#define CSV_MAX_RECORD_LINES 1000
+
+struct csv_map {
+	const struct event_field *field;
+	char **names; /* header names, first match wins */
+	size_t n_names;
+	int col;      /* in the current file's header; -1: absent */
+};
+
+struct csv_default {
+	const struct event_field *field;
+	char *value;
+};
+
+/* Header names of which any must be present. */
+struct csv_need {
+	char **names;
+	size_t n;
+};
+
+struct csv_format {
+	struct csv_parser p;
+	unsigned char delim;
+	bool auto_delim;    /* "delimiter": "auto": chosen from each file's header line */
+	struct csv_map *maps;
+	size_t n_maps;
+	struct csv_need *detect;
+	size_t n_detect;
+	const struct event_field **require; /* require_any */
+	size_t n_require;
+	struct csv_default *defaults;
+	size_t n_defaults;
+	/* the current file */
+	bool have_header, header_ok;
+	char **header;
+	size_t n_header;
+	/* the record being read: field i is rec.data[off[i]..off[i]+len[i]) */
+	struct buf rec;
+	size_t *off, *len;
+	size_t n_fields, cap_fields;
+	int records;     /* records completed by the last csv_parse call */
+	int lines;       /* physical lines of the record so far */
+};
+
+static void free_strings(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* ---- libcsv callbacks: collect the fields of one record ---- */
+
+static void on_field(void *s, size_t n, void *data)
+{
+	struct csv_format *cf = data;
+	if (cf->records) /* a second record on one physical line (a bare CR): noted, rejected */
+		cf->records++;
+	if (cf->n_fields == cf->cap_fields) {
+		cf->cap_fields = cf->cap_fields ? cf->cap_fields * 2 : 32;
+		cf->off = xrealloc(cf->off, cf->cap_fields * sizeof(*cf->off));
+		cf->len = xrealloc(cf->len, cf->cap_fields * sizeof(*cf->len));
+	}
+	cf->off[cf->n_fields] = cf->rec.len;
+	cf->len[cf->n_fields++] = n;
+	buf_add(&cf->rec, s ? s : "", s ? n : 0);
+}
+
+static void on_record(int c, void *data)
+{
+	struct csv_format *cf = data;
+	(void)c;
+	cf->records++;
+}
+
+static void record_reset(struct csv_format *cf)
+{
+	buf_reset(&cf->rec);
+	cf->n_fields = 0;
+	cf->records = 0;
+	cf->lines = 0;
+}
+
+/* Only the space is trimmed around unquoted fields: a tab may be the delimiter. */
+static int is_space(unsigned char c)
+{
+	return c == ' ';
+}
+
+static void parser_init(struct csv_format *cf)
+{
+	/* REPALL_NL: a blank line is reported as an empty record, not silently joined. */
+	csv_init(&cf->p, CSV_APPEND_NULL | CSV_REPALL_NL);
+	csv_set_delim(&cf->p, cf->delim);
+	csv_set_space_func(&cf->p, is_space);
+}
+
+/* ---- the header ---- */
+
+/* NAME without surrounding spaces and a UTF-8 byte order mark, lowercased by comparison. */
+static void trim(const char **p, size_t *n)
+{
+	if (*n >= 3 && memcmp(*p, "\xef\xbb\xbf", 3) == 0)
+		*p += 3, *n -= 3;
+	while (*n && ((*p)[0] == ' ' || (*p)[0] == '\t'))
+		(*p)++, (*n)--;
+	while (*n && ((*p)[*n - 1] == ' ' || (*p)[*n - 1] == '\t' || (*p)[*n - 1] == '\r'))
+		(*n)--;
+}
+
+static int header_find(const struct csv_format *cf, const char *name)
+{
+	for (size_t i = 0; i < cf->n_header; i++)
+		if (strcasecmp(cf->header[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* Remember the header record and map the definition's columns onto it. */
+static void read_header(struct csv_format *cf)
+{
+	free_strings(cf->header, cf->n_header);
+	cf->header = xcalloc(cf->n_fields ? cf->n_fields : 1, sizeof(*cf->header));
+	cf->n_header = cf->n_fields;
+	for (size_t i = 0; i < cf->n_fields; i++) {
+		const char *p = cf->rec.data + cf->off[i];
+		size_t n = cf->len[i];
+		trim(&p, &n);
+		cf->header[i] = xstrndup(p, n);
+	}
+	for (size_t m = 0; m < cf->n_maps; m++) {
+		cf->maps[m].col = -1;
+		for (size_t k = 0; k < cf->maps[m].n_names && cf->maps[m].col < 0; k++)
+			cf->maps[m].col = header_find(cf, cf->maps[m].names[k]);
+	}
+	cf->header_ok = true;
+	for (size_t i = 0; i < cf->n_detect && cf->header_ok; i++) {
+		bool any = false;
+		for (size_t k = 0; k < cf->detect[i].n && !any; k++)
+			any = header_find(cf, cf->detect[i].names[k]) >= 0;
+		cf->header_ok = any;
+	}
+	cf->have_header = true;
+}
+
+/*
+ * Feed one physical line. Returns 1 when a record is complete, 0 when it continues on the
+ * next line (inside quotes), -1 with REASON when it cannot be read.
+ */
+static int feed(struct csv_format *cf, const char *line, size_t n, struct buf *reason)
+{
+	if (cf->records)
+		record_reset(cf);
+	cf->lines++;
+	if (csv_parse(&cf->p, line, n, on_field, on_record, cf) != n ||
+	    csv_parse(&cf->p, "\n", 1, on_field, on_record, cf) != 1) {
+		buf_printf(reason, "CSV: %s", csv_strerror(csv_error(&cf->p)));
+		goto reject;
+	}
+	if (cf->records > 1) {
+		buf_printf(reason, "CSV: more than one record on a line");
+		goto reject;
+	}
+	if (cf->records == 1)
+		return 1;
+	if (cf->lines >= CSV_MAX_RECORD_LINES) {
+		buf_printf(reason, "CSV: a quoted field spans more than %d lines", CSV_MAX_RECORD_LINES);
+		goto reject;
+	}
+	return 0;
+reject:
+	/* Start afresh at the next line: the parser may be stuck inside a quote. */
+	csv_free(&cf->p);
+	parser_init(cf);
+	record_reset(cf);
+	return -1;
+}
+
+/*
+ * "delimiter": "auto" picks, per file, the one of tab, comma and semicolon that the header
+ * line holds most of (header names rarely contain any of them).
+ */
+static void choose_delimiter(struct csv_format *cf, const char *line, size_t n)
+{
+	static const char cands[] = "\t,;";
+	size_t best = 0;
+	if (!cf->auto_delim)
+		return;
+	cf->delim = ',';
+	for (const char *c = cands; *c; c++) {
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++)
+			k += line[i] == *c;
+		if (k > best) {
+			best = k;
+			cf->delim = (unsigned char)*c;
+		}
+	}
+	csv_set_delim(&cf->p, cf->delim);
+}
+
+/* ---- formats ---- */
+
+static void csv_fmt_reset(struct format *f)
+{
+	struct csv_format *cf = f->impl;
+	csv_free(&cf->p);
+	parser_init(cf);
+	record_reset(cf);
+	free_strings(cf->header, cf->n_header);
+	cf->header = NULL;
+	cf->n_header = 0;
+	cf->have_header = cf->header_ok = false;
+}
+
+static bool csv_detect(struct format *f, const char *line, size_t n)
+{
+	struct csv_format *cf = f->impl;
+	struct buf reason = BUF_INIT;
+	if (!cf->have_header) {
+		/* Only a header on one line tells the format (detection reads whole lines). */
+		choose_delimiter(cf, line, n);
+		int rc = feed(cf, line, n, &reason);
+		if (rc == 1 && cf->n_fields > 0)
+			read_header(cf);
+		else if (rc != 1)
+			cf->have_header = true;
+	}
+	buf_free(&reason);
+	return cf->header_ok;
+}
+
+static const char *field_text(const struct csv_format *cf, int col, size_t *n)
+{
+	if (col < 0 || (size_t)col >= cf->n_fields) {
+		*n = 0;
+		return NULL;
+	}
+	*n = cf->len[col];
+	return cf->rec.data + cf->off[col];
+}
+
+/* Success logged as a word: 0 success, 1 failure, -1 other (see parse_json.c). */
+static int failure_from_word(const char *p, size_t n)
+{
+	static const char *const ok[] = { "true", "success", "succeeded", "ok", "completed", "yes", NULL };
+	static const char *const bad[] = { "false", "failure", "failed", "error", "fail", "no", NULL };
+	for (int i = 0; ok[i]; i++)
+		if (strlen(ok[i]) == n && strncasecmp(p, ok[i], n) == 0)
+			return 0;
+	for (int i = 0; bad[i]; i++)
+		if (strlen(bad[i]) == n && strncasecmp(p, bad[i], n) == 0)
+			return 1;
+	return -1;
+}
+
+static bool is_empty(const char *p, size_t n)
+{
+	return !p || n == 0 || (n == 1 && p[0] == '-');
+}
+
+static int csv_parse_line(struct format *f, const char *line, size_t n, struct event *ev, struct buf *reason)
+{
+	struct csv_format *cf = f->impl;
+	if (!cf->have_header && (cf->lines == 0 || cf->records)) /* a record starts here */
+		choose_delimiter(cf, line, n);
+	int rc = feed(cf, line, n, reason);
+	if (rc <= 0)
+		return rc < 0 ? -1 : 1; /* a line inside a quoted field is not a record of its own */
+	if (cf->n_fields == 0 || (cf->n_fields == 1 && cf->len[0] == 0))
+		return 1; /* a blank line */
+	if (!cf->have_header) {
+		read_header(cf);
+		return 1;
+	}
+	if (!cf->header_ok) {
+		buf_printf(reason, "the header names none of the columns the format needs");
+		return -1;
+	}
+	bool any = false;
+	for (size_t i = 0; i < cf->n_require && !any; i++)
+		for (size_t m = 0; m < cf->n_maps && !any; m++) {
+			size_t len = 0;
+			const char *p = cf->maps[m].field == cf->require[i] ? field_text(cf, cf->maps[m].col, &len) : NULL;
+			any = !is_empty(p, len);
+		}
+	if (!any)
+		return 1;
+	for (size_t m = 0; m < cf->n_maps; m++) {
+		const struct event_field *ef = cf->maps[m].field;
+		size_t len = 0;
+		const char *p = field_text(cf, cf->maps[m].col, &len);
+		if (is_empty(p, len))
+			continue;
+		trim(&p, &len);
+		int failed;
+		if ((ef->kind == EVF_SUCCESS || (ef->kind == EVF_NUM && ef->index == EV_STATUS)) &&
+		    (failed = failure_from_word(p, len)) >= 0) {
+			ev->failed = (int8_t)failed;
+			continue;
+		}
+		if (event_set(ev, ef, p, len, f->time_format, reason) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < cf->n_defaults; i++) {
+		struct slice *s = &ev->text[cf->defaults[i].field->index];
+		if (!s->p)
+			*s = (struct slice){ cf->defaults[i].value, strlen(cf->defaults[i].value) };
+	}
+	if (!ev->has_time) {
+		buf_printf(reason, "no time");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- loading a definition ---- */
+
+struct load_ctx {
+	struct csv_format *cf;
+	struct format_def *d;
+	struct buf *err;
+	char ***names; /* the list being collected */
+	size_t *n;
+	const char *what;
+};
+
+static int add_name(void *vctx, const char *key, const char *value, const char *type)
+{
+	struct load_ctx *c = vctx;
+	(void)key;
+	if (strcmp(type, "text") != 0) {
+		buf_printf(c->err, "%s: %s must list header names (strings)", format_def_where(c->d), c->what);
+		return 1;
+	}
+	*c->names = xrealloc(*c->names, (*c->n + 1) * sizeof(**c->names));
+	(*c->names)[(*c->n)++] = xstrdup(value);
+	return 0;
+}
+
+/* A name or a list of names at PATH into NAMES. */
+static int read_names(struct load_ctx *c, const char *path, char ***names, size_t *n)
+{
+	char *type = format_def_type(c->d, path);
+	int rc = -1;
+	c->names = names;
+	c->n = n;
+	if (type && strcmp(type, "text") == 0) {
+		char *s = format_def_text(c->d, path);
+		*names = xrealloc(*names, (*n + 1) * sizeof(**names));
+		(*names)[(*n)++] = s ? s : xstrdup("");
+		rc = 0;
+	} else if (type && strcmp(type, "array") == 0) {
+		rc = format_def_each(c->d, path, add_name, c) ? -1 : 0;
+	}
+	if (rc < 0 && !c->err->len)
+		buf_printf(c->err, "%s: %s must be a header name or a list of them", format_def_where(c->d), c->what);
+	free(type);
+	return rc;
+}
+
+static int add_column(void *vctx, const char *name, const char *value, const char *type)
+{
+	struct load_ctx *c = vctx;
+	struct csv_format *cf = c->cf;
+	const struct event_field *ef = event_field_find(name);
+	struct buf path = BUF_INIT, what = BUF_INIT;
+	int rc;
+	(void)value;
+	(void)type;
+	if (!ef) {
+		buf_printf(c->err, "%s: columns: unknown event field \"%s\"", format_def_where(c->d), name);
+		return 1;
+	}
+	cf->maps = xrealloc(cf->maps, (cf->n_maps + 1) * sizeof(*cf->maps));
+	struct csv_map *m = &cf->maps[cf->n_maps++];
+	memset(m, 0, sizeof(*m));
+	m->field = ef;
+	m->col = -1;
+	buf_printf(&path, "$.columns.\"%s\"", name);
+	buf_printf(&what, "columns.%s", name);
+	c->what = what.data;
+	rc = read_names(c, path.data, &m->names, &m->n_names);
+	buf_free(&path);
+	buf_free(&what);
+	return rc ? 1 : 0;
+}
+
+static int add_need(void *vctx, const char *key, const char *value, const char *type)
+{
+	struct load_ctx *c = vctx;
+	struct csv_format *cf = c->cf;
+	struct buf path = BUF_INIT;
+	int rc;
+	(void)key;
+	(void)value;
+	(void)type;
+	buf_printf(&path, "$.detect[%zu]", cf->n_detect);
+	cf->detect = xrealloc(cf->detect, (cf->n_detect + 1) * sizeof(*cf->detect));
+	memset(&cf->detect[cf->n_detect], 0, sizeof(*cf->detect));
+	c->what = "detect";
+	rc = read_names(c, path.data, &cf->detect[cf->n_detect].names, &cf->detect[cf->n_detect].n);
+	cf->n_detect++;
+	buf_free(&path);
+	return rc ? 1 : 0;
+}
+
+static int add_require(void *vctx, const char *key, const char *value, const char *type)
+{
+	struct load_ctx *c = vctx;
+	struct csv_format *cf = c->cf;
+	const struct event_field *ef = strcmp(type, "text") == 0 ? event_field_find(value) : NULL;
+	(void)key;
+	if (!ef) {
+		buf_printf(c->err, "%s: require_any lists event fields", format_def_where(c->d));
+		return 1;
+	}
+	cf->require = xrealloc(cf->require, (cf->n_require + 1) * sizeof(*cf->require));
+	cf->require[cf->n_require++] = ef;
+	return 0;
+}
+
+static int add_default(void *vctx, const char *name, const char *value, const char *type)
+{
+	struct load_ctx *c = vctx;
+	struct csv_format *cf = c->cf;
+	const struct event_field *ef = event_field_find(name);
+	if (!ef || ef->kind != EVF_TEXT || strcmp(type, "text") != 0) {
+		buf_printf(c->err, "%s: defaults.%s: defaults are strings for text fields (provider, user, ...)",
+			   format_def_where(c->d), name);
+		return 1;
+	}
+	cf->defaults = xrealloc(cf->defaults, (cf->n_defaults + 1) * sizeof(*cf->defaults));
+	cf->defaults[cf->n_defaults].field = ef;
+	cf->defaults[cf->n_defaults++].value = xstrdup(value);
+	return 0;
+}
+
+static bool is_token_field(const struct event_field *ef)
+{
+	return ef->kind == EVF_PROMPT || (ef->kind == EVF_NUM && ef->index >= EV_INPUT_TOKENS && ef->index <= EV_TOTAL_TOKENS);
+}
+
+/* Without "detect": a time column and one token column. Without "require_any": model and tokens. */
+static void default_rules(struct csv_format *cf, bool need_detect, bool need_require)
+{
+	struct csv_need time = { 0 }, tokens = { 0 };
+	for (size_t m = 0; m < cf->n_maps; m++) {
+		const struct event_field *ef = cf->maps[m].field;
+		struct csv_need *to = ef->kind == EVF_TIME ? &time : is_token_field(ef) ? &tokens : NULL;
+		if (need_require && (is_token_field(ef) || (ef->kind == EVF_TEXT && ef->index == EV_MODEL))) {
+			cf->require = xrealloc(cf->require, (cf->n_require + 1) * sizeof(*cf->require));
+			cf->require[cf->n_require++] = ef;
+		}
+		for (size_t k = 0; to && need_detect && k < cf->maps[m].n_names; k++) {
+			to->names = xrealloc(to->names, (to->n + 1) * sizeof(*to->names));
+			to->names[to->n++] = xstrdup(cf->maps[m].names[k]);
+		}
+	}
+	if (need_detect) {
+		cf->detect = xcalloc(2, sizeof(*cf->detect));
+		cf->detect[cf->n_detect++] = time;
+		cf->detect[cf->n_detect++] = tokens;
+	}
+}
+
+static void csv_fmt_free(struct format *f)
+{
+	struct csv_format *cf = f->impl;
+	if (!cf)
+		return;
+	csv_free(&cf->p);
+	for (size_t m = 0; m < cf->n_maps; m++)
+		free_strings(cf->maps[m].names, cf->maps[m].n_names);
+	free(cf->maps);
+	for (size_t i = 0; i < cf->n_detect; i++)
+		free_strings(cf->detect[i].names, cf->detect[i].n);
+	free(cf->detect);
+	free(cf->require);
+	for (size_t i = 0; i < cf->n_defaults; i++)
+		free(cf->defaults[i].value);
+	free(cf->defaults);
+	free_strings(cf->header, cf->n_header);
+	buf_free(&cf->rec);
+	free(cf->off);
+	free(cf->len);
+	free(cf);
+	f->impl = NULL;
+}
 
 static int csv_load(struct format *f, struct format_def *d, struct buf *err)
 {
-	(void)f;
-	buf_printf(err, "%s: the csv parser kind is not available yet", format_def_where(d));
-	return -1;
+	struct csv_format *cf = xcalloc(1, sizeof(*cf));
+	struct load_ctx c = { cf, d, err, NULL, NULL, NULL };
+	char *delim = format_def_text(d, "$.delimiter");
+	char *type = format_def_type(d, "$.columns");
+	int rc = -1;
+
+	f->impl = cf;
+	cf->delim = ',';
+	if (delim && strcmp(delim, "auto") == 0) {
+		cf->auto_delim = true;
+	} else if (delim) {
+		if (strlen(delim) != 1) {
+			buf_printf(err, "%s: \"delimiter\" must be one character or \"auto\"", format_def_where(d));
+			goto out;
+		}
+		cf->delim = (unsigned char)delim[0];
+	}
+	parser_init(cf);
+	if (!type || strcmp(type, "object") != 0) {
+		buf_printf(err, "%s: \"columns\" must be an object {event field: header names}", format_def_where(d));
+		goto out;
+	}
+	if (format_def_each(d, "$.columns", add_column, &c) != 0)
+		goto out;
+	free(type);
+	type = format_def_type(d, "$.detect");
+	bool need_detect = !type;
+	if (type && (strcmp(type, "array") != 0 || format_def_each(d, "$.detect", add_need, &c) != 0)) {
+		if (!err->len)
+			buf_printf(err, "%s: \"detect\" must list header names", format_def_where(d));
+		goto out;
+	}
+	free(type);
+	type = format_def_type(d, "$.require_any");
+	bool need_require = !type;
+	if (type && (strcmp(type, "array") != 0 || format_def_each(d, "$.require_any", add_require, &c) != 0)) {
+		if (!err->len)
+			buf_printf(err, "%s: \"require_any\" must list event fields", format_def_where(d));
+		goto out;
+	}
+	free(type);
+	type = format_def_type(d, "$.defaults");
+	if (type && (strcmp(type, "object") != 0 || format_def_each(d, "$.defaults", add_default, &c) != 0)) {
+		if (!err->len)
+			buf_printf(err, "%s: \"defaults\" must be an object", format_def_where(d));
+		goto out;
+	}
+	default_rules(cf, need_detect, need_require);
+	rc = 0;
+out:
+	free(delim);
+	free(type);
+	if (rc < 0)
+		csv_fmt_free(f);
+	return rc;
 }
 
 const struct format_ops parse_csv_ops = {
 	.kind = "csv",
 	.load = csv_load,
+	.detect = csv_detect,
+	.parse = csv_parse_line,
+	.reset = csv_fmt_reset,
+	.free = csv_fmt_free,
 };

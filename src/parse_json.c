@@ -1,20 +1,24 @@
 /*
  * The "json" parser kind: JSON lines mapped to event fields by JSON paths. SQLite's JSON
- * functions do the parsing: every format compiles its definition into one prepared
- * statement that extracts all fields of a line in one step, so a line is parsed once.
+ * functions do the parsing: a format compiles its definition into prepared statements that
+ * extract every field of a line in one step, so a line is parsed once (SQLite caches the
+ * parse across the JSON function calls of one statement step).
  *
- * Definition keys (see README, "JSON formats"):
- *   roots    ["$", "$.response", ...]  what "@" stands for in a path (default ["$"])
+ * Definition keys (README, "JSON formats", has the full text):
  *   fields   {field: path | [path...] | {"sum": [path | [path...], ...]}}
- *            a list: the first non-null value wins; "sum": the terms are added (NULL
- *            only when every term is NULL)
- *   filter   [cond | [cond...], ...]   all must hold (a nested list: any of); lines that
- *            fail it are not usage records (skipped)
- *   detect   the same, for picking the format (default: filter; none: never detected)
- *   dedup    [path...]                 events with equal values are counted once
- *   defaults {text field: "value"}     used when no path gave a value
- * A condition is "PATH" (present, not null), "!PATH" (absent or null), "PATH == LITERAL"
- * or "PATH != LITERAL" with a JSON literal ("assistant", 200, true).
+ *            a list: the first non-null value wins; "sum": the terms are added (NULL only
+ *            when every term is NULL)
+ *   body     {"at": [path...], "has": "@.key"}: where a provider's object may sit (raw, or
+ *            inside an envelope); the first "at" that has "has" is the body, and paths
+ *            starting with "@" are read from it (no body: "@" paths are NULL). Without
+ *            "body", "@" is "$".
+ *   filter   [cond | [cond...], ...]: all must hold (a nested list: any of its conditions);
+ *            lines that fail it are not usage records (skipped)
+ *   detect   the same, for picking the format (default: filter; neither: never detected)
+ *   dedup    [path...]: events whose values are all equal are counted once
+ *   defaults {text field: "value"}: used when no path gave a value
+ * A condition is "PATH" (present, not null), "!PATH" (absent or null), "PATH == VALUE" or
+ * "PATH != VALUE" with a JSON string, number or boolean VALUE.
  */
 #include <math.h>
 #include <sqlite3.h>
@@ -24,11 +28,39 @@
 
 #include "format.h"
 
+/* Alternative paths: the first non-null value wins. */
+struct js_alts {
+	char **v;
+	size_t n;
+};
+
+enum js_op { JS_PRESENT, JS_ABSENT, JS_EQ, JS_NE };
+
+struct js_cond {
+	char *path;
+	enum js_op op;
+	char *literal; /* JS_EQ, JS_NE: the value as an SQL literal */
+};
+
+/* Conditions of which any must hold. */
+struct js_clause {
+	struct js_cond *v;
+	size_t n;
+};
+
+/* Clauses that all must hold. */
+struct js_conds {
+	struct js_clause *v;
+	size_t n;
+	bool given;
+};
+
 /* One event field: N_TERMS consecutive result columns from COL, summed when more than one. */
 struct js_field {
 	const struct event_field *field;
-	int col;
+	struct js_alts *terms;
 	int n_terms;
+	int col;
 };
 
 struct js_default {
@@ -36,57 +68,242 @@ struct js_default {
 	char *value;
 };
 
-/* A bound parameter of the statements: a path (text) or a condition's literal. */
-struct js_param {
-	char *path;
-	sqlite3_value *literal;
-};
-
 struct js_format {
 	sqlite3 *db;            /* in memory, this format's own: only its JSON functions are used */
-	sqlite3_stmt *parse;    /* json_type, filter, then one column per term and dedup path */
-	sqlite3_stmt *detect;   /* NULL: never detected */
+	char **roots;           /* body.at, or just "$" */
+	size_t n_roots;
+	char *has;              /* body.has; NULL: the body is roots[0] */
 	struct js_field *fields;
 	size_t n_fields;
+	struct js_alts dedup;   /* one path per column */
+	int dedup_col;
+	struct js_conds filter, detect;
 	struct js_default *defaults;
 	size_t n_defaults;
-	int dedup_col, n_dedup; /* n_dedup 0: no de-duplication */
+	/*
+	 * One parse statement per body root, then one for lines without a body. Every one
+	 * finds the line's body; a line whose body is not where the previous line's was is
+	 * stepped again with the right statement (files rarely mix envelopes).
+	 */
+	sqlite3_stmt **parse;
+	size_t cur;             /* the statement of the previous line, whose values it holds */
+	sqlite3_stmt *detect_q; /* NULL: never detected */
 	struct buf key;         /* the de-dup key of the current line */
-	char **roots;
-	size_t n_roots;
-	struct js_param *params; /* parameter i + 2 */
-	size_t n_params;
+	struct buf line;        /* the line, NUL-terminated (see bind_line) */
 };
 
-/* Column 0 is json_type(line), column 1 the filter. */
-#define JS_COL_TYPE 0
+/* Result columns of a parse statement; the fields follow. */
+#define JS_COL_ROOT 0
 #define JS_COL_FILTER 1
 #define JS_COL_FIRST 2
 
+/* SQL generation modes besides a root's index: see sql_alts. */
+#define JS_MODE_ANY ((size_t)-1)
+
+static void alts_free(struct js_alts *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	a->v = NULL;
+	a->n = 0;
+}
+
+static void alts_push(struct js_alts *a, const char *s)
+{
+	a->v = xrealloc(a->v, (a->n + 1) * sizeof(*a->v));
+	a->v[a->n++] = xstrdup(s);
+}
+
+static void conds_free(struct js_conds *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		for (size_t j = 0; j < c->v[i].n; j++) {
+			free(c->v[i].v[j].path);
+			free(c->v[i].v[j].literal);
+		}
+		free(c->v[i].v);
+	}
+	free(c->v);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ---- SQL from the compiled definition ---- */
+
+static void sql_quote(struct buf *out, const char *s)
+{
+	buf_addc(out, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			buf_addc(out, '\'');
+		buf_addc(out, *s);
+	}
+	buf_addc(out, '\'');
+}
+
+/* json_extract of PATH, an "@" path read at root R. */
+static void sql_extract(struct buf *out, const struct js_format *js, const char *path, size_t r)
+{
+	struct buf p = BUF_INIT;
+	if (path[0] == '@')
+		buf_printf(&p, "%s%s", js->roots[r], path + 1);
+	else
+		buf_adds(&p, path);
+	buf_adds(out, "json_extract(?1, ");
+	sql_quote(out, p.data);
+	buf_addc(out, ')');
+	buf_free(&p);
+}
+
+/* The index of the line's body root, -1 when there is none. */
+static void sql_root(struct buf *out, const struct js_format *js)
+{
+	if (!js->has) {
+		buf_adds(out, "0");
+		return;
+	}
+	buf_adds(out, "CASE");
+	for (size_t r = 0; r < js->n_roots; r++) {
+		struct buf p = BUF_INIT;
+		buf_printf(&p, "%s%s", js->roots[r], js->has + 1);
+		buf_adds(out, " WHEN json_type(?1, ");
+		sql_quote(out, p.data);
+		buf_printf(out, ") IS NOT NULL THEN %zu", r);
+		buf_free(&p);
+	}
+	buf_adds(out, " ELSE -1 END");
+}
+
+/* Is V[I] at root R a path that an earlier one of V already reads? ("@.error" at "$" is "$.error") */
+static bool is_repeat(const struct js_format *js, char *const *v, size_t i, size_t r)
+{
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	bool same = false;
+	buf_printf(&a, "%s%s", v[i][0] == '@' ? js->roots[r] : "", v[i] + (v[i][0] == '@'));
+	for (size_t j = 0; j < i && !same; j++) {
+		buf_reset(&b);
+		buf_printf(&b, "%s%s", v[j][0] == '@' ? js->roots[r] : "", v[j] + (v[j][0] == '@'));
+		same = strcmp(a.data, b.data) == 0;
+	}
+	buf_free(&a);
+	buf_free(&b);
+	return same;
+}
+
+/*
+ * The first non-null of A. MODE is the body's root index, n_roots for a line without a
+ * body ("@" paths are NULL), or JS_MODE_ANY to find the body for each "@" path (slow:
+ * for detection only).
+ */
+static void sql_alts(struct buf *out, const struct js_format *js, char *const *v, size_t n, size_t mode)
+{
+	struct buf args = BUF_INIT;
+	size_t count = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i][0] == '@' && mode == js->n_roots)
+			continue;
+		if (mode < js->n_roots && is_repeat(js, v, i, mode))
+			continue;
+		if (count++)
+			buf_adds(&args, ", ");
+		if (v[i][0] != '@' || mode < js->n_roots) {
+			sql_extract(&args, js, v[i], mode < js->n_roots ? mode : 0);
+			continue;
+		}
+		buf_adds(&args, "CASE ");
+		sql_root(&args, js);
+		for (size_t r = 0; r < js->n_roots; r++) {
+			buf_printf(&args, " WHEN %zu THEN ", r);
+			sql_extract(&args, js, v[i], r);
+		}
+		buf_adds(&args, " END");
+	}
+	if (count == 0)
+		buf_adds(out, "NULL");
+	else if (count == 1)
+		buf_adds(out, args.data);
+	else /* coalesce() short-circuits: paths after the first non-null are not read */
+		buf_printf(out, "coalesce(%s)", args.data);
+	buf_free(&args);
+}
+
+static void sql_conds(struct buf *out, const struct js_format *js, const struct js_conds *c, size_t mode)
+{
+	if (!c->n) {
+		buf_adds(out, "1");
+		return;
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		buf_adds(out, i ? " AND (" : "(");
+		for (size_t j = 0; j < c->v[i].n; j++) {
+			const struct js_cond *k = &c->v[i].v[j];
+			static const char *const ops[] = { "IS NOT NULL", "IS NULL", "IS", "IS NOT" };
+			buf_adds(out, j ? " OR (" : "(");
+			sql_alts(out, js, &k->path, 1, mode);
+			buf_printf(out, " %s%s%s)", ops[k->op], k->literal ? " " : "", k->literal ? k->literal : "");
+		}
+		buf_addc(out, ')');
+	}
+}
+
+static int prepare(struct js_format *js, const char *sql, sqlite3_stmt **q, struct format_def *d, struct buf *err)
+{
+	if (sqlite3_prepare_v3(js->db, sql, -1, SQLITE_PREPARE_PERSISTENT, q, NULL) != SQLITE_OK) {
+		buf_printf(err, "%s: cannot compile the definition: %s", format_def_where(d), sqlite3_errmsg(js->db));
+		return -1;
+	}
+	return 0;
+}
+
+static int prepare_all(struct js_format *js, struct format_def *d, struct buf *err)
+{
+	struct buf sql = BUF_INIT;
+	int rc = -1;
+
+	js->parse = xcalloc(js->n_roots + 1, sizeof(*js->parse));
+	for (size_t mode = 0; mode <= js->n_roots; mode++) {
+		int col = JS_COL_FIRST;
+		buf_reset(&sql);
+		buf_adds(&sql, "SELECT ");
+		sql_root(&sql, js);
+		buf_adds(&sql, ", ");
+		sql_conds(&sql, js, &js->filter, mode);
+		for (size_t i = 0; i < js->n_fields; i++) {
+			js->fields[i].col = col;
+			for (int t = 0; t < js->fields[i].n_terms; t++, col++) {
+				buf_adds(&sql, ", ");
+				sql_alts(&sql, js, js->fields[i].terms[t].v, js->fields[i].terms[t].n, mode);
+			}
+		}
+		js->dedup_col = col;
+		for (size_t i = 0; i < js->dedup.n; i++) {
+			buf_adds(&sql, ", ");
+			sql_alts(&sql, js, &js->dedup.v[i], 1, mode);
+		}
+		/* The WHERE clause parses the line; the columns reuse that parse. */
+		buf_adds(&sql, " WHERE json_valid(?1)");
+		if (prepare(js, sql.data, &js->parse[mode], d, err) < 0)
+			goto out;
+	}
+	const struct js_conds *det = js->detect.given ? &js->detect : js->filter.given ? &js->filter : NULL;
+	if (det) {
+		buf_reset(&sql);
+		buf_adds(&sql, "SELECT ");
+		sql_conds(&sql, js, det, JS_MODE_ANY);
+		buf_adds(&sql, " WHERE json_valid(?1) AND json_type(?1) = 'object'");
+		if (prepare(js, sql.data, &js->detect_q, d, err) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	buf_free(&sql);
+	return rc;
+}
+
 /* ---- reading the definition ---- */
 
-struct strv {
-	char **v;
-	size_t n;
-};
-
-static void strv_free(struct strv *s)
-{
-	for (size_t i = 0; i < s->n; i++)
-		free(s->v[i]);
-	free(s->v);
-	s->v = NULL;
-	s->n = 0;
-}
-
-static void strv_push(struct strv *s, const char *str)
-{
-	s->v = xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
-	s->v[s->n++] = xstrdup(str);
-}
-
 struct list_ctx {
-	struct strv *out;
+	struct js_alts *out;
 	bool bad;
 };
 
@@ -98,7 +315,7 @@ static int collect_text(void *vctx, const char *key, const char *value, const ch
 		c->bad = true;
 		return 1;
 	}
-	strv_push(c->out, value);
+	alts_push(c->out, value);
 	return 0;
 }
 
@@ -106,7 +323,7 @@ static int collect_text(void *vctx, const char *key, const char *value, const ch
  * The string or array of strings at PATH into OUT (absent: empty). Returns 0, or -1 with
  * ERR naming WHAT when the value is anything else.
  */
-static int read_strings(struct format_def *d, const char *path, const char *what, struct strv *out, struct buf *err)
+static int read_strings(struct format_def *d, const char *path, const char *what, struct js_alts *out, struct buf *err)
 {
 	char *type = format_def_type(d, path);
 	int rc = 0;
@@ -114,7 +331,7 @@ static int read_strings(struct format_def *d, const char *path, const char *what
 		goto out;
 	if (strcmp(type, "text") == 0) {
 		char *s = format_def_text(d, path);
-		strv_push(out, s ? s : "");
+		alts_push(out, s ? s : "");
 		free(s);
 	} else if (strcmp(type, "array") == 0) {
 		struct list_ctx c = { out, false };
@@ -130,33 +347,11 @@ out:
 	return rc;
 }
 
-/* ---- compiling the definition to SQL ---- */
-
-struct js_build {
-	struct js_format *js;
-	struct format_def *d;
-	struct buf *err;
-	struct buf cols; /* the parse statement's columns after the filter */
-	int n_cols;
-};
-
-static int add_param(struct js_format *js, const char *path, sqlite3_value *literal)
-{
-	if (path)
-		for (size_t i = 0; i < js->n_params; i++)
-			if (js->params[i].path && strcmp(js->params[i].path, path) == 0)
-				return (int)i + 2;
-	js->params = xrealloc(js->params, (js->n_params + 1) * sizeof(*js->params));
-	js->params[js->n_params].path = path ? xstrdup(path) : NULL;
-	js->params[js->n_params].literal = literal;
-	return (int)js->n_params++ + 2;
-}
-
-/* Is PATH a JSON path SQLite accepts? (a bad one would fail every line at run time) */
+/* Is PATH one SQLite accepts? (a bad one would fail every line at run time) */
 static bool path_is_valid(struct js_format *js, const char *path)
 {
 	sqlite3_stmt *q;
-	bool ok = false;
+	bool ok;
 	if (sqlite3_prepare_v2(js->db, "SELECT json_extract('{}', ?1)", -1, &q, NULL) != SQLITE_OK)
 		return false;
 	sqlite3_bind_text(q, 1, path, -1, SQLITE_STATIC);
@@ -165,48 +360,34 @@ static bool path_is_valid(struct js_format *js, const char *path)
 	return ok;
 }
 
-/*
- * Append to OUT the SQL for the first non-null of PATHS, each "@..." standing for every root
- * in turn. Returns 0, or -1 with ERR.
- */
-static int sql_paths(struct js_build *b, char *const *paths, size_t n, struct buf *out)
+/* Check every path of A (each "@" path at every root). */
+static int check_paths(struct js_format *js, const struct js_alts *a, const char *what, struct format_def *d, struct buf *err)
 {
-	struct js_format *js = b->js;
-	struct buf one = BUF_INIT, args = BUF_INIT;
-	size_t count = 0;
-	int rc = 0;
-
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		const char *p = paths[i];
-		size_t reps = p[0] == '@' ? js->n_roots : 1;
+	if (!a->n) {
+		buf_printf(err, "%s: %s lists no path", format_def_where(d), what);
+		return -1;
+	}
+	for (size_t i = 0; i < a->n; i++) {
+		const char *p = a->v[i];
 		if (p[0] != '$' && p[0] != '@') {
-			buf_printf(b->err, "%s: path \"%s\" must start with $ or @", format_def_where(b->d), p);
-			rc = -1;
-			break;
+			buf_printf(err, "%s: %s: path \"%s\" must start with $ or @", format_def_where(d), what, p);
+			return -1;
 		}
-		for (size_t r = 0; r < reps; r++) {
-			buf_reset(&one);
+		for (size_t r = 0; r < (p[0] == '@' ? js->n_roots : 1); r++) {
+			struct buf full = BUF_INIT;
 			if (p[0] == '@')
-				buf_printf(&one, "%s%s", js->roots[r], p + 1);
+				buf_printf(&full, "%s%s", js->roots[r], p + 1);
 			else
-				buf_adds(&one, p);
-			if (!path_is_valid(js, one.data)) {
-				buf_printf(b->err, "%s: bad JSON path \"%s\"", format_def_where(b->d), one.data);
-				rc = -1;
-				break;
-			}
-			buf_printf(&args, "%sjson_extract(?1, ?%d)", count++ ? ", " : "", add_param(js, one.data, NULL));
+				buf_adds(&full, p);
+			bool ok = path_is_valid(js, full.data);
+			if (!ok)
+				buf_printf(err, "%s: %s: bad JSON path \"%s\"", format_def_where(d), what, full.data);
+			buf_free(&full);
+			if (!ok)
+				return -1;
 		}
 	}
-	if (rc == 0 && count == 0) {
-		buf_printf(b->err, "%s: an empty list of paths", format_def_where(b->d));
-		rc = -1;
-	}
-	if (rc == 0) /* coalesce() short-circuits: paths after the first non-null are not read */
-		buf_printf(out, count == 1 ? "%s" : "coalesce(%s)", args.data);
-	buf_free(&one);
-	buf_free(&args);
-	return rc;
+	return 0;
 }
 
 static const char *skip_space(const char *s)
@@ -216,29 +397,28 @@ static const char *skip_space(const char *s)
 	return s;
 }
 
-/* The literal of a condition as an SQL value (JSON true is 1, as json_extract returns it). */
-static sqlite3_value *parse_literal(struct js_format *js, const char *text)
+/* The JSON scalar TEXT as an SQL literal (JSON true is 1, as json_extract returns it). */
+static char *sql_literal(struct js_format *js, const char *text)
 {
 	sqlite3_stmt *q;
-	sqlite3_value *v = NULL;
-	if (sqlite3_prepare_v2(js->db, "SELECT json_extract(?1, '$') WHERE json_valid(?1)", -1, &q, NULL) != SQLITE_OK)
+	char *v = NULL;
+	if (sqlite3_prepare_v2(js->db, "SELECT quote(json_extract(?1, '$')) WHERE json_valid(?1) AND "
+				       "json_type(?1) IN ('text', 'integer', 'real', 'true', 'false')", -1, &q, NULL) != SQLITE_OK)
 		return NULL;
 	sqlite3_bind_text(q, 1, text, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
-		v = sqlite3_value_dup(sqlite3_column_value(q, 0));
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = xstrdup((const char *)sqlite3_column_text(q, 0));
 	sqlite3_finalize(q);
 	return v;
 }
 
-/* One condition ("PATH", "!PATH", "PATH == LIT", "PATH != LIT") as SQL appended to OUT. */
-static int sql_cond(struct js_build *b, const char *cond, struct buf *out)
+/* One condition ("PATH", "!PATH", "PATH == VALUE", "PATH != VALUE") into K. */
+static int parse_cond(struct js_format *js, const char *text, struct js_cond *k, struct format_def *d, struct buf *err)
 {
-	const char *s = skip_space(cond), *op = strstr(s, "=="), *ne = strstr(s, "!=");
-	bool negate = *s == '!' && s[1] != '=';
-	struct buf expr = BUF_INIT;
-	char *path = NULL;
-	int rc = -1;
+	const char *s = skip_space(text), *op = strstr(s, "=="), *ne = strstr(s, "!=");
+	bool negate = s[0] == '!' && s[1] != '=';
 
+	memset(k, 0, sizeof(*k));
 	if (!op || (ne && ne < op))
 		op = ne;
 	if (negate)
@@ -246,179 +426,160 @@ static int sql_cond(struct js_build *b, const char *cond, struct buf *out)
 	size_t plen = op ? (size_t)(op - s) : strlen(s);
 	while (plen && (s[plen - 1] == ' ' || s[plen - 1] == '\t'))
 		plen--;
-	path = xstrndup(s, plen);
-	if (!*path || (negate && op)) {
-		buf_printf(b->err, "%s: bad condition \"%s\" (use PATH, !PATH, PATH == VALUE or PATH != VALUE)",
-			   format_def_where(b->d), cond);
-		goto out;
+	k->path = xstrndup(s, plen);
+	k->op = negate ? JS_ABSENT : !op ? JS_PRESENT : op[0] == '=' ? JS_EQ : JS_NE;
+	if (!plen || (negate && op)) {
+		buf_printf(err, "%s: bad condition \"%s\" (PATH, !PATH, PATH == VALUE or PATH != VALUE)",
+			   format_def_where(d), text);
+		return -1;
 	}
-	if (sql_paths(b, &path, 1, &expr) < 0)
-		goto out;
-	if (!op) {
-		buf_printf(out, "(%s IS %sNULL)", expr.data, negate ? "" : "NOT ");
-	} else {
-		sqlite3_value *lit = parse_literal(b->js, skip_space(op + 2));
-		if (!lit) {
-			buf_printf(b->err, "%s: condition \"%s\": the value must be a JSON string, number or boolean",
-				   format_def_where(b->d), cond);
-			goto out;
-		}
-		buf_printf(out, "(%s %s ?%d)", expr.data, op[0] == '=' ? "IS" : "IS NOT", add_param(b->js, NULL, lit));
+	if (op && !(k->literal = sql_literal(js, skip_space(op + 2)))) {
+		buf_printf(err, "%s: condition \"%s\": the value must be a JSON string, number or boolean",
+			   format_def_where(d), text);
+		return -1;
 	}
-	rc = 0;
-out:
-	free(path);
-	buf_free(&expr);
-	return rc;
+	struct js_alts one = { &k->path, 1 };
+	return check_paths(js, &one, "condition", d, err);
 }
 
 struct cond_ctx {
-	struct js_build *b;
+	struct js_format *js;
+	struct format_def *d;
+	struct buf *err;
 	const char *key; /* "filter" or "detect" */
-	struct buf *out;
-	size_t index, n;
-	int rc;
+	struct js_conds *out;
 };
 
-static int add_cond(void *vctx, const char *key, const char *value, const char *type)
+static int add_clause(void *vctx, const char *key, const char *value, const char *type)
 {
 	struct cond_ctx *c = vctx;
-	struct strv alts = { 0 };
+	struct js_alts alts = { 0 };
 	struct buf path = BUF_INIT;
+	int rc = -1;
 	(void)key;
-	buf_printf(&path, "$.%s[%zu]", c->key, c->index++);
-	if (strcmp(type, "text") == 0) {
-		strv_push(&alts, value);
-	} else if (strcmp(type, "array") != 0 || read_strings(c->b->d, path.data, c->key, &alts, c->b->err) < 0 || !alts.n) {
-		if (!c->b->err->len)
-			buf_printf(c->b->err, "%s: %s lists conditions (strings) or lists of alternative conditions",
-				   format_def_where(c->b->d), c->key);
-		c->rc = -1;
+
+	buf_printf(&path, "$.%s[%zu]", c->key, c->out->n);
+	if (strcmp(type, "text") == 0)
+		alts_push(&alts, value);
+	else if (strcmp(type, "array") != 0 || read_strings(c->d, path.data, c->key, &alts, c->err) < 0)
+		goto bad;
+	if (!alts.n)
+		goto bad;
+	c->out->v = xrealloc(c->out->v, (c->out->n + 1) * sizeof(*c->out->v));
+	struct js_clause *cl = &c->out->v[c->out->n++];
+	cl->v = xcalloc(alts.n, sizeof(*cl->v));
+	cl->n = 0;
+	for (size_t i = 0; i < alts.n; i++) {
+		int bad = parse_cond(c->js, alts.v[i], &cl->v[cl->n++], c->d, c->err);
+		if (bad)
+			goto out;
 	}
-	if (c->rc == 0) {
-		buf_adds(c->out, c->n++ ? " AND (" : "(");
-		for (size_t i = 0; i < alts.n && c->rc == 0; i++) {
-			if (i)
-				buf_adds(c->out, " OR ");
-			c->rc = sql_cond(c->b, alts.v[i], c->out);
-		}
-		buf_addc(c->out, ')');
-	}
-	strv_free(&alts);
+	rc = 0;
+	goto out;
+bad:
+	if (!c->err->len)
+		buf_printf(c->err, "%s: %s lists conditions (strings) or lists of alternative conditions",
+			   format_def_where(c->d), c->key);
+out:
+	alts_free(&alts);
 	buf_free(&path);
-	return c->rc ? 1 : 0;
+	return rc ? 1 : 0;
 }
 
-/* The conditions at $.KEY as one SQL expression in OUT. 1: absent, 0: done, -1: error. */
-static int sql_conds(struct js_build *b, const char *key, struct buf *out)
+static int read_conds(struct js_format *js, struct format_def *d, const char *key, struct js_conds *out, struct buf *err)
 {
 	struct buf path = BUF_INIT;
-	struct cond_ctx c = { b, key, out, 0, 0, 0 };
+	struct cond_ctx c = { js, d, err, key, out };
 	buf_printf(&path, "$.%s", key);
-	char *type = format_def_type(b->d, path.data);
-	int rc = 1;
-	if (!type)
-		goto out;
-	if (strcmp(type, "array") != 0) {
-		buf_printf(b->err, "%s: \"%s\" must be a list of conditions", format_def_where(b->d), key);
-		rc = -1;
-		goto out;
+	char *type = format_def_type(d, path.data);
+	int rc = 0;
+	if (type) {
+		out->given = true;
+		if (strcmp(type, "array") != 0) {
+			buf_printf(err, "%s: \"%s\" must be a list of conditions", format_def_where(d), key);
+			rc = -1;
+		} else if (format_def_each(d, path.data, add_clause, &c) != 0) {
+			if (!err->len)
+				buf_printf(err, "%s: cannot read \"%s\"", format_def_where(d), key);
+			rc = -1;
+		}
 	}
-	if (format_def_each(b->d, path.data, add_cond, &c) != 0 || c.rc) {
-		if (!b->err->len)
-			buf_printf(b->err, "%s: cannot read \"%s\"", format_def_where(b->d), key);
-		rc = -1;
-		goto out;
-	}
-	if (c.n == 0)
-		buf_adds(out, "1");
-	rc = 0;
-out:
 	free(type);
 	buf_free(&path);
 	return rc;
 }
 
-/* Add one result column: the first non-null of the paths at definition path DPATH. */
-static int add_column(struct js_build *b, const char *dpath, const char *what)
-{
-	struct strv paths = { 0 };
-	int rc = read_strings(b->d, dpath, what, &paths, b->err);
-	if (rc == 0 && !paths.n) {
-		buf_printf(b->err, "%s: %s lists no path", format_def_where(b->d), what);
-		rc = -1;
-	}
-	if (rc == 0) {
-		buf_adds(&b->cols, ", ");
-		rc = sql_paths(b, paths.v, paths.n, &b->cols);
-		b->n_cols++;
-	}
-	strv_free(&paths);
-	return rc;
-}
-
-struct term_ctx {
-	struct js_build *b;
-	const char *field;
-	size_t index;
-	int rc;
+struct field_ctx {
+	struct js_format *js;
+	struct format_def *d;
+	struct buf *err;
+	struct js_field *jf;
+	const char *name;
 };
 
 static int add_term(void *vctx, const char *key, const char *value, const char *type)
 {
-	struct term_ctx *c = vctx;
+	struct field_ctx *c = vctx;
+	struct js_field *jf = c->jf;
 	struct buf dpath = BUF_INIT, what = BUF_INIT;
+	int rc;
 	(void)key;
 	(void)value;
 	(void)type;
-	buf_printf(&dpath, "$.fields.\"%s\".sum[%zu]", c->field, c->index++);
-	buf_printf(&what, "fields.%s.sum", c->field);
-	c->rc = add_column(c->b, dpath.data, what.data);
+	buf_printf(&dpath, "$.fields.\"%s\".sum[%d]", c->name, jf->n_terms);
+	buf_printf(&what, "fields.%s.sum", c->name);
+	jf->terms = xrealloc(jf->terms, (size_t)(jf->n_terms + 1) * sizeof(*jf->terms));
+	memset(&jf->terms[jf->n_terms], 0, sizeof(*jf->terms));
+	rc = read_strings(c->d, dpath.data, what.data, &jf->terms[jf->n_terms++], c->err);
+	if (rc == 0)
+		rc = check_paths(c->js, &jf->terms[jf->n_terms - 1], what.data, c->d, c->err);
 	buf_free(&dpath);
 	buf_free(&what);
-	return c->rc ? 1 : 0;
+	return rc ? 1 : 0;
 }
 
 static int add_field(void *vctx, const char *name, const char *value, const char *type)
 {
-	struct js_build *b = vctx;
-	struct js_format *js = b->js;
+	struct field_ctx *c = vctx;
+	struct js_format *js = c->js;
 	const struct event_field *ef = event_field_find(name);
 	struct buf dpath = BUF_INIT, what = BUF_INIT;
 	int rc = -1;
 	(void)value;
 
 	if (!ef) {
-		buf_printf(b->err, "%s: fields: unknown event field \"%s\"", format_def_where(b->d), name);
+		buf_printf(c->err, "%s: fields: unknown event field \"%s\"", format_def_where(c->d), name);
 		goto out;
 	}
 	js->fields = xrealloc(js->fields, (js->n_fields + 1) * sizeof(*js->fields));
 	struct js_field *jf = &js->fields[js->n_fields++];
+	memset(jf, 0, sizeof(*jf));
 	jf->field = ef;
-	jf->col = JS_COL_FIRST + b->n_cols;
+	c->jf = jf;
+	c->name = name;
 	buf_printf(&dpath, "$.fields.\"%s\"", name);
 	buf_printf(&what, "fields.%s", name);
 	if (strcmp(type, "object") == 0) {
-		struct term_ctx c = { b, name, 0, 0 };
 		buf_adds(&dpath, ".sum");
-		char *sum_type = format_def_type(b->d, dpath.data);
+		char *sum_type = format_def_type(c->d, dpath.data);
 		bool is_list = sum_type && strcmp(sum_type, "array") == 0;
 		free(sum_type);
 		if (!is_list || (ef->kind != EVF_NUM && ef->kind != EVF_PROMPT)) {
-			buf_printf(b->err, "%s: fields.%s: an object must be {\"sum\": [...]}, for a token or number field",
-				   format_def_where(b->d), name);
+			buf_printf(c->err, "%s: fields.%s: an object must be {\"sum\": [...]} for a number field",
+				   format_def_where(c->d), name);
 			goto out;
 		}
-		if (format_def_each(b->d, dpath.data, add_term, &c) != 0 || c.rc)
+		if (format_def_each(c->d, dpath.data, add_term, c) != 0)
 			goto out;
-		jf->n_terms = (int)c.index;
 		if (!jf->n_terms) {
-			buf_printf(b->err, "%s: fields.%s.sum is empty", format_def_where(b->d), name);
+			buf_printf(c->err, "%s: fields.%s.sum is empty", format_def_where(c->d), name);
 			goto out;
 		}
 	} else {
+		jf->terms = xcalloc(1, sizeof(*jf->terms));
 		jf->n_terms = 1;
-		if (add_column(b, dpath.data, what.data) < 0)
+		if (read_strings(c->d, dpath.data, what.data, &jf->terms[0], c->err) < 0 ||
+		    check_paths(js, &jf->terms[0], what.data, c->d, c->err) < 0)
 			goto out;
 	}
 	rc = 0;
@@ -430,12 +591,12 @@ out:
 
 static int add_default(void *vctx, const char *name, const char *value, const char *type)
 {
-	struct js_build *b = vctx;
-	struct js_format *js = b->js;
+	struct field_ctx *c = vctx;
+	struct js_format *js = c->js;
 	const struct event_field *ef = event_field_find(name);
 	if (!ef || ef->kind != EVF_TEXT || strcmp(type, "text") != 0) {
-		buf_printf(b->err, "%s: defaults.%s: defaults are strings for text fields (provider, user, ...)",
-			   format_def_where(b->d), name);
+		buf_printf(c->err, "%s: defaults.%s: defaults are strings for text fields (provider, user, ...)",
+			   format_def_where(c->d), name);
 		return 1;
 	}
 	js->defaults = xrealloc(js->defaults, (js->n_defaults + 1) * sizeof(*js->defaults));
@@ -444,22 +605,31 @@ static int add_default(void *vctx, const char *name, const char *value, const ch
 	return 0;
 }
 
-static int prepare(struct js_format *js, const char *sql, sqlite3_stmt **q, struct format_def *d, struct buf *err)
+static int read_body(struct js_format *js, struct format_def *d, struct buf *err)
 {
-	if (sqlite3_prepare_v3(js->db, sql, -1, SQLITE_PREPARE_PERSISTENT, q, NULL) != SQLITE_OK) {
-		buf_printf(err, "%s: cannot compile the definition: %s", format_def_where(d), sqlite3_errmsg(js->db));
-		return -1;
+	struct js_alts at = { 0 };
+	char *type = format_def_type(d, "$.body");
+	int rc = -1;
+
+	if (!type) {
+		alts_push(&at, "$");
+	} else if (strcmp(type, "object") != 0 || read_strings(d, "$.body.at", "body.at", &at, err) < 0 ||
+		   !at.n || !(js->has = format_def_text(d, "$.body.has")) || js->has[0] != '@') {
+		if (!err->len)
+			buf_printf(err, "%s: \"body\" must be {\"at\": [path...], \"has\": \"@.key\"}", format_def_where(d));
+		goto out;
 	}
-	for (size_t i = 0; i < js->n_params; i++) {
-		int n = (int)i + 2;
-		if (n > sqlite3_bind_parameter_count(*q))
-			break;
-		if (js->params[i].path)
-			sqlite3_bind_text(*q, n, js->params[i].path, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_value(*q, n, js->params[i].literal);
-	}
-	return 0;
+	for (size_t i = 0; i < at.n; i++)
+		if (at.v[i][0] != '$' || !path_is_valid(js, at.v[i])) {
+			buf_printf(err, "%s: body.at: bad JSON path \"%s\"", format_def_where(d), at.v[i]);
+			goto out;
+		}
+	rc = 0;
+out:
+	js->roots = at.v;
+	js->n_roots = at.n;
+	free(type);
+	return rc;
 }
 
 static void js_free(struct format *f)
@@ -467,22 +637,29 @@ static void js_free(struct format *f)
 	struct js_format *js = f->impl;
 	if (!js)
 		return;
-	sqlite3_finalize(js->parse);
-	sqlite3_finalize(js->detect);
+	for (size_t i = 0; js->parse && i <= js->n_roots; i++)
+		sqlite3_finalize(js->parse[i]);
+	free(js->parse);
+	sqlite3_finalize(js->detect_q);
 	sqlite3_close(js->db);
+	for (size_t i = 0; i < js->n_fields; i++) {
+		for (int t = 0; t < js->fields[i].n_terms; t++)
+			alts_free(&js->fields[i].terms[t]);
+		free(js->fields[i].terms);
+	}
+	free(js->fields);
 	for (size_t i = 0; i < js->n_defaults; i++)
 		free(js->defaults[i].value);
 	free(js->defaults);
-	free(js->fields);
-	for (size_t i = 0; i < js->n_params; i++) {
-		free(js->params[i].path);
-		sqlite3_value_free(js->params[i].literal);
-	}
-	free(js->params);
+	alts_free(&js->dedup);
+	conds_free(&js->filter);
+	conds_free(&js->detect);
 	for (size_t i = 0; i < js->n_roots; i++)
 		free(js->roots[i]);
 	free(js->roots);
+	free(js->has);
 	buf_free(&js->key);
+	buf_free(&js->line);
 	free(js);
 	f->impl = NULL;
 }
@@ -490,86 +667,44 @@ static void js_free(struct format *f)
 static int js_load(struct format *f, struct format_def *d, struct buf *err)
 {
 	struct js_format *js = xcalloc(1, sizeof(*js));
-	struct js_build b = { js, d, err, BUF_INIT, 0 };
-	struct buf filter = BUF_INIT, detect = BUF_INIT, sql = BUF_INIT;
-	struct strv roots = { 0 }, dedup = { 0 };
+	struct field_ctx c = { js, d, err, NULL, NULL };
 	char *type = NULL;
-	int rc = -1, has;
+	int rc = -1;
 
 	f->impl = js;
 	if (sqlite3_open_v2(":memory:", &js->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		buf_printf(err, "%s: cannot open SQLite in memory", format_def_where(d));
 		goto out;
 	}
-	if (read_strings(d, "$.roots", "roots", &roots, err) < 0)
+	if (read_body(js, d, err) < 0)
 		goto out;
-	if (!roots.n)
-		strv_push(&roots, "$");
-	for (size_t i = 0; i < roots.n; i++)
-		if (roots.v[i][0] != '$') {
-			buf_printf(err, "%s: roots are paths starting with $", format_def_where(d));
-			goto out;
-		}
-	js->roots = roots.v;
-	js->n_roots = roots.n;
-	roots.v = NULL;
-	roots.n = 0;
-
 	type = format_def_type(d, "$.fields");
 	if (!type || strcmp(type, "object") != 0) {
-		buf_printf(err, "%s: \"fields\" must be an object of event field: paths", format_def_where(d));
+		buf_printf(err, "%s: \"fields\" must be an object {event field: paths}", format_def_where(d));
 		goto out;
 	}
-	if (format_def_each(d, "$.fields", add_field, &b) != 0) {
+	if (format_def_each(d, "$.fields", add_field, &c) != 0) {
 		if (!err->len)
 			buf_printf(err, "%s: cannot read \"fields\"", format_def_where(d));
 		goto out;
 	}
-	if (read_strings(d, "$.dedup", "dedup", &dedup, err) < 0)
+	if (read_strings(d, "$.dedup", "dedup", &js->dedup, err) < 0 ||
+	    (js->dedup.n && check_paths(js, &js->dedup, "dedup", d, err) < 0))
 		goto out;
-	js->dedup_col = JS_COL_FIRST + b.n_cols;
-	js->n_dedup = (int)dedup.n;
-	for (size_t i = 0; i < dedup.n; i++) {
-		buf_adds(&b.cols, ", ");
-		if (sql_paths(&b, &dedup.v[i], 1, &b.cols) < 0)
-			goto out;
-		b.n_cols++;
-	}
 	free(type);
 	type = format_def_type(d, "$.defaults");
-	if (type && (strcmp(type, "object") != 0 || format_def_each(d, "$.defaults", add_default, &b) != 0)) {
+	if (type && (strcmp(type, "object") != 0 || format_def_each(d, "$.defaults", add_default, &c) != 0)) {
 		if (!err->len)
 			buf_printf(err, "%s: \"defaults\" must be an object", format_def_where(d));
 		goto out;
 	}
-	if ((has = sql_conds(&b, "filter", &filter)) < 0)
+	if (read_conds(js, d, "filter", &js->filter, err) < 0 || read_conds(js, d, "detect", &js->detect, err) < 0)
 		goto out;
-	if (has == 1)
-		buf_adds(&filter, "1");
-	if ((has = sql_conds(&b, "detect", &detect)) < 0)
+	if (prepare_all(js, d, err) < 0)
 		goto out;
-	if (has == 1 && filter.data && strcmp(filter.data, "1") != 0)
-		buf_adds(&detect, filter.data); /* recognized by the lines it reads */
-
-	/* The WHERE clause parses the line; json_type and json_extract then reuse that parse. */
-	buf_printf(&sql, "SELECT json_type(?1), %s%s WHERE json_valid(?1)", filter.data, b.cols.data ? b.cols.data : "");
-	if (prepare(js, sql.data, &js->parse, d, err) < 0)
-		goto out;
-	if (detect.len) {
-		buf_reset(&sql);
-		buf_printf(&sql, "SELECT %s WHERE json_valid(?1) AND json_type(?1) = 'object'", detect.data);
-		if (prepare(js, sql.data, &js->detect, d, err) < 0)
-			goto out;
-	}
 	rc = 0;
 out:
 	free(type);
-	strv_free(&roots);
-	strv_free(&dedup);
-	buf_free(&b.cols);
-	buf_free(&filter);
-	buf_free(&detect);
-	buf_free(&sql);
 	if (rc < 0)
 		js_free(f);
 	return rc;
@@ -577,7 +712,7 @@ out:
 
 /* ---- reading lines ---- */
 
-/* Lines that are no JSON at all but blank, and a UTF-8 byte order mark before the first. */
+/* Lines that are no JSON at all but blank. */
 static bool is_blank(const char *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -586,17 +721,29 @@ static bool is_blank(const char *p, size_t n)
 	return true;
 }
 
+/*
+ * Bind the line to ?1 of Q as a NUL-terminated copy, length -1: SQLite 3.40 marks only such
+ * text terminated; any other is copied by every JSON function call that reads it (2x slower).
+ * A NUL inside the line ends it there, and the rest is invalid JSON anyway.
+ */
+static void bind_line(struct js_format *js, sqlite3_stmt *q, const char *line, size_t n)
+{
+	if (n >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0) /* a byte order mark */
+		line += 3, n -= 3;
+	buf_reset(&js->line);
+	buf_add(&js->line, line, n);
+	sqlite3_bind_text(q, 1, js->line.data ? js->line.data : "", -1, SQLITE_STATIC);
+}
+
 static bool js_detect(struct format *f, const char *line, size_t n)
 {
 	struct js_format *js = f->impl;
 	bool hit;
-	if (!js->detect || n > INT32_MAX)
+	if (!js->detect_q || n >= INT32_MAX)
 		return false;
-	if (n >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
-		line += 3, n -= 3;
-	sqlite3_bind_text(js->detect, 1, line, (int)n, SQLITE_STATIC);
-	hit = sqlite3_step(js->detect) == SQLITE_ROW && sqlite3_column_int(js->detect, 0);
-	sqlite3_reset(js->detect);
+	bind_line(js, js->detect_q, line, n);
+	hit = sqlite3_step(js->detect_q) == SQLITE_ROW && sqlite3_column_int(js->detect_q, 0);
+	sqlite3_reset(js->detect_q);
 	return hit;
 }
 
@@ -617,7 +764,7 @@ static int failure_from_word(const char *p, size_t n)
 	return -1;
 }
 
-/* A whole number from a JSON number column (a fraction is rounded: "latency_ms": 12.7). */
+/* A whole number from a column (a JSON fraction is rounded: "latency_ms": 12.7). */
 static int column_int(sqlite3_stmt *q, int col, int64_t *v)
 {
 	int t = sqlite3_column_type(q, col);
@@ -636,24 +783,22 @@ static int column_int(sqlite3_stmt *q, int col, int64_t *v)
 	return p ? event_parse_int(p, (size_t)sqlite3_column_bytes(q, col), v) : -1;
 }
 
-static int set_field(struct format *f, const struct js_field *jf, struct event *ev, struct buf *reason)
+static int set_field(struct format *f, sqlite3_stmt *q, const struct js_field *jf, struct event *ev, struct buf *reason)
 {
-	struct js_format *js = f->impl;
-	sqlite3_stmt *q = js->parse;
 	const struct event_field *ef = jf->field;
-	int64_t v, sum = 0;
+	int64_t v = 0;
 	bool any = false;
 
 	if (jf->n_terms > 1) {
 		for (int i = 0; i < jf->n_terms; i++) {
+			int64_t term;
 			if (sqlite3_column_type(q, jf->col + i) == SQLITE_NULL)
 				continue;
-			if (column_int(q, jf->col + i, &v) < 0)
+			if (column_int(q, jf->col + i, &term) < 0)
 				goto bad_number;
-			sum += v;
+			v += term;
 			any = true;
 		}
-		v = sum;
 		if (!any)
 			return 0;
 		goto number;
@@ -693,39 +838,55 @@ bad_number:
 }
 
 /* The de-dup key: the values joined by a unit separator; none unless every path has one. */
-static void set_dedup(struct js_format *js, struct event *ev)
+static void set_dedup(struct js_format *js, sqlite3_stmt *q, struct event *ev)
 {
-	sqlite3_stmt *q = js->parse;
 	buf_reset(&js->key);
-	for (int i = 0; i < js->n_dedup; i++) {
-		const char *p = (const char *)sqlite3_column_text(q, js->dedup_col + i);
+	for (size_t i = 0; i < js->dedup.n; i++) {
+		int col = js->dedup_col + (int)i;
+		const char *p = (const char *)sqlite3_column_text(q, col);
 		if (!p)
 			return;
 		if (i)
 			buf_addc(&js->key, '\x1f');
-		buf_add(&js->key, p, (size_t)sqlite3_column_bytes(q, js->dedup_col + i));
+		buf_add(&js->key, p, (size_t)sqlite3_column_bytes(q, col));
 	}
 	ev->dedup = (struct slice){ js->key.data, js->key.len };
+}
+
+/* Step the statement for the line's body. Returns SQLITE_ROW, SQLITE_DONE (invalid JSON) or an error. */
+static int step_line(struct js_format *js)
+{
+	sqlite3_stmt *q = js->parse[js->cur];
+	int rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW)
+		return rc;
+	int root = sqlite3_column_int(q, JS_COL_ROOT);
+	size_t want = root < 0 ? js->n_roots : (size_t)root;
+	if (want == js->cur)
+		return rc;
+	sqlite3_reset(q);
+	js->cur = want;
+	q = js->parse[want];
+	sqlite3_bind_text(q, 1, js->line.data, -1, SQLITE_STATIC);
+	return sqlite3_step(q);
 }
 
 static int js_parse(struct format *f, const char *line, size_t n, struct event *ev, struct buf *reason)
 {
 	struct js_format *js = f->impl;
-	sqlite3_stmt *q = js->parse;
 	int rc;
 
-	/* The previous line's values live in the statement until here (event slices point there). */
-	sqlite3_reset(q);
+	/* The previous line's values live in its statement until here (event slices point there). */
+	sqlite3_reset(js->parse[js->cur]);
 	if (is_blank(line, n))
 		return 1;
-	if (n > INT32_MAX) {
+	if (n >= INT32_MAX) {
 		buf_printf(reason, "line too long for the JSON parser");
 		return -1;
 	}
-	if (n >= 3 && memcmp(line, "\xef\xbb\xbf", 3) == 0)
-		line += 3, n -= 3;
-	sqlite3_bind_text(q, 1, line, (int)n, SQLITE_STATIC);
-	rc = sqlite3_step(q);
+	bind_line(js, js->parse[js->cur], line, n);
+	rc = step_line(js);
+	sqlite3_stmt *q = js->parse[js->cur];
 	if (rc != SQLITE_ROW) {
 		if (rc == SQLITE_DONE)
 			buf_printf(reason, "invalid JSON");
@@ -734,23 +895,22 @@ static int js_parse(struct format *f, const char *line, size_t n, struct event *
 		sqlite3_reset(q);
 		return -1;
 	}
-	const char *type = (const char *)sqlite3_column_text(q, JS_COL_TYPE);
-	if (!type || strcmp(type, "object") != 0) {
+	if (js->line.data[strspn(js->line.data, " \t")] != '{') { /* valid JSON: '{' starts an object */
 		buf_printf(reason, "not a JSON object");
 		return -1;
 	}
 	if (!sqlite3_column_int(q, JS_COL_FILTER))
 		return 1;
 	for (size_t i = 0; i < js->n_fields; i++)
-		if (set_field(f, &js->fields[i], ev, reason) < 0)
+		if (set_field(f, q, &js->fields[i], ev, reason) < 0)
 			return -1;
 	for (size_t i = 0; i < js->n_defaults; i++) {
 		struct slice *s = &ev->text[js->defaults[i].field->index];
 		if (!s->p)
 			*s = (struct slice){ js->defaults[i].value, strlen(js->defaults[i].value) };
 	}
-	if (js->n_dedup)
-		set_dedup(js, ev);
+	if (js->dedup.n)
+		set_dedup(js, q, ev);
 	if (!ev->has_time) {
 		buf_printf(reason, "no time");
 		return -1;

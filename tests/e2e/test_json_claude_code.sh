@@ -1,0 +1,111 @@
+#!/bin/sh
+# Claude Code session files (claude-code-spotter, the main session gzipped, its subagents):
+# per-day input, output, cache-write and cache-read totals must equal a count done here with
+# python's json module, de-duplicated by (message.id, requestId) across all files, first
+# line kept. Also: files view counts, re-ingest adds nothing, --format overrides detection.
+set -eu
+: "${TOKSTAT:?}" "${CORPUS:?}" "${WORK:?}"
+export LC_ALL=C TZ=UTC
+unset TOKSTAT_DB TOKSTAT_PARSERS 2>/dev/null || true
+DIR=$CORPUS/claude-code-spotter
+DB=$WORK/cc.db
+fail() { echo "FAIL: $*" >&2; exit 1; }
+check() { # WHAT EXPECTED ACTUAL
+	[ "$2" = "$3" ] || { printf 'FAIL: %s\n  expected: %s\n  actual:   %s\n' "$1" "$2" "$3" >&2; exit 1; }
+	echo "ok: $1"
+}
+
+# A fixed order, so "first line kept" means the same line here and in tokstat.
+FILES="$DIR/4d5611e5-241a-462a-8d15-5122611a9569.jsonl.gz
+$DIR/4d5611e5-241a-462a-8d15-5122611a9569/subagents/agent-a2898e3.jsonl
+$DIR/4d5611e5-241a-462a-8d15-5122611a9569/subagents/agent-acompact-e1f845.jsonl
+$DIR/short.jsonl
+$DIR/subagent.jsonl
+$DIR/tool_heavy.jsonl"
+for f in $FILES; do [ -f "$f" ] || fail "corpus file missing: $f"; done
+
+# shellcheck disable=SC2086
+"$TOKSTAT" --db "$DB" ingest $FILES > "$WORK/ingest.out" || fail "ingest failed: $(cat "$WORK/ingest.out")"
+cat "$WORK/ingest.out"
+
+printf '%s\n' "$FILES" > "$WORK/files.txt"
+python3 - "$WORK/files.txt" > "$WORK/expected.txt" <<'PY'
+import gzip, json, sys
+seen = set()
+days = {}
+files = []
+for path in open(sys.argv[1]).read().split():
+    opener = gzip.open if path.endswith(".gz") else open
+    lines = events = skipped = dups = 0
+    with opener(path, "rt", encoding="utf-8") as fp:
+        for line in fp:
+            lines += 1
+            d = json.loads(line)
+            msg = d.get("message") if isinstance(d.get("message"), dict) else {}
+            if d.get("type") != "assistant" or msg.get("usage") is None:
+                skipped += 1
+                continue
+            mid, rid = msg.get("id"), d.get("requestId")
+            if mid is not None and rid is not None:
+                if (mid, rid) in seen:
+                    dups += 1
+                    continue
+                seen.add((mid, rid))
+            events += 1
+            u = msg["usage"]
+            day = d["timestamp"][:10]
+            t = days.setdefault(day, [0, 0, 0, 0, 0])
+            t[0] += 1
+            t[1] += u.get("input_tokens") or 0
+            t[2] += u.get("output_tokens") or 0
+            t[3] += u.get("cache_creation_input_tokens") or 0
+            t[4] += u.get("cache_read_input_tokens") or 0
+    files.append("%s|%d|%d|%d|%d" % (path, lines, events, skipped, dups))
+for day in sorted(days):
+    print("day|%s|%s" % (day, "|".join(str(x) for x in days[day])))
+for f in files:
+    print("file|" + f)
+PY
+
+{
+	sqlite3 "$DB" "SELECT 'day', day, count(*), sum(input_tokens), sum(output_tokens), sum(cache_write_tokens),
+	                      sum(cache_read_tokens) FROM events GROUP BY day ORDER BY day"
+	for f in $FILES; do
+		sqlite3 "$DB" "SELECT 'file', file, lines, events, skipped, duplicates FROM files WHERE file = '$f'"
+	done
+} > "$WORK/actual.txt"
+cat "$WORK/expected.txt"
+check "per-day events, input, output, cache-write, cache-read and per-file counts" \
+	"$(cat "$WORK/expected.txt")" "$(cat "$WORK/actual.txt")"
+
+# The numbers SOURCES.md lists for the two busiest days, as a cross-check of the python above.
+check "2026-02-12 de-duplicated main session + subagents (SOURCES.md)" \
+	"177|7933|479537|11618567" \
+	"$(sqlite3 "$DB" "SELECT sum(input_tokens), sum(output_tokens), sum(cache_write_tokens), sum(cache_read_tokens)
+	                  FROM events WHERE file LIKE '%4d5611e5-241a-462a-8d15-5122611a9569.jsonl.gz'")"
+check "format detected per file" "claude_code" "$(sqlite3 "$DB" "SELECT group_concat(DISTINCT format) FROM files")"
+check "totals are the sum of the four kinds" "0" \
+	"$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE total_tokens IS NOT input_tokens + output_tokens + cache_write_tokens + cache_read_tokens")"
+sessions=$(python3 -c '
+import gzip, json, sys
+s = set()
+for p in sys.argv[1:]:
+    for line in (gzip.open if p.endswith(".gz") else open)(p, "rt"):
+        d = json.loads(line)
+        if d.get("type") == "assistant" and (d.get("message") or {}).get("usage") is not None:
+            s.add(d["sessionId"])
+print(len(s))' $FILES)
+check "provider and sessions" "anthropic|$sessions" \
+	"$(sqlite3 "$DB" "SELECT group_concat(DISTINCT provider), count(DISTINCT session) FROM events")"
+check "no rejects" "0" "$(sqlite3 "$DB" "SELECT count(*) FROM rejects")"
+
+# shellcheck disable=SC2086
+"$TOKSTAT" --db "$DB" ingest $FILES > "$WORK/again.out" || fail "re-ingest failed"
+check "re-ingest adds no event" "$(sed -n 's/^day|[^|]*|\([0-9]*\)|.*/\1/p' "$WORK/expected.txt" | awk '{s += $1} END {print s}')" \
+	"$(sqlite3 "$DB" "SELECT count(*) FROM events")"
+
+# A user line named with --format claude_code on stdin: skipped, nothing rejected.
+head -3 "$DIR/short.jsonl" | "$TOKSTAT" --db "$WORK/stdin.db" ingest --format claude_code - > "$WORK/stdin.out" ||
+	fail "stdin ingest failed"
+check "stdin: no events from non-assistant lines" "0|0" \
+	"$(sqlite3 "$WORK/stdin.db" "SELECT (SELECT count(*) FROM events), (SELECT count(*) FROM rejects)")"
