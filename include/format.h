@@ -26,6 +26,8 @@ struct format_ops {
 	int (*parse)(struct format *f, const char *line, size_t n, struct event *ev, struct buf *reason);
 	/* Called at the start of every file (CSV reads its header there). */
 	void (*reset)(struct format *f);
+	/* Lines parse independently and parsing dominates: ingest may use parser threads. */
+	bool parallel;
 	void (*free)(struct format *f);
 };
 

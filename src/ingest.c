@@ -138,6 +138,46 @@ struct memo {
 	bool valid;
 };
 
+#define POOL_WORKERS 2
+#define POOL_CHUNKS (2 * POOL_WORKERS + 1)
+#define CHUNK_LINES 1024
+#define CHUNK_BYTES (1u << 20) /* a chunk is also full past this much text (one long line fits) */
+
+enum chunk_state { CHUNK_FREE, CHUNK_QUEUED, CHUNK_BUSY, CHUNK_DONE };
+
+struct chunk_line {
+	uint32_t off;                       /* the line in chunk text */
+	struct source_line l;               /* p is set when the chunk is stored */
+	uint64_t end_offset;
+	int rc;
+	struct event ev;                    /* slices rebuilt from the offsets below when stored */
+	uint32_t text_off[EV_TEXT_N], dedup_off; /* in chunk arena, plus one; 0: NULL */
+	uint32_t why_off, why_len;
+};
+
+struct chunk {
+	enum chunk_state state;
+	const char *format;                 /* its name: each worker has its own instance */
+	struct buf text, arena;
+	struct chunk_line *lines;
+	size_t n, cap;
+};
+
+struct pool {
+	bool started, stop;
+	pthread_t threads[POOL_WORKERS];
+	struct format_set sets[POOL_WORKERS];
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct chunk chunks[POOL_CHUNKS];
+	uint64_t filled, stored; /* chunk sequence numbers: [stored, filled) are in flight */
+};
+
+struct worker_arg {
+	struct pool *pool;
+	int index;
+};
+
 struct ingest {
 	struct store *st;
 	const struct format_set *set;
@@ -148,6 +188,7 @@ struct ingest {
 	struct store_batch *b; /* being filled */
 	struct buf reason, clean, tmp;
 	struct memo memo[STORE_DIM_N];
+	struct pool pool;     /* parser threads, started for the first file that can use them */
 	struct ingest_totals *totals;
 	double t_start, t_progress;
 	uint64_t progress_lines;
@@ -269,7 +310,8 @@ static int flush_batch(struct ingest *in, struct file_state *fs)
 	return in->b ? 0 : -1;
 }
 
-static void add_reject(struct ingest *in, struct file_state *fs, uint64_t line, const char *p, size_t n)
+static void add_reject(struct ingest *in, struct file_state *fs, uint64_t line, const char *p, size_t n,
+		       const char *why, size_t why_n)
 {
 	fs->rejected++;
 	fs->b_rejected++;
@@ -282,8 +324,7 @@ static void add_reject(struct ingest *in, struct file_state *fs, uint64_t line, 
 	}
 	struct store_reject *r = &b->rejects[b->n_rejects++];
 	size_t rn, tn;
-	const char *reason = clean_text(&in->clean, in->reason.data ? in->reason.data : "rejected",
-					in->reason.len ? in->reason.len : 8, &rn);
+	const char *reason = clean_text(&in->clean, why_n ? why : "rejected", why_n ? why_n : 8, &rn);
 	r->line = line;
 	r->reason_off = store_batch_text(b, reason, rn);
 	r->reason_len = (uint32_t)rn;
@@ -473,43 +514,246 @@ static void estimate(const struct ingest_options *opt, struct event *ev)
 	}
 }
 
-/* Parse and store one line. Returns 0, or -1 when the database failed. */
-static int process_line(struct ingest *in, struct file_state *fs, const struct source_line *l, uint64_t end_offset)
+/*
+ * Parse one line: 0 an event (finished), 1 not a record, -1 rejected with REASON.
+ * No side effects on the run, so the parser threads call it too.
+ */
+static int parse_line(struct format *fmt, const struct source_line *l, struct event *ev, struct buf *reason)
 {
-	struct event ev;
-	int rc;
+	event_clear(ev);
+	if (l->number >= ((uint64_t)1 << STORE_LINE_BITS)) {
+		buf_printf(reason, "line number beyond 2^%d", STORE_LINE_BITS);
+		return -1;
+	}
+	if (l->too_long) {
+		buf_printf(reason, "line of %llu bytes is longer than the limit", (unsigned long long)l->full_len);
+		return -1;
+	}
+	int rc = format_parse(fmt, l->p, l->n, ev, reason);
+	if (rc == 0)
+		event_finish(ev);
+	return rc;
+}
 
+/* Store what parse_line made of line L (in line order). Returns 0, or -1 when the database failed. */
+static int store_line(struct ingest *in, struct file_state *fs, const struct source_line *l, uint64_t end_offset,
+		      int rc, struct event *ev, const char *why, size_t why_n)
+{
 	fs->lines++;
 	fs->last_line = l->number;
 	fs->last_offset = end_offset;
-	buf_reset(&in->reason);
-	if (l->number >= ((uint64_t)1 << STORE_LINE_BITS)) {
-		buf_printf(&in->reason, "line number beyond 2^%d", STORE_LINE_BITS);
-		add_reject(in, fs, l->number, "", 0);
-		goto maybe_flush;
-	}
-	if (l->too_long) {
-		buf_printf(&in->reason, "line of %llu bytes is longer than the limit", (unsigned long long)l->full_len);
-		add_reject(in, fs, l->number, l->p, l->n);
-		goto maybe_flush;
-	}
-	event_clear(&ev);
-	rc = format_parse(fs->fmt, l->p, l->n, &ev, &in->reason);
 	if (rc == 1) {
 		fs->skipped++;
 		fs->b_skipped++;
 	} else if (rc < 0) {
-		add_reject(in, fs, l->number, l->p, l->n);
+		add_reject(in, fs, l->number, l->p, l->n, why, why_n);
 	} else {
-		event_finish(&ev);
-		estimate(in->opt, &ev);
-		if (add_event(in, fs, l->number, &ev) < 0)
+		estimate(in->opt, ev);
+		if (add_event(in, fs, l->number, ev) < 0)
 			return -1;
 	}
-maybe_flush:
 	if (in->b->nrows >= (in->opt->batch_rows ? in->opt->batch_rows : INGEST_BATCH_ROWS) ||
 	    in->b->text.len >= BATCH_TEXT_MAX)
 		return flush_batch(in, fs);
+	return 0;
+}
+
+/* Parse and store one line on this thread. Returns 0, or -1 when the database failed. */
+static int process_line(struct ingest *in, struct file_state *fs, const struct source_line *l, uint64_t end_offset)
+{
+	struct event ev;
+	buf_reset(&in->reason);
+	int rc = parse_line(fs->fmt, l, &ev, &in->reason);
+	return store_line(in, fs, l, end_offset, rc, &ev, in->reason.data, in->reason.len);
+}
+
+/*
+ * ---- parser threads ----
+ * Formats whose kind is CPU-bound per line (json: SQLite's JSON functions) parse on
+ * POOL_WORKERS threads, each with its own instances of the formats. This thread cuts the
+ * input into chunks of lines, hands them out, and stores the results chunk by chunk in
+ * input order, so ids, checkpoints and aggregates stay exactly as on one thread.
+ */
+static uint32_t arena_add(struct buf *arena, const char *p, size_t n)
+{
+	uint32_t off = (uint32_t)arena->len + 1;
+	buf_add(arena, p, n);
+	return off;
+}
+
+static void parse_chunk(struct chunk *c, struct format_set *set, struct buf *why)
+{
+	struct format *fmt = format_find(set, c->format);
+	buf_reset(&c->arena);
+	for (size_t i = 0; i < c->n; i++) {
+		struct chunk_line *cl = &c->lines[i];
+		cl->l.p = c->text.data + cl->off;
+		buf_reset(why);
+		if (fmt) {
+			cl->rc = parse_line(fmt, &cl->l, &cl->ev, why);
+		} else { /* its definition vanished from --parsers while running */
+			event_clear(&cl->ev);
+			buf_printf(why, "format %s is not available to the parser threads", c->format);
+			cl->rc = -1;
+		}
+		cl->why_off = arena_add(&c->arena, buf_str(why), why->len);
+		cl->why_len = (uint32_t)why->len;
+		/* The event's text points into the parser's scratch: keep a copy. */
+		for (int k = 0; k < EV_TEXT_N; k++)
+			cl->text_off[k] = cl->rc == 0 && cl->ev.text[k].p
+					  ? arena_add(&c->arena, cl->ev.text[k].p, cl->ev.text[k].n) : 0;
+		cl->dedup_off = cl->rc == 0 && cl->ev.dedup.p ? arena_add(&c->arena, cl->ev.dedup.p, cl->ev.dedup.n) : 0;
+	}
+}
+
+static void *worker_main(void *varg)
+{
+	struct worker_arg *arg = varg;
+	struct pool *p = arg->pool;
+	struct buf why = BUF_INIT;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		struct chunk *c = NULL;
+		for (uint64_t seq = p->stored; seq < p->filled && !c; seq++)
+			if (p->chunks[seq % POOL_CHUNKS].state == CHUNK_QUEUED)
+				c = &p->chunks[seq % POOL_CHUNKS];
+		if (!c) {
+			if (p->stop)
+				break;
+			pthread_cond_wait(&p->cv, &p->mu);
+			continue;
+		}
+		c->state = CHUNK_BUSY;
+		pthread_mutex_unlock(&p->mu);
+		parse_chunk(c, &p->sets[arg->index], &why);
+		pthread_mutex_lock(&p->mu);
+		c->state = CHUNK_DONE;
+		pthread_cond_broadcast(&p->cv);
+	}
+	pthread_mutex_unlock(&p->mu);
+	buf_free(&why);
+	free(arg);
+	return NULL;
+}
+
+static int pool_start(struct pool *p, const char *parsers_dir, struct buf *err)
+{
+	memset(p, 0, sizeof(*p));
+	for (int i = 0; i < POOL_WORKERS; i++)
+		if (format_set_load(&p->sets[i], parsers_dir, err) < 0)
+			return -1;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv, NULL);
+	for (int i = 0; i < POOL_WORKERS; i++) {
+		struct worker_arg *arg = xmalloc(sizeof(*arg));
+		*arg = (struct worker_arg){ p, i };
+		if (pthread_create(&p->threads[i], NULL, worker_main, arg) != 0) {
+			free(arg);
+			buf_printf(err, "cannot start a parser thread");
+			p->stop = true;
+			for (int k = 0; k < i; k++)
+				pthread_join(p->threads[k], NULL);
+			return -1;
+		}
+	}
+	p->started = true;
+	return 0;
+}
+
+static void pool_stop(struct pool *p)
+{
+	if (p->started) {
+		pthread_mutex_lock(&p->mu);
+		p->stop = true;
+		pthread_cond_broadcast(&p->cv);
+		pthread_mutex_unlock(&p->mu);
+		for (int i = 0; i < POOL_WORKERS; i++)
+			pthread_join(p->threads[i], NULL);
+		pthread_mutex_destroy(&p->mu);
+		pthread_cond_destroy(&p->cv);
+	}
+	for (int i = 0; i < POOL_WORKERS; i++)
+		format_set_free(&p->sets[i]);
+	for (int i = 0; i < POOL_CHUNKS; i++) {
+		buf_free(&p->chunks[i].text);
+		buf_free(&p->chunks[i].arena);
+		free(p->chunks[i].lines);
+	}
+	p->started = false;
+}
+
+/* Store the oldest chunk in flight once it is parsed. Returns 0, or -1 when the database failed. */
+static int pool_store_oldest(struct ingest *in, struct file_state *fs)
+{
+	struct pool *p = &in->pool;
+	struct chunk *c = &p->chunks[p->stored % POOL_CHUNKS];
+	int rc = 0;
+	pthread_mutex_lock(&p->mu);
+	while (c->state != CHUNK_DONE)
+		pthread_cond_wait(&p->cv, &p->mu);
+	pthread_mutex_unlock(&p->mu);
+	for (size_t i = 0; i < c->n && rc == 0; i++) {
+		struct chunk_line *cl = &c->lines[i];
+		for (int k = 0; k < EV_TEXT_N; k++)
+			cl->ev.text[k] = cl->text_off[k] ? (struct slice){ c->arena.data + cl->text_off[k] - 1,
+									   cl->ev.text[k].n } : (struct slice){ NULL, 0 };
+		if (cl->dedup_off)
+			cl->ev.dedup.p = c->arena.data + cl->dedup_off - 1;
+		rc = store_line(in, fs, &cl->l, cl->end_offset, cl->rc, &cl->ev, c->arena.data + cl->why_off - 1,
+				cl->why_len);
+	}
+	pthread_mutex_lock(&p->mu);
+	c->state = CHUNK_FREE;
+	c->n = 0;
+	buf_reset(&c->text);
+	p->stored++;
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
+static int pool_submit(struct ingest *in)
+{
+	struct pool *p = &in->pool;
+	pthread_mutex_lock(&p->mu);
+	p->chunks[p->filled % POOL_CHUNKS].state = CHUNK_QUEUED;
+	p->filled++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	return 0;
+}
+
+/* Queue line L for the parser threads; store finished chunks on the way. 0, or -1. */
+static int pool_add(struct ingest *in, struct file_state *fs, const struct source_line *l, uint64_t end_offset)
+{
+	struct pool *p = &in->pool;
+	struct chunk *c = &p->chunks[p->filled % POOL_CHUNKS];
+	if (p->filled - p->stored == POOL_CHUNKS && pool_store_oldest(in, fs) < 0)
+		return -1; /* every chunk is in flight: the oldest must be stored first */
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 256;
+		c->lines = xrealloc(c->lines, c->cap * sizeof(*c->lines));
+	}
+	struct chunk_line *cl = &c->lines[c->n++];
+	c->format = fs->fmt->name;
+	cl->off = (uint32_t)c->text.len;
+	cl->l = *l;
+	cl->l.p = NULL;
+	cl->end_offset = end_offset;
+	buf_add(&c->text, l->p, l->n);
+	if (c->n == CHUNK_LINES || c->text.len >= CHUNK_BYTES)
+		pool_submit(in);
+	return 0;
+}
+
+/* Parse what is queued and store it all. Returns 0, or -1 when the database failed. */
+static int pool_finish(struct ingest *in, struct file_state *fs)
+{
+	struct pool *p = &in->pool;
+	if (p->chunks[p->filled % POOL_CHUNKS].n)
+		pool_submit(in);
+	while (p->stored < p->filled)
+		if (pool_store_oldest(in, fs) < 0)
+			return -1;
 	return 0;
 }
 
@@ -577,17 +821,30 @@ static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
 			goto out;
 		}
 	}
-	if (read_error)
+	if (read_error || fs->held_back)
 		goto out;
+	bool threads = fs->fmt->ops->parallel && !in->opt->single_thread;
+	if (threads && !in->pool.started && pool_start(&in->pool, in->opt->parsers_dir, err) < 0) {
+		pool_stop(&in->pool);
+		ret = -1;
+		goto out;
+	}
+	uint64_t n_read = 0;
 	while ((rc = source_next_line(fs->src, &l, err)) > 0) {
 		if (hold_back(fs, l.unterminated))
 			break;
-		if (process_line(in, fs, &l, source_offset(fs->src)) < 0) {
+		if ((threads ? pool_add(in, fs, &l, source_offset(fs->src))
+			     : process_line(in, fs, &l, source_offset(fs->src))) < 0) {
 			ret = -1;
 			goto out;
 		}
-		if (in->opt->progress && (fs->lines & 8191) == 0)
+		if (in->opt->progress && (++n_read & 8191) == 0)
 			progress(in, fs, false);
+	}
+	/* Lines before a read error are stored too: finish what the threads hold. */
+	if (threads && pool_finish(in, fs) < 0) {
+		ret = -1;
+		goto out;
 	}
 	ret = rc < 0 ? 1 : 0;
 out:
@@ -749,6 +1006,7 @@ int ingest_run(struct store *st, const struct format_set *set, const struct inge
 	}
 	pipeline_stop(&in.pipe);
 out:
+	pool_stop(&in.pool);
 	credential_scrubber_free(in.scrub);
 	memo_forget(&in);
 	for (int i = 0; i < STORE_DIM_N; i++)

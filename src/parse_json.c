@@ -924,5 +924,6 @@ const struct format_ops parse_json_ops = {
 	.detect = js_detect,
 	.parse = js_parse,
 	.reset = NULL,
+	.parallel = true,
 	.free = js_free,
 };
