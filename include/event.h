@@ -107,6 +107,13 @@ static inline void event_unset_num(struct event *ev, enum event_num i)
 int event_set(struct event *ev, const struct event_field *f, const char *p, size_t n,
 	      const char *time_format, struct buf *reason);
 
+/*
+ * Success or failure logged as a word: LiteLLM's "success"/"failure", OpenAI Responses'
+ * "completed"/"failed", apps' "ok"/"error", true/false, yes/no (any case).
+ * Returns 0 success, 1 failure, -1 neither (a status like "queued").
+ */
+int event_failure_word(const char *p, size_t n);
+
 /* Parse a decimal integer (a float with no fraction, like "59200.0", is accepted). */
 int event_parse_int(const char *p, size_t n, int64_t *out);
 

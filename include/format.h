@@ -80,6 +80,19 @@ char *format_def_type(struct format_def *d, const char *path);
  */
 int format_def_each(struct format_def *d, const char *path,
 		    int (*fn)(void *ctx, const char *key, const char *value, const char *type), void *ctx);
+/* A definition's "defaults": {text field: "value"}, used when a line gives no value. */
+struct format_defaults {
+	const struct event_field **field;
+	char **value;
+	size_t n;
+};
+
+/* Read "defaults" of D into OUT (empty when absent). Returns 0, or -1 with ERR set. */
+int format_def_defaults(struct format_def *d, struct format_defaults *out, struct buf *err);
+/* Fill the text fields EV left NULL with their defaults (the values stay owned by FD). */
+void format_defaults_apply(const struct format_defaults *fd, struct event *ev);
+void format_defaults_free(struct format_defaults *fd);
+
 /* "NAME (ORIGIN)": for error messages. */
 const char *format_def_where(const struct format_def *d);
 

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "buf.h"
 #include "timefmt.h"
@@ -55,6 +56,19 @@ void event_clear(struct event *ev)
 {
 	memset(ev, 0, sizeof(*ev));
 	ev->failed = -1;
+}
+
+int event_failure_word(const char *p, size_t n)
+{
+	static const char *const ok[] = { "true", "success", "succeeded", "ok", "completed", "yes", "1", NULL };
+	static const char *const bad[] = { "false", "failure", "failed", "error", "fail", "no", "0", NULL };
+	for (int i = 0; ok[i]; i++)
+		if (strlen(ok[i]) == n && strncasecmp(p, ok[i], n) == 0)
+			return 0;
+	for (int i = 0; bad[i]; i++)
+		if (strlen(bad[i]) == n && strncasecmp(p, bad[i], n) == 0)
+			return 1;
+	return -1;
 }
 
 static bool is_null_text(const char *p, size_t n)
@@ -200,16 +214,15 @@ int event_set(struct event *ev, const struct event_field *f, const char *p, size
 			event_set_num(ev, f->index, v);
 		return 0;
 	}
-	case EVF_SUCCESS:
-		if ((n == 4 && memcmp(p, "true", 4) == 0) || (n == 1 && p[0] == '1'))
-			ev->failed = 0;
-		else if ((n == 5 && memcmp(p, "false", 5) == 0) || (n == 1 && p[0] == '0'))
-			ev->failed = 1;
-		else {
+	case EVF_SUCCESS: {
+		int failed = event_failure_word(p, n);
+		if (failed < 0) {
 			buf_printf(reason, "success is neither true nor false");
 			return -1;
 		}
+		ev->failed = (int8_t)failed;
 		return 0;
+	}
 	case EVF_TIME: {
 		int rc;
 		if (!time_format || strcmp(time_format, "auto") == 0)

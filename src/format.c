@@ -80,6 +80,60 @@ int format_def_each(struct format_def *d, const char *path,
 	return rc;
 }
 
+struct defaults_ctx {
+	struct format_defaults *fd;
+	struct format_def *d;
+	struct buf *err;
+};
+
+static int add_default(void *vctx, const char *name, const char *value, const char *type)
+{
+	struct defaults_ctx *c = vctx;
+	const struct event_field *ef = event_field_find(name);
+	if (!ef || ef->kind != EVF_TEXT || strcmp(type, "text") != 0) {
+		buf_printf(c->err, "%s: defaults.%s: defaults are strings for text fields (provider, user, ...)",
+			   c->d->where, name);
+		return 1;
+	}
+	c->fd->field = xrealloc(c->fd->field, (c->fd->n + 1) * sizeof(*c->fd->field));
+	c->fd->value = xrealloc(c->fd->value, (c->fd->n + 1) * sizeof(*c->fd->value));
+	c->fd->field[c->fd->n] = ef;
+	c->fd->value[c->fd->n++] = xstrdup(value);
+	return 0;
+}
+
+int format_def_defaults(struct format_def *d, struct format_defaults *out, struct buf *err)
+{
+	struct defaults_ctx c = { out, d, err };
+	char *type = format_def_type(d, "$.defaults");
+	int rc = 0;
+	if (type && (strcmp(type, "object") != 0 || format_def_each(d, "$.defaults", add_default, &c) != 0)) {
+		if (!err->len)
+			buf_printf(err, "%s: \"defaults\" must be an object", d->where);
+		rc = -1;
+	}
+	free(type);
+	return rc;
+}
+
+void format_defaults_apply(const struct format_defaults *fd, struct event *ev)
+{
+	for (size_t i = 0; i < fd->n; i++) {
+		struct slice *s = &ev->text[fd->field[i]->index];
+		if (!s->p)
+			*s = (struct slice){ fd->value[i], strlen(fd->value[i]) };
+	}
+}
+
+void format_defaults_free(struct format_defaults *fd)
+{
+	for (size_t i = 0; i < fd->n; i++)
+		free(fd->value[i]);
+	free(fd->value);
+	free(fd->field);
+	memset(fd, 0, sizeof(*fd));
+}
+
 const char *format_def_where(const struct format_def *d)
 {
 	return d->where;

@@ -32,11 +32,6 @@ struct csv_map {
 	int col;      /* in the current file's header; -1: absent */
 };
 
-struct csv_default {
-	const struct event_field *field;
-	char *value;
-};
-
 /* Header names of which any must be present. */
 struct csv_need {
 	char **names;
@@ -53,8 +48,7 @@ struct csv_format {
 	size_t n_detect;
 	const struct event_field **require; /* require_any */
 	size_t n_require;
-	struct csv_default *defaults;
-	size_t n_defaults;
+	struct format_defaults defaults;
 	/* the current file */
 	bool have_header, header_ok;
 	char **header;
@@ -265,20 +259,6 @@ static const char *field_text(const struct csv_format *cf, int col, size_t *n)
 	return cf->rec.data + cf->off[col];
 }
 
-/* Success logged as a word: 0 success, 1 failure, -1 other (see parse_json.c). */
-static int failure_from_word(const char *p, size_t n)
-{
-	static const char *const ok[] = { "true", "success", "succeeded", "ok", "completed", "yes", NULL };
-	static const char *const bad[] = { "false", "failure", "failed", "error", "fail", "no", NULL };
-	for (int i = 0; ok[i]; i++)
-		if (strlen(ok[i]) == n && strncasecmp(p, ok[i], n) == 0)
-			return 0;
-	for (int i = 0; bad[i]; i++)
-		if (strlen(bad[i]) == n && strncasecmp(p, bad[i], n) == 0)
-			return 1;
-	return -1;
-}
-
 static bool is_empty(const char *p, size_t n)
 {
 	return !p || n == 0 || (n == 1 && p[0] == '-');
@@ -320,18 +300,14 @@ static int csv_parse_line(struct format *f, const char *line, size_t n, struct e
 		trim(&p, &len);
 		int failed;
 		if ((ef->kind == EVF_SUCCESS || (ef->kind == EVF_NUM && ef->index == EV_STATUS)) &&
-		    (failed = failure_from_word(p, len)) >= 0) {
+		    (failed = event_failure_word(p, len)) >= 0) {
 			ev->failed = (int8_t)failed;
 			continue;
 		}
 		if (event_set(ev, ef, p, len, f->time_format, reason) < 0)
 			return -1;
 	}
-	for (size_t i = 0; i < cf->n_defaults; i++) {
-		struct slice *s = &ev->text[cf->defaults[i].field->index];
-		if (!s->p)
-			*s = (struct slice){ cf->defaults[i].value, strlen(cf->defaults[i].value) };
-	}
+	format_defaults_apply(&cf->defaults, ev);
 	if (!ev->has_time) {
 		buf_printf(reason, "no time");
 		return -1;
@@ -445,22 +421,6 @@ static int add_require(void *vctx, const char *key, const char *value, const cha
 	return 0;
 }
 
-static int add_default(void *vctx, const char *name, const char *value, const char *type)
-{
-	struct load_ctx *c = vctx;
-	struct csv_format *cf = c->cf;
-	const struct event_field *ef = event_field_find(name);
-	if (!ef || ef->kind != EVF_TEXT || strcmp(type, "text") != 0) {
-		buf_printf(c->err, "%s: defaults.%s: defaults are strings for text fields (provider, user, ...)",
-			   format_def_where(c->d), name);
-		return 1;
-	}
-	cf->defaults = xrealloc(cf->defaults, (cf->n_defaults + 1) * sizeof(*cf->defaults));
-	cf->defaults[cf->n_defaults].field = ef;
-	cf->defaults[cf->n_defaults++].value = xstrdup(value);
-	return 0;
-}
-
 static bool is_token_field(const struct event_field *ef)
 {
 	return ef->kind == EVF_PROMPT || (ef->kind == EVF_NUM && ef->index >= EV_INPUT_TOKENS && ef->index <= EV_TOTAL_TOKENS);
@@ -502,9 +462,7 @@ static void csv_fmt_free(struct format *f)
 		free_strings(cf->detect[i].names, cf->detect[i].n);
 	free(cf->detect);
 	free(cf->require);
-	for (size_t i = 0; i < cf->n_defaults; i++)
-		free(cf->defaults[i].value);
-	free(cf->defaults);
+	format_defaults_free(&cf->defaults);
 	free_strings(cf->header, cf->n_header);
 	buf_free(&cf->rec);
 	free(cf->off);
@@ -556,12 +514,9 @@ static int csv_load(struct format *f, struct format_def *d, struct buf *err)
 		goto out;
 	}
 	free(type);
-	type = format_def_type(d, "$.defaults");
-	if (type && (strcmp(type, "object") != 0 || format_def_each(d, "$.defaults", add_default, &c) != 0)) {
-		if (!err->len)
-			buf_printf(err, "%s: \"defaults\" must be an object", format_def_where(d));
+	type = NULL;
+	if (format_def_defaults(d, &cf->defaults, err) < 0)
 		goto out;
-	}
 	default_rules(cf, need_detect, need_require);
 	rc = 0;
 out:

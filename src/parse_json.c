@@ -63,11 +63,6 @@ struct js_field {
 	int col;
 };
 
-struct js_default {
-	const struct event_field *field;
-	char *value;
-};
-
 struct js_format {
 	sqlite3 *db;            /* in memory, this format's own: only its JSON functions are used */
 	char **roots;           /* body.at, or just "$" */
@@ -78,8 +73,7 @@ struct js_format {
 	struct js_alts dedup;   /* one path per column */
 	int dedup_col;
 	struct js_conds filter, detect;
-	struct js_default *defaults;
-	size_t n_defaults;
+	struct format_defaults defaults;
 	/*
 	 * One parse statement per body root, then one for lines without a body. Every one
 	 * finds the line's body; a line whose body is not where the previous line's was is
@@ -589,22 +583,6 @@ out:
 	return rc ? 1 : 0;
 }
 
-static int add_default(void *vctx, const char *name, const char *value, const char *type)
-{
-	struct field_ctx *c = vctx;
-	struct js_format *js = c->js;
-	const struct event_field *ef = event_field_find(name);
-	if (!ef || ef->kind != EVF_TEXT || strcmp(type, "text") != 0) {
-		buf_printf(c->err, "%s: defaults.%s: defaults are strings for text fields (provider, user, ...)",
-			   format_def_where(c->d), name);
-		return 1;
-	}
-	js->defaults = xrealloc(js->defaults, (js->n_defaults + 1) * sizeof(*js->defaults));
-	js->defaults[js->n_defaults].field = ef;
-	js->defaults[js->n_defaults++].value = xstrdup(value);
-	return 0;
-}
-
 static int read_body(struct js_format *js, struct format_def *d, struct buf *err)
 {
 	struct js_alts at = { 0 };
@@ -648,9 +626,7 @@ static void js_free(struct format *f)
 		free(js->fields[i].terms);
 	}
 	free(js->fields);
-	for (size_t i = 0; i < js->n_defaults; i++)
-		free(js->defaults[i].value);
-	free(js->defaults);
+	format_defaults_free(&js->defaults);
 	alts_free(&js->dedup);
 	conds_free(&js->filter);
 	conds_free(&js->detect);
@@ -692,12 +668,9 @@ static int js_load(struct format *f, struct format_def *d, struct buf *err)
 	    (js->dedup.n && check_paths(js, &js->dedup, "dedup", d, err) < 0))
 		goto out;
 	free(type);
-	type = format_def_type(d, "$.defaults");
-	if (type && (strcmp(type, "object") != 0 || format_def_each(d, "$.defaults", add_default, &c) != 0)) {
-		if (!err->len)
-			buf_printf(err, "%s: \"defaults\" must be an object", format_def_where(d));
+	type = NULL;
+	if (format_def_defaults(d, &js->defaults, err) < 0)
 		goto out;
-	}
 	if (read_conds(js, d, "filter", &js->filter, err) < 0 || read_conds(js, d, "detect", &js->detect, err) < 0)
 		goto out;
 	if (prepare_all(js, d, err) < 0)
@@ -751,19 +724,6 @@ static bool js_detect(struct format *f, const char *line, size_t n)
  * Success and failure logged as words. LiteLLM's status is "success"/"failure", OpenAI's
  * Responses say "completed"/"failed", apps write "ok"/"error". 0 success, 1 failure, -1 other.
  */
-static int failure_from_word(const char *p, size_t n)
-{
-	static const char *const ok[] = { "true", "success", "succeeded", "ok", "completed", "yes", NULL };
-	static const char *const bad[] = { "false", "failure", "failed", "error", "fail", "no", NULL };
-	for (int i = 0; ok[i]; i++)
-		if (strlen(ok[i]) == n && strncasecmp(p, ok[i], n) == 0)
-			return 0;
-	for (int i = 0; bad[i]; i++)
-		if (strlen(bad[i]) == n && strncasecmp(p, bad[i], n) == 0)
-			return 1;
-	return -1;
-}
-
 /* A whole number from a column (a JSON fraction is rounded: "latency_ms": 12.7). */
 static int column_int(sqlite3_stmt *q, int col, int64_t *v)
 {
@@ -815,7 +775,7 @@ static int set_field(struct format *f, sqlite3_stmt *q, const struct js_field *j
 	size_t n = (size_t)sqlite3_column_bytes(q, jf->col);
 	if (ef->kind == EVF_SUCCESS || (ef->kind == EVF_NUM && ef->index == EV_STATUS && event_parse_int(p, n, &v) < 0)) {
 		/* A status that is a word says success or failure, or nothing we know ("queued"). */
-		int failed = failure_from_word(p, n);
+		int failed = event_failure_word(p, n);
 		if (failed >= 0)
 			ev->failed = (int8_t)failed;
 		else if (ef->kind == EVF_SUCCESS)
@@ -904,11 +864,7 @@ static int js_parse(struct format *f, const char *line, size_t n, struct event *
 	for (size_t i = 0; i < js->n_fields; i++)
 		if (set_field(f, q, &js->fields[i], ev, reason) < 0)
 			return -1;
-	for (size_t i = 0; i < js->n_defaults; i++) {
-		struct slice *s = &ev->text[js->defaults[i].field->index];
-		if (!s->p)
-			*s = (struct slice){ js->defaults[i].value, strlen(js->defaults[i].value) };
-	}
+	format_defaults_apply(&js->defaults, ev);
 	if (js->dedup.n)
 		set_dedup(js, q, ev);
 	if (!ev->has_time) {
