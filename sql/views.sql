@@ -127,6 +127,7 @@ SELECT
 	e.latency_ms, e.bytes,
 	e.rl_remaining, e.rl_limit, e.rl_reset,
 	e.error AS error,
+	e.failed AS failed,
 	coalesce(e.estimated, 0) AS estimated,
 	f.name AS file,
 	e.id & 1099511627775 AS line,
