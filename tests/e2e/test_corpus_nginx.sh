@@ -1,7 +1,8 @@
 #!/bin/sh
 # Real nginx edge cases (elastic/beats Filebeat inputs) and matomo's one-line samples of
 # other formats: IPv6 and X-Forwarded-For clients, vhost prefixes, an empty request,
-# offsets, remote users, comments, no final newline, and formats tokstat cannot tell.
+# offsets, remote users, comments, no final newline, AWS ELB/ALB/CloudFront, and a file no
+# format reads.
 # Expected values come from awk/date over the raw files and SOURCES.md section 2 and 3.
 . "$(dirname "$0")/lib.sh"
 
@@ -53,17 +54,36 @@ assert_eq "empty request: NULL method and endpoint, status 400, bytes 0" "1|NULL
 	      FROM events WHERE file LIKE '%/test.log' AND line = 7")"
 assert_eq "no other NULL method" 1 "$(q "SELECT count(*) FROM events WHERE method IS NULL")"
 
-# --- matomo: the readable files are stored, the unknown formats fail the run ---
+# --- matomo: every sample format is read (AWS ones too); an unknown format fails the run ---
 DB=$WORK/m.db
+printf 'just some words\nthat no format reads\n' >"$WORK/unknown.txt"
 run "$TOKSTAT" --db "$DB" ingest "$M/common_complete.log" "$M/alb.log" "$M/logs_to_tests.log" \
-	"$M/elb.log" "$M/common_vhost.log" "$M/amazon_cloudfront_web.log" "$M/ncsa_extended.log"
-assert_rc "ingest matomo samples with alb/elb/cloudfront among them" 1
-for f in alb.log elb.log amazon_cloudfront_web.log; do
-	assert_contains "message names $f" "$WORK/err" "$f:"
+	"$M/elb.log" "$M/common_vhost.log" "$M/amazon_cloudfront_web.log" "$M/ncsa_extended.log" "$WORK/unknown.txt"
+assert_rc "ingest matomo samples with an unknown file among them" 1
+assert_contains "message names the unknown file" "$WORK/err" "unknown.txt:"
+assert_eq "one line of stderr, for the unknown file" 1 "$(grep -c 'tokstat: ' "$WORK/err")"
+for f in alb elb cloudfront; do
+	assert_contains "$f detected" "$WORK/out" "format $f (detected"
 done
-assert_eq "one line of stderr per unknown file" 3 "$(grep -c 'tokstat: .*format' "$WORK/err")"
-assert_eq "no events from the unknown formats" 0 \
-	"$(q "SELECT count(*) FROM events WHERE file LIKE '%alb.log' OR file LIKE '%elb.log' OR file LIKE '%cloudfront%'")"
+# AWS load balancers: status = the ELB's code, bytes = sent bytes, endpoint = the URL's path,
+# latency = the target's seconds * 1000 (awk over the raw lines; the TCP entry is skipped)
+aws_expect() { # FILE STATUS_FIELD BYTES_FIELD TARGET_S_FIELD
+	awk -v s="$2" -v b="$3" -v t="$4" '$1 !~ /^#/ && $s ~ /^[0-9][0-9][0-9]$/ {
+		match($0, /"[A-Z]+ [^ "]*/); url = substr($0, RSTART + 1, RLENGTH - 1); sub(/^[A-Z]+ /, "", url)
+		sub(/^[a-z]+:\/\/[^\/]*/, "", url)
+		printf "%s|%s|%s|%d\n", url, $s, $b, $t * 1000 + 0.5 }' "$1"
+}
+assert_eq "alb: endpoint, status, bytes, latency" "$(aws_expect "$M/alb.log" 9 12 7)" \
+	"$(q "SELECT endpoint, status, bytes, latency_ms FROM events WHERE file LIKE '%/alb.log'")"
+assert_eq "elb: endpoint, status, bytes, latency" "$(aws_expect "$M/elb.log" 8 11 6)" \
+	"$(q "SELECT endpoint, status, bytes, latency_ms FROM events WHERE file LIKE '%/elb.log'")"
+assert_eq "elb: the comment and the TCP entry are skipped" \
+	"$(awk '$1 ~ /^#/ || $8 == "-" { n++ } END { print n }' "$M/elb.log")" \
+	"$(q "SELECT skipped FROM files WHERE file LIKE '%/elb.log'")"
+assert_eq "cloudfront: time, endpoint, status, bytes, latency, request id" \
+	"$(awk -F '\t' '$1 !~ /^#/ { printf "%sT%sZ|%s|%s|%s|%d|%s\n", $1, $2, $8, $9, $4, $19 * 1000 + 0.5, $15 }' \
+		"$M/amazon_cloudfront_web.log")" \
+	"$(q "SELECT ts, endpoint, status, bytes, latency_ms, request_id FROM events WHERE file LIKE '%cloudfront%'")"
 verify_ok
 assert_eq "common_complete: remote_user theuser is the user" "theuser|301|/|2012-02-10T21:42:07Z" \
 	"$(q "SELECT user, status, endpoint, ts FROM events WHERE file LIKE '%common_complete.log'")"
