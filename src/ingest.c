@@ -201,7 +201,6 @@ struct file_state {
 	struct format *fmt;
 	size_t detect_matched, detect_tried;
 	bool detected, resumed;
-	bool may_grow;  /* plain file modified within INGEST_SETTLE_SECONDS */
 	bool held_back; /* its unterminated last line was left for the next run */
 	uint64_t lines, events, rejected, skipped, duplicates; /* this run */
 	uint64_t b_events, b_rejected, b_skipped, b_duplicates; /* since the last batch */
@@ -726,9 +725,7 @@ static int pool_submit(struct ingest *in)
 static int pool_add(struct ingest *in, struct file_state *fs, const struct source_line *l, uint64_t end_offset)
 {
 	struct pool *p = &in->pool;
-	struct chunk *c = &p->chunks[p->filled % POOL_CHUNKS];
-	if (p->filled - p->stored == POOL_CHUNKS && pool_store_oldest(in, fs) < 0)
-		return -1; /* every chunk is in flight: the oldest must be stored first */
+	struct chunk *c = &p->chunks[p->filled % POOL_CHUNKS]; /* always FREE: see below */
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 256;
 		c->lines = xrealloc(c->lines, c->cap * sizeof(*c->lines));
@@ -740,8 +737,12 @@ static int pool_add(struct ingest *in, struct file_state *fs, const struct sourc
 	cl->l.p = NULL;
 	cl->end_offset = end_offset;
 	buf_add(&c->text, l->p, l->n);
-	if (c->n == CHUNK_LINES || c->text.len >= CHUNK_BYTES)
+	if (c->n == CHUNK_LINES || c->text.len >= CHUNK_BYTES) {
 		pool_submit(in);
+		/* Keep the chunk at 'filled' free: when every chunk is in flight, store the oldest. */
+		if (p->filled - p->stored == POOL_CHUNKS && pool_store_oldest(in, fs) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -749,7 +750,7 @@ static int pool_add(struct ingest *in, struct file_state *fs, const struct sourc
 static int pool_finish(struct ingest *in, struct file_state *fs)
 {
 	struct pool *p = &in->pool;
-	if (p->chunks[p->filled % POOL_CHUNKS].n)
+	if (p->chunks[p->filled % POOL_CHUNKS].n) /* the free chunk being filled, if it has lines */
 		pool_submit(in);
 	while (p->stored < p->filled)
 		if (pool_store_oldest(in, fs) < 0)
@@ -763,11 +764,17 @@ struct detect_line {
 	bool too_long, unterminated;
 };
 
-/* Is L half a line that the writer is still finishing? Then it is not read this time. */
+/*
+ * Is an unterminated last line half a line that the writer is still finishing? Then it is
+ * not read this time. Asked at the end of the file, so a file written to during the run
+ * counts as changed.
+ */
 static bool hold_back(struct file_state *fs, bool unterminated)
 {
-	if (unterminated && fs->may_grow)
-		fs->held_back = true;
+	if (unterminated) {
+		long age = source_age(fs->src);
+		fs->held_back = age >= 0 && age < INGEST_SETTLE_SECONDS;
+	}
 	return fs->held_back;
 }
 
@@ -821,8 +828,12 @@ static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
 			goto out;
 		}
 	}
-	if (read_error || fs->held_back)
+	if (read_error)
 		goto out;
+	if (fs->held_back) { /* all there is so far, but a half line: fine, the next run reads it */
+		ret = 0;
+		goto out;
+	}
 	bool threads = fs->fmt->ops->parallel && !in->opt->single_thread;
 	if (threads && !in->pool.started && pool_start(&in->pool, in->opt->parsers_dir, err) < 0) {
 		pool_stop(&in->pool);
@@ -912,8 +923,6 @@ static int ingest_file(struct ingest *in, const char *path)
 		goto out;
 	}
 	fs.rejects_total = fs.sf.rejected;
-	long age = source_age(fs.src);
-	fs.may_grow = age >= 0 && age < INGEST_SETTLE_SECONDS;
 	if (in->opt->format && strcmp(in->opt->format, "auto") != 0)
 		fs.fmt = format_find(in->set, in->opt->format);
 	if (!fs.sf.is_new && fs.sf.bytes > 0) {

@@ -19,7 +19,6 @@ struct source {
 	int fd;
 	bool is_stdin, is_gzip, is_regular;
 	uint64_t size;
-	time_t mtime;
 
 	/* gzip only */
 	z_stream z;
@@ -182,13 +181,15 @@ int source_open(struct source **out, const char *path, size_t max_line, struct b
 		buf_printf(err, "%s: cannot open: %s", path, strerror(errno));
 		goto out;
 	}
-	if (fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode)) {
+	if (fstat(s->fd, &st) < 0) {
+		buf_printf(err, "%s: cannot stat: %s", s->name, strerror(errno));
+		goto out;
+	}
+	if (S_ISREG(st.st_mode)) {
 		s->size = (uint64_t)st.st_size;
 		s->is_regular = true;
-		s->mtime = st.st_mtime;
-	}
-	else if (!s->is_stdin && S_ISDIR(st.st_mode)) {
-		buf_printf(err, "%s: is a directory", path);
+	} else if (S_ISDIR(st.st_mode)) {
+		buf_printf(err, "%s: is a directory", s->name);
 		goto out;
 	}
 	/* Room for the head (the fingerprint needs it whatever the line limit) and for one
@@ -322,10 +323,11 @@ uint64_t source_raw_offset(const struct source *s)
 
 long source_age(const struct source *s)
 {
-	if (s->is_gzip || s->is_stdin || !s->is_regular)
+	struct stat st;
+	if (s->is_gzip || s->is_stdin || !s->is_regular || fstat(s->fd, &st) < 0)
 		return -1;
 	time_t now = time(NULL);
-	return now > s->mtime ? (long)(now - s->mtime) : 0;
+	return now > st.st_mtime ? (long)(now - st.st_mtime) : 0;
 }
 
 uint64_t source_size(const struct source *s)
