@@ -21,6 +21,10 @@ void credential_strip_scheme(const char **p, size_t *n)
 		len--;
 	for (int i = 0; schemes[i]; i++) {
 		size_t k = strlen(schemes[i]);
+		if (len == k - 1 && strncasecmp(s, schemes[i], k - 1) == 0) {
+			len = 0; /* "Bearer" and nothing after it: no credential at all */
+			break;
+		}
 		if (len > k && strncasecmp(s, schemes[i], k) == 0) {
 			s += k;
 			len -= k;
@@ -42,7 +46,8 @@ static bool is_masked(const char *p, size_t n)
 void credential_mask(const char *p, size_t n, struct buf *out)
 {
 	if (is_masked(p, n) && n <= 32) { /* masked upstream (see README's nginx map): keep it */
-		buf_add(out, p, n);
+		for (size_t i = 0; i < n; i++)
+			buf_addc(out, p[i] > ' ' && p[i] < 0x7f ? p[i] : '?');
 		return;
 	}
 	/* At most a quarter of the secret is shown; 8 + 4 characters for a 40-character token. */
@@ -52,9 +57,12 @@ void credential_mask(const char *p, size_t n, struct buf *out)
 		buf_adds(out, "****");
 		return;
 	}
-	buf_add(out, p, head);
+	/* Only printable ASCII is shown: a stray byte in a token must not reach a TEXT column. */
+	for (size_t i = 0; i < head; i++)
+		buf_addc(out, p[i] > ' ' && p[i] < 0x7f ? p[i] : '?');
 	buf_adds(out, "...");
-	buf_add(out, p + n - tail, tail);
+	for (size_t i = n - tail; i < n; i++)
+		buf_addc(out, p[i] > ' ' && p[i] < 0x7f ? p[i] : '?');
 }
 
 void credential_fingerprint(const unsigned char key[CREDENTIAL_KEY_BYTES], const char *p, size_t n,

@@ -186,8 +186,9 @@ struct ingest {
 	struct dict dict;
 	struct credential_scrubber *scrub;
 	struct store_batch *b; /* being filled */
-	struct buf reason, clean, tmp;
+	struct buf reason, clean, tmp, scrubbed;
 	struct memo memo[STORE_DIM_N];
+	struct hashmap raw_endpoints; /* endpoint as logged -> id: scrubbing runs once per value */
 	struct pool pool;     /* parser threads, started for the first file that can use them */
 	struct ingest_totals *totals;
 	double t_start, t_progress;
@@ -299,7 +300,8 @@ static int flush_batch(struct ingest *in, struct file_state *fs)
 	fs->b_events = fs->b_rejected = fs->b_skipped = fs->b_duplicates = 0;
 	pipeline_submit(&in->pipe, b);
 	in->b = NULL;
-	if (dict_is_full(&in->dict)) { /* bounded memory: commit everything, then forget */
+	if (dict_is_full(&in->dict) || hashmap_bytes(&in->raw_endpoints) > in->dict.max_bytes / 4) {
+		/* bounded memory: commit everything, then forget */
 		if (pipeline_drain(&in->pipe) < 0)
 			return -1;
 		dict_forget(&in->dict);
@@ -323,13 +325,17 @@ static void add_reject(struct ingest *in, struct file_state *fs, uint64_t line, 
 	}
 	struct store_reject *r = &b->rejects[b->n_rejects++];
 	size_t rn, tn;
-	const char *reason = clean_text(&in->clean, why_n ? why : "rejected", why_n ? why_n : 8, &rn);
+	/* A reason may quote the line ("bad time ..."): masked like the line itself. */
+	buf_reset(&in->tmp);
+	credential_scrub(in->scrub, why_n ? why : "rejected", why_n ? why_n : 8, &in->tmp);
+	const char *reason = clean_text(&in->clean, in->tmp.data, in->tmp.len, &rn);
 	r->line = line;
 	r->reason_off = store_batch_text(b, reason, rn);
 	r->reason_len = (uint32_t)rn;
-	/* Mask before cutting, so a cut never leaves half a secret in the clear. */
+	/* Mask the whole line (bounded by --max-line) before cutting it, so a cut never
+	 * leaves part of a secret in the clear. */
 	buf_reset(&in->tmp);
-	credential_scrub(in->scrub, p, n > 4 * REJECT_TEXT_MAX ? 4 * REJECT_TEXT_MAX : n, &in->tmp);
+	credential_scrub(in->scrub, p, n, &in->tmp);
 	const char *text = clean_text(&in->clean, in->tmp.data ? in->tmp.data : "", in->tmp.len, &tn);
 	if (tn > REJECT_TEXT_MAX) {
 		tn = REJECT_TEXT_MAX;
@@ -338,6 +344,17 @@ static void add_reject(struct ingest *in, struct file_state *fs, uint64_t line, 
 	}
 	r->text_off = store_batch_text(b, text, tn);
 	r->text_len = (uint32_t)tn;
+}
+
+/*
+ * Text that may carry a credential by accident (an error message quoting the key, a key in
+ * a URL path) is masked like a rejected line before it is stored.
+ */
+static const char *scrubbed(struct ingest *in, const char *p, size_t n, size_t *out_n)
+{
+	buf_reset(&in->scrubbed);
+	credential_scrub(in->scrub, p, n, &in->scrubbed);
+	return clean_text(&in->clean, in->scrubbed.data ? in->scrubbed.data : "", in->scrubbed.len, out_n);
 }
 
 static int64_t memo_get(struct memo *m, const char *p, size_t n)
@@ -363,8 +380,20 @@ static int64_t text_id(struct ingest *in, enum store_dim dim, const struct slice
 		return 0;
 	if ((id = memo_get(&in->memo[dim], s->p, s->n)))
 		return id;
-	const char *p = clean_text(&in->clean, s->p, s->n, &n);
-	id = dict_value_id(&in->dict, in->b, p, n);
+	if (dim == STORE_DIM_ENDPOINT) {
+		uint64_t *slot = hashmap_get(&in->raw_endpoints, s->p, s->n);
+		if (slot) {
+			id = (int64_t)*slot;
+		} else {
+			const char *p = scrubbed(in, s->p, s->n, &n);
+			if ((id = dict_value_id(&in->dict, in->b, p, n)) < 0)
+				return -1;
+			*hashmap_put(&in->raw_endpoints, s->p, s->n, NULL) = (uint64_t)id;
+		}
+	} else {
+		const char *p = clean_text(&in->clean, s->p, s->n, &n);
+		id = dict_value_id(&in->dict, in->b, p, n);
+	}
 	memo_set(&in->memo[dim], s->p, s->n, id);
 	return id;
 }
@@ -382,6 +411,7 @@ static int64_t credential_id(struct ingest *in, const char *p, size_t n)
 /* Forget the memos (with the dictionary caches, or at the end: one holds a secret). */
 static void memo_forget(struct ingest *in)
 {
+	hashmap_clear(&in->raw_endpoints);
 	for (int i = 0; i < STORE_DIM_N; i++) {
 		if (in->memo[i].value.data)
 			sodium_memzero(in->memo[i].value.data, in->memo[i].value.cap);
@@ -390,14 +420,14 @@ static void memo_forget(struct ingest *in)
 	}
 }
 
-static uint32_t free_text(struct ingest *in, const struct slice *s, uint32_t *len)
+static uint32_t free_text(struct ingest *in, const struct slice *s, bool scrub, uint32_t *len)
 {
 	size_t n;
 	if (!s->p) {
 		*len = 0;
 		return 0;
 	}
-	const char *p = clean_text(&in->clean, s->p, s->n, &n);
+	const char *p = scrub ? scrubbed(in, s->p, s->n, &n) : clean_text(&in->clean, s->p, s->n, &n);
 	*len = (uint32_t)n;
 	return store_batch_text(in->b, p, n);
 }
@@ -446,8 +476,8 @@ static int add_event(struct ingest *in, struct file_state *fs, uint64_t line, st
 			return -1;
 	memcpy(r->num, ev->num, sizeof(r->num));
 	r->num_set = ev->num_set;
-	r->request_id_off = free_text(in, &ev->text[EV_REQUEST_ID], &r->request_id_len);
-	r->error_off = free_text(in, &ev->text[EV_ERROR], &r->error_len);
+	r->request_id_off = free_text(in, &ev->text[EV_REQUEST_ID], false, &r->request_id_len);
+	r->error_off = free_text(in, &ev->text[EV_ERROR], true, &r->error_len);
 	r->failed = ev->failed;
 	r->estimated = ev->estimated;
 	if (has_dedup) {
@@ -994,6 +1024,7 @@ int ingest_run(struct store *st, const struct format_set *set, const struct inge
 		return -1;
 	}
 	in.scrub = credential_scrubber_new();
+	hashmap_init(&in.raw_endpoints);
 	if (pipeline_start(&in.pipe, st) < 0) {
 		fprintf(stderr, "tokstat: cannot start the writer thread\n");
 		status = -1;
@@ -1018,12 +1049,14 @@ out:
 	pool_stop(&in.pool);
 	credential_scrubber_free(in.scrub);
 	memo_forget(&in);
+	hashmap_free(&in.raw_endpoints);
 	for (int i = 0; i < STORE_DIM_N; i++)
 		buf_free(&in.memo[i].value);
 	dict_free(&in.dict);
 	buf_free(&in.reason);
 	buf_free(&in.clean);
 	buf_free(&in.tmp);
+	buf_free(&in.scrubbed);
 	buf_free(&err);
 	return status;
 }

@@ -697,7 +697,7 @@ static bool is_blank(const char *p, size_t n)
 /*
  * Bind the line to ?1 of Q as a NUL-terminated copy, length -1: SQLite 3.40 marks only such
  * text terminated; any other is copied by every JSON function call that reads it (2x slower).
- * A NUL inside the line ends it there, and the rest is invalid JSON anyway.
+ * js_parse rejects a line with a NUL byte first: SQLite would stop reading there.
  */
 static void bind_line(struct js_format *js, sqlite3_stmt *q, const char *line, size_t n)
 {
@@ -842,6 +842,10 @@ static int js_parse(struct format *f, const char *line, size_t n, struct event *
 		return 1;
 	if (n >= INT32_MAX) {
 		buf_printf(reason, "line too long for the JSON parser");
+		return -1;
+	}
+	if (memchr(line, '\0', n)) { /* SQLite would read the line only up to it */
+		buf_printf(reason, "NUL byte in a JSON line");
 		return -1;
 	}
 	bind_line(js, js->parse[js->cur], line, n);
