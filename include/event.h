@@ -114,6 +114,18 @@ int event_set(struct event *ev, const struct event_field *f, const char *p, size
  */
 int event_failure_word(const char *p, size_t n);
 
+/*
+ * The largest count a log may give (tokens, bytes, milliseconds): 10^15. Larger values and
+ * negative ones are rejected, so sums over any realistic number of events cannot overflow.
+ */
+#define EVENT_MAX_NUMBER 1000000000000000LL
+
+/*
+ * Set number field F (a count, or prompt_tokens) to V after the range check. Returns 0, or
+ * -1 with a reason when V is negative or above EVENT_MAX_NUMBER.
+ */
+int event_set_number(struct event *ev, const struct event_field *f, int64_t v, struct buf *reason);
+
 /* Parse a decimal integer (a float with no fraction, like "59200.0", is accepted). */
 int event_parse_int(const char *p, size_t n, int64_t *out);
 

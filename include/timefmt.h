@@ -8,6 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The last second of 9999-12-31: parsed times outside [0, this] are rejected. */
+#define TIMEFMT_MAX_EPOCH 253402300799LL
+
 /* Days since 1970-01-01 of a proleptic Gregorian date (month 1..12). */
 int64_t timefmt_days_from_civil(int64_t y, unsigned m, unsigned d);
 /* The date of day number DAYS since 1970-01-01. */
@@ -16,7 +19,8 @@ void timefmt_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d)
 /*
  * Parse S[0..N) with FMT into *EPOCH (seconds UTC; offsets applied, fractions dropped).
  * Directives: %Y %y %m %d %e %b %H %M %S %T %z %Z %f %s %%; a space matches any run of spaces.
- * Returns 0, or -1 when S does not fit FMT or names an impossible date.
+ * Returns 0, or -1 when S does not fit FMT, names an impossible date, or falls outside
+ * 1970-01-01 .. 9999-12-31 UTC.
  */
 int timefmt_parse(const char *fmt, const char *s, size_t n, int64_t *epoch);
 
@@ -26,7 +30,7 @@ int timefmt_parse_iso8601(const char *s, size_t n, int64_t *epoch);
 /* Epoch seconds or milliseconds as a decimal number; IS_MS scales down by 1000. */
 int timefmt_parse_epoch(const char *s, size_t n, int is_ms, int64_t *epoch);
 
-/* "auto": a number (seconds, or milliseconds when above 1e11) or ISO-8601. */
+/* "auto": a number (seconds from 1e8, or milliseconds when above 1e11) or ISO-8601. */
 int timefmt_parse_auto(const char *s, size_t n, int64_t *epoch);
 
 /* Write "YYYY-MM-DDTHH:MM:SSZ" (21 bytes with the NUL) into OUT. */

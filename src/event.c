@@ -112,7 +112,7 @@ static int parse_seconds_ms(const char *p, size_t n, int64_t *out)
 	if (i == n || p[i] < '0' || p[i] > '9')
 		return -1;
 	for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
-		if (whole > INT64_MAX / 10000)
+		if (whole > EVENT_MAX_NUMBER / 10000) /* ms must stay within EVENT_MAX_NUMBER */
 			return -1;
 		whole = whole * 10 + (p[i] - '0');
 	}
@@ -148,7 +148,7 @@ static int parse_upstream_ms(const char *p, size_t n, int64_t *out)
 			break;
 		if (i - s == 1 && p[s] == '-')
 			continue;
-		if (parse_seconds_ms(p + s, i - s, &v) < 0)
+		if (parse_seconds_ms(p + s, i - s, &v) < 0 || sum > EVENT_MAX_NUMBER - v)
 			return -1;
 		sum += v;
 		any = true;
@@ -156,6 +156,21 @@ static int parse_upstream_ms(const char *p, size_t n, int64_t *out)
 	if (!any)
 		return 1;
 	*out = sum;
+	return 0;
+}
+
+int event_set_number(struct event *ev, const struct event_field *f, int64_t v, struct buf *reason)
+{
+	if (v < 0 || v > EVENT_MAX_NUMBER) {
+		buf_printf(reason, "%s out of range (%s)", f->name, v < 0 ? "negative" : "above 10^15");
+		return -1;
+	}
+	if (f->kind == EVF_PROMPT) {
+		ev->prompt = v;
+		ev->has_prompt = true;
+	} else {
+		event_set_num(ev, f->index, v);
+	}
 	return 0;
 }
 
@@ -196,23 +211,15 @@ int event_set(struct event *ev, const struct event_field *f, const char *p, size
 		return 0;
 	}
 	case EVF_NUM:
-		if (event_parse_int(p, n, &v) < 0)
-			goto bad_number;
-		event_set_num(ev, f->index, v);
-		return 0;
 	case EVF_PROMPT:
 		if (event_parse_int(p, n, &v) < 0)
 			goto bad_number;
-		ev->prompt = v;
-		ev->has_prompt = true;
-		return 0;
+		return event_set_number(ev, f, v, reason);
 	case EVF_SECONDS: {
 		int rc = f->index == EV_UPSTREAM_MS ? parse_upstream_ms(p, n, &v) : parse_seconds_ms(p, n, &v);
 		if (rc < 0)
 			goto bad_number;
-		if (rc == 0)
-			event_set_num(ev, f->index, v);
-		return 0;
+		return rc == 0 ? event_set_number(ev, f, v, reason) : 0;
 	}
 	case EVF_SUCCESS: {
 		int failed = event_failure_word(p, n);

@@ -754,7 +754,7 @@ static int set_field(struct format *f, sqlite3_stmt *q, const struct js_field *j
 			int64_t term;
 			if (sqlite3_column_type(q, jf->col + i) == SQLITE_NULL)
 				continue;
-			if (column_int(q, jf->col + i, &term) < 0)
+			if (column_int(q, jf->col + i, &term) < 0 || term < 0 || term > EVENT_MAX_NUMBER)
 				goto bad_number;
 			v += term;
 			any = true;
@@ -785,13 +785,7 @@ static int set_field(struct format *f, sqlite3_stmt *q, const struct js_field *j
 	return event_set(ev, ef, p, n, f->time_format, reason);
 
 number:
-	if (ef->kind == EVF_PROMPT) {
-		ev->prompt = v;
-		ev->has_prompt = true;
-	} else {
-		event_set_num(ev, ef->index, v);
-	}
-	return 0;
+	return event_set_number(ev, ef, v, reason);
 bad_number:
 	buf_printf(reason, "bad number for %s", ef->name);
 	return -1;

@@ -97,19 +97,27 @@ struct tm_parts {
 	int64_t epoch;
 };
 
+/* Log times are from 1970-01-01 to 9999-12-31 UTC: anything else is a misread field. */
+static int in_range(int64_t epoch)
+{
+	return epoch >= 0 && epoch <= TIMEFMT_MAX_EPOCH ? 0 : -1;
+}
+
 static int finish(const struct tm_parts *t, int64_t *epoch)
 {
 	if (t->have_epoch) {
 		*epoch = t->epoch;
-		return 0;
+		return in_range(*epoch);
 	}
 	if (t->mon < 1 || t->mon > 12 || t->day < 1 || t->day > days_in_month(t->year, (unsigned)t->mon))
 		return -1;
-	if (t->hour > 24 || t->min > 59 || t->sec > 60) /* 60: a leap second */
+	if (t->min > 59 || t->sec > 60) /* 60: a leap second */
+		return -1;
+	if (t->hour > 24 || (t->hour == 24 && (t->min || t->sec))) /* 24:00:00 ends a day */
 		return -1;
 	*epoch = timefmt_days_from_civil(t->year, (unsigned)t->mon, (unsigned)t->day) * 86400 +
 		 t->hour * 3600 + t->min * 60 + t->sec - t->off;
-	return 0;
+	return in_range(*epoch);
 }
 
 int timefmt_parse(const char *fmt, const char *s, size_t n, int64_t *epoch)
@@ -244,6 +252,24 @@ int timefmt_parse_iso8601(const char *s, size_t n, int64_t *epoch)
 	return finish(&t, epoch);
 }
 
+/* A decimal number of seconds (fraction dropped), before any range check. */
+static int timefmt_parse_epoch_any(const char *s, size_t n, int64_t *out)
+{
+	const char *p = s, *end = s + n;
+	int64_t v, frac;
+	if (!digits(&p, end, 18, false, &v))
+		return -1;
+	if (p < end && *p == '.') {
+		p++;
+		if (!digits(&p, end, 18, false, &frac))
+			return -1;
+	}
+	if (p != end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 int timefmt_parse_epoch(const char *s, size_t n, int is_ms, int64_t *epoch)
 {
 	const char *p = s, *end = s + n;
@@ -263,17 +289,20 @@ int timefmt_parse_epoch(const char *s, size_t n, int is_ms, int64_t *epoch)
 	if (is_ms)
 		v /= 1000;
 	*epoch = neg ? -v : v;
-	return 0;
+	return in_range(*epoch);
 }
 
 int timefmt_parse_auto(const char *s, size_t n, int64_t *epoch)
 {
 	if (n && ((s[0] >= '0' && s[0] <= '9') || s[0] == '-')) {
 		int64_t v;
-		if (timefmt_parse_epoch(s, n, 0, &v) == 0) {
-			/* 1e11 s is the year 5138; larger numbers are milliseconds. */
-			*epoch = (v > 100000000000LL || v < -100000000000LL) ? v / 1000 : v;
-			return 0;
+		if (timefmt_parse_epoch_any(s, n, &v) == 0) {
+			/* 1e11 s is the year 5138; larger numbers are milliseconds. Below 1e8 s
+			 * (1973) a number is more likely a date like 20251010 than epoch seconds. */
+			if (v < 100000000LL)
+				return -1;
+			*epoch = v > 100000000000LL ? v / 1000 : v;
+			return in_range(*epoch);
 		}
 	}
 	return timefmt_parse_iso8601(s, n, epoch);

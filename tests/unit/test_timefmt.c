@@ -126,11 +126,13 @@ static void test_two_digit_year_below_69_is_this_century(void **state)
 	assert_int_equal(parse_ok("%d/%m/%y", "01/01/68"), 3092601600LL);
 }
 
-static void test_two_digit_year_69_and_above_is_last_century(void **state)
+static void test_two_digit_year_70_and_above_is_last_century(void **state)
 {
 	(void)state;
-	assert_int_equal(parse_ok("%d/%m/%y %T", "20/07/69 20:17:40"), -14182940);
-	assert_int_equal(parse_ok("%d/%m/%y", "01/01/69"), -31536000);
+	assert_int_equal(parse_ok("%d/%m/%y", "01/01/70"), 0);
+	assert_int_equal(parse_ok("%d/%m/%y %T", "31/12/99 23:59:59"), 946684799);
+	/* 69 is 1969: before 1970, so not a log time */
+	assert_int_equal(parse_rc("%d/%m/%y", "01/01/69"), -1);
 }
 
 static void test_t_directive_reads_hours_minutes_seconds(void **state)
@@ -161,7 +163,7 @@ static void test_percent_s_reads_epoch_seconds(void **state)
 {
 	(void)state;
 	assert_int_equal(parse_ok("%s", "1431857103"), 1431857103);
-	assert_int_equal(parse_ok("%s", "-1"), -1);
+	assert_int_equal(parse_rc("%s", "-1"), -1); /* before 1970 */
 }
 
 static void test_literal_percent_must_match(void **state)
@@ -338,12 +340,38 @@ static void test_epoch_milliseconds_are_scaled_to_seconds(void **state)
 	assert_int_equal(e, 1431857103);
 }
 
-static void test_negative_epoch_is_before_1970(void **state)
+static void test_times_outside_1970_to_9999_are_rejected(void **state)
 {
 	(void)state;
 	int64_t e = 0;
-	assert_int_equal(timefmt_parse_epoch("-86400", 6, 0, &e), 0);
-	assert_int_equal(e, -86400);
+	assert_int_equal(timefmt_parse_epoch("-86400", 6, 0, &e), -1);
+	assert_int_equal(timefmt_parse_epoch("253402300799", 12, 0, &e), 0);
+	assert_int_equal(e, 253402300799LL);
+	assert_int_equal(timefmt_parse_epoch("253402300800", 12, 0, &e), -1);
+	assert_int_equal(timefmt_parse_iso8601("1969-12-31T23:59:59Z", 20, &e), -1);
+	assert_int_equal(timefmt_parse_iso8601("1970-01-01T00:00:00Z", 20, &e), 0);
+	assert_int_equal(e, 0);
+}
+
+static void test_hour_24_is_only_the_end_of_a_day(void **state)
+{
+	(void)state;
+	int64_t e = 0;
+	assert_int_equal(timefmt_parse_iso8601("2025-10-10T24:00:00Z", 20, &e), 0);
+	assert_int_equal(e, 1760140800); /* 2025-10-11T00:00:00Z, date -u -d 2025-10-11 +%s */
+	assert_int_equal(timefmt_parse_iso8601("2025-10-10T24:59:60Z", 20, &e), -1);
+	assert_int_equal(timefmt_parse_iso8601("2025-10-10T24:00:01Z", 20, &e), -1);
+}
+
+static void test_auto_refuses_a_bare_date_as_epoch_seconds(void **state)
+{
+	(void)state;
+	int64_t e = 0;
+	assert_int_equal(timefmt_parse_auto("20251010", 8, &e), -1);
+	assert_int_equal(timefmt_parse_auto("1760090400", 10, &e), 0);
+	assert_int_equal(e, 1760090400);
+	assert_int_equal(timefmt_parse_auto("1760090400123", 13, &e), 0);
+	assert_int_equal(e, 1760090400);
 }
 
 static void test_epoch_garbage_is_rejected(void **state)
@@ -485,7 +513,7 @@ static void test_format_iso_round_trips_through_parse(void **state)
 {
 	(void)state;
 	char out[32];
-	for (int64_t e = -3000000000LL; e < 5000000000LL; e += 98765431) {
+	for (int64_t e = 0; e < 8000000000LL; e += 98765431) {
 		int64_t back = INT64_MIN;
 		timefmt_format_iso(e, out);
 		assert_int_equal(timefmt_parse_iso8601(out, strlen(out), &back), 0);
@@ -521,7 +549,7 @@ int main(void)
 		cmocka_unit_test(test_clf_trailing_junk_is_rejected),
 		cmocka_unit_test(test_clf_impossible_offset_is_rejected),
 		cmocka_unit_test(test_two_digit_year_below_69_is_this_century),
-		cmocka_unit_test(test_two_digit_year_69_and_above_is_last_century),
+		cmocka_unit_test(test_two_digit_year_70_and_above_is_last_century),
 		cmocka_unit_test(test_t_directive_reads_hours_minutes_seconds),
 		cmocka_unit_test(test_space_in_format_matches_any_run_of_spaces),
 		cmocka_unit_test(test_e_directive_accepts_space_padded_day),
@@ -550,7 +578,9 @@ int main(void)
 		cmocka_unit_test(test_epoch_seconds_are_read),
 		cmocka_unit_test(test_epoch_seconds_fraction_is_dropped),
 		cmocka_unit_test(test_epoch_milliseconds_are_scaled_to_seconds),
-		cmocka_unit_test(test_negative_epoch_is_before_1970),
+		cmocka_unit_test(test_times_outside_1970_to_9999_are_rejected),
+		cmocka_unit_test(test_hour_24_is_only_the_end_of_a_day),
+		cmocka_unit_test(test_auto_refuses_a_bare_date_as_epoch_seconds),
 		cmocka_unit_test(test_epoch_garbage_is_rejected),
 		cmocka_unit_test(test_epoch_only_reads_the_given_length),
 		cmocka_unit_test(test_auto_reads_epoch_seconds),
