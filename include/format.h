@@ -22,14 +22,25 @@ struct format_ops {
 	int (*load)(struct format *f, struct format_def *d, struct buf *err);
 	/* Does this line look like the format? (only used to pick a format) */
 	bool (*detect)(struct format *f, const char *line, size_t n);
-	/* Fill EV from one line: 0 an event, 1 not a record (skipped), -1 rejected (REASON set). */
+	/*
+	 * Fill EV from one line: 0 an event, 1 not a record (skipped), -1 rejected (REASON set),
+	 * FORMAT_CONTINUES the line belongs to a record that goes on (a quoted CSV field with
+	 * a line break): a checkpoint must not fall after it.
+	 */
 	int (*parse)(struct format *f, const char *line, size_t n, struct event *ev, struct buf *reason);
 	/* Called at the start of every file (CSV reads its header there). */
 	void (*reset)(struct format *f);
+	/*
+	 * Called instead of reset when a file is read on from a checkpoint: HEAD[0..N) are its
+	 * first bytes, for a format that needs them (CSV's header). 0, or -1 with ERR set.
+	 */
+	int (*resume)(struct format *f, const char *head, size_t n, struct buf *err);
 	/* Lines parse independently and parsing dominates: ingest may use parser threads. */
 	bool parallel;
 	void (*free)(struct format *f);
 };
+
+#define FORMAT_CONTINUES 2
 
 struct format {
 	char *name;

@@ -203,6 +203,8 @@ struct file_state {
 	size_t detect_matched, detect_tried;
 	bool detected, resumed;
 	bool held_back; /* its unterminated last line was left for the next run */
+	uint64_t open_record; /* first line of a record that goes on (CSV), 0: none */
+	uint64_t seen_line;   /* the last line handed to store_line */
 	uint64_t lines, events, rejected, skipped, duplicates; /* this run */
 	uint64_t b_events, b_rejected, b_skipped, b_duplicates; /* since the last batch */
 	uint64_t last_line, last_offset;                       /* processed so far */
@@ -218,14 +220,15 @@ static double now(void)
 
 /*
  * Text from a log as valid UTF-8 without control characters: each invalid byte and each
- * control character (tab excepted) becomes U+FFFD. Returns P itself when nothing changes.
+ * control character but tab and newline (a quoted CSV field may hold line breaks) becomes
+ * U+FFFD. Returns P itself when nothing changes.
  */
 static const char *clean_text(struct buf *out, const char *p, size_t n, size_t *out_n)
 {
 	size_t i = 0;
 	for (; i < n; i++) {
 		unsigned char c = (unsigned char)p[i];
-		if (c >= 0x80 || (c < 0x20 && c != '\t') || c == 0x7f)
+		if (c >= 0x80 || (c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
 			break;
 	}
 	if (i == n) {
@@ -238,7 +241,7 @@ static const char *clean_text(struct buf *out, const char *p, size_t n, size_t *
 		const unsigned char *u = (const unsigned char *)p + i;
 		size_t left = n - i, len = 0;
 		if (u[0] < 0x80)
-			len = (u[0] < 0x20 && u[0] != '\t') || u[0] == 0x7f ? 0 : 1;
+			len = (u[0] < 0x20 && u[0] != '\t' && u[0] != '\n') || u[0] == 0x7f ? 0 : 1;
 		else if (u[0] >= 0xc2 && u[0] <= 0xdf)
 			len = left >= 2 && (u[1] & 0xc0) == 0x80 ? 2 : 0;
 		else if (u[0] >= 0xe0 && u[0] <= 0xef)
@@ -569,6 +572,13 @@ static int store_line(struct ingest *in, struct file_state *fs, const struct sou
 		      int rc, struct event *ev, const char *why, size_t why_n)
 {
 	fs->lines++;
+	fs->seen_line = l->number;
+	if (rc == FORMAT_CONTINUES) { /* the checkpoint stays before the record's first line */
+		if (!fs->open_record)
+			fs->open_record = l->number;
+		return 0;
+	}
+	fs->open_record = 0;
 	fs->last_line = l->number;
 	fs->last_offset = end_offset;
 	if (rc == 1) {
@@ -788,6 +798,28 @@ static int pool_finish(struct ingest *in, struct file_state *fs)
 	return 0;
 }
 
+/*
+ * The file ended inside a record (a CSV quote never closed). While the file is still being
+ * written that is the writer's next line to come: left for the next run. Otherwise the
+ * record is rejected, and the checkpoint moves to the end so it is not rejected again.
+ */
+static int end_open_record(struct ingest *in, struct file_state *fs, uint64_t end_offset)
+{
+	long age = source_age(fs->src);
+	if (age >= 0 && age < INGEST_SETTLE_SECONDS) {
+		fs->held_back = true;
+		return 0;
+	}
+	buf_reset(&in->reason);
+	buf_printf(&in->reason, "quoted field open from line %llu to the end of the file",
+		   (unsigned long long)fs->open_record);
+	add_reject(in, fs, fs->open_record, "", 0, in->reason.data, in->reason.len);
+	fs->last_line = fs->seen_line;
+	fs->last_offset = end_offset;
+	fs->open_record = 0;
+	return 0;
+}
+
 struct detect_line {
 	size_t off, n;
 	uint64_t number, end_offset, full_len;
@@ -846,8 +878,20 @@ static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
 			}
 		}
 	}
-	if (fs->fmt && fs->fmt->ops->reset)
+	if (fs->fmt && fs->resumed && fs->fmt->ops->resume) {
+		size_t head_n;
+		const char *head = source_head(fs->src, &head_n);
+		if (fs->fmt->ops->resume(fs->fmt, head, head_n, err) < 0) {
+			struct buf msg = BUF_INIT;
+			buf_printf(&msg, "%s: %s", source_name(fs->src), buf_str(err));
+			buf_reset(err);
+			buf_add(err, msg.data, msg.len);
+			buf_free(&msg);
+			goto out;
+		}
+	} else if (fs->fmt && fs->fmt->ops->reset) {
 		fs->fmt->ops->reset(fs->fmt);
+	}
 	for (size_t i = 0; fs->fmt && i < n; i++) {
 		struct source_line dline = { lines[i].p, lines[i].n, dl[i].number, dl[i].too_long,
 					     dl[i].unterminated, dl[i].full_len };
@@ -884,6 +928,10 @@ static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
 	}
 	/* Lines before a read error are stored too: finish what the threads hold. */
 	if (threads && pool_finish(in, fs) < 0) {
+		ret = -1;
+		goto out;
+	}
+	if (rc == 0 && fs->open_record && !fs->held_back && end_open_record(in, fs, source_offset(fs->src)) < 0) {
 		ret = -1;
 		goto out;
 	}

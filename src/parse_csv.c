@@ -232,6 +232,42 @@ static void csv_fmt_reset(struct format *f)
 	cf->have_header = cf->header_ok = false;
 }
 
+static int csv_parse_line(struct format *f, const char *line, size_t n, struct event *ev, struct buf *reason);
+
+/*
+ * A file read on from a checkpoint: its header is the first record of HEAD, which is fed
+ * again so the columns are known; the lines after the checkpoint follow.
+ */
+static int csv_fmt_resume(struct format *f, const char *head, size_t n, struct buf *err)
+{
+	struct csv_format *cf = f->impl;
+	struct buf reason = BUF_INIT;
+	struct event ev;
+	size_t pos = 0;
+	int rc = -1;
+
+	csv_fmt_reset(f);
+	while (pos < n && !cf->have_header) {
+		const char *nl = memchr(head + pos, '\n', n - pos);
+		if (!nl)
+			break; /* the header goes on past the head */
+		size_t len = (size_t)(nl - (head + pos));
+		if (len && head[pos + len - 1] == '\r')
+			len--;
+		event_clear(&ev);
+		buf_reset(&reason);
+		if (csv_parse_line(f, head + pos, len, &ev, &reason) < 0)
+			break;
+		pos = (size_t)(nl - head) + 1;
+	}
+	if (cf->have_header)
+		rc = 0;
+	else
+		buf_printf(err, "cannot read the CSV header again from the file's first %zu bytes", n);
+	buf_free(&reason);
+	return rc;
+}
+
 static bool csv_detect(struct format *f, const char *line, size_t n)
 {
 	struct csv_format *cf = f->impl;
@@ -270,8 +306,8 @@ static int csv_parse_line(struct format *f, const char *line, size_t n, struct e
 	if (!cf->have_header && (cf->lines == 0 || cf->records)) /* a record starts here */
 		choose_delimiter(cf, line, n);
 	int rc = feed(cf, line, n, reason);
-	if (rc <= 0)
-		return rc < 0 ? -1 : 1; /* a line inside a quoted field is not a record of its own */
+	if (rc <= 0) /* a line inside a quoted field: the record goes on */
+		return rc < 0 ? -1 : FORMAT_CONTINUES;
 	if (cf->n_fields == 0 || (cf->n_fields == 1 && cf->len[0] == 0))
 		return 1; /* a blank line */
 	if (!cf->have_header) {
@@ -533,5 +569,6 @@ const struct format_ops parse_csv_ops = {
 	.detect = csv_detect,
 	.parse = csv_parse_line,
 	.reset = csv_fmt_reset,
+	.resume = csv_fmt_resume,
 	.free = csv_fmt_free,
 };

@@ -76,10 +76,10 @@ for (d, m), v in sorted(t.items()):
     print("%s|%s|%s" % (d, m, "|".join(str(x) for x in v)))' "$WORK/spend.csv")" \
 	"$(sqlite3 "$WORK/l.db" "SELECT day, model, sum(requests), sum(errors), sum(input_tokens), sum(output_tokens)
 	                         FROM daily_usage GROUP BY day, model ORDER BY day, model")"
-check "LiteLLM CSV: a record with a line break in a quoted field is one event" "$(python3 -c '
+check "LiteLLM CSV: a record with a line break in a quoted field is one event (only the header is skipped)" "$(python3 -c '
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1], newline="")))
 lines = sum(1 for _ in open(sys.argv[1]))
-print("litellm_csv|%d|%d|0|%d" % (lines, len(rows), lines - len(rows)))' "$WORK/spend.csv")" \
+print("litellm_csv|%d|%d|0|1" % (lines, len(rows)))' "$WORK/spend.csv")" \
 	"$(sqlite3 "$WORK/l.db" "SELECT format, lines, events, rejected, skipped FROM files")"
 check "LiteLLM CSV: hashed keys are credentials" "3" "$(sqlite3 "$WORK/l.db" "SELECT count(DISTINCT token) FROM events")"
