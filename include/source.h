@@ -36,11 +36,35 @@ int source_open(struct source **out, const char *path, size_t max_line, struct b
 /* The first bytes of decompressed content (at most SOURCE_HEAD_MAX; fewer for a short file). */
 const char *source_head(const struct source *s, size_t *n);
 
+/* BLAKE2b-128 of P[0..N) as 32 hex digits: how file content is fingerprinted. */
+void source_fingerprint(const void *p, size_t n, char hex[33]);
+
+/* A part of the content an earlier run read, to check it is the same content again. */
+struct source_tail {
+	uint64_t offset;     /* where the part ends; 0: nothing to check */
+	const char *hash;    /* source_fingerprint of the up to TAIL bytes before OFFSET */
+	size_t len;          /* TAIL: the bytes before OFFSET that were hashed (fewer near 0) */
+};
+
+/*
+ * The fingerprint of the LEN bytes (fewer when OFFSET < LEN) that end at decompressed
+ * OFFSET, when they are still in the read buffer. Returns 0, or -1 when they are not.
+ */
+int source_tail_hash(const struct source *s, uint64_t offset, size_t len, char hex[33]);
+
+/*
+ * For a plain file that can be read at any offset: does its content match TAIL? Returns 1
+ * yes, 0 no (also when the file is shorter), -1 when it cannot be read that way (gzip, stdin).
+ */
+int source_check_tail(const struct source *s, const struct source_tail *tail);
+
 /*
  * Skip to decompressed byte OFFSET (a line boundary from an earlier run) whose line number
- * is LINES. Returns 0, 1 when the content is shorter than OFFSET, or -1 with ERR set.
+ * is LINES, checking TAIL (when given) on the way. Returns 0, 1 when the content is shorter
+ * than OFFSET, 2 when TAIL does not match (another file), or -1 with ERR set.
  */
-int source_skip(struct source *s, uint64_t offset, uint64_t lines, struct buf *err);
+int source_skip(struct source *s, uint64_t offset, uint64_t lines, const struct source_tail *tail,
+		struct buf *err);
 
 /*
  * The next line. Returns 1 with *LINE filled, 0 at the end, -1 on a read or gzip error

@@ -18,7 +18,7 @@
 #include "event.h"
 #include "hashmap.h"
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 #define STORE_LINE_BITS 40 /* event id = file id << 40 | line */
 #define STORE_MAX_REJECTS_KEPT 1000 /* per file; the rest are only counted */
 
@@ -106,6 +106,8 @@ struct store_batch {
 
 	/* the checkpoint this batch reaches, and what it adds to the file's counters */
 	uint64_t offset, lines;
+	uint64_t tail_offset; /* 0: keep the file's tail */
+	char tail_hash[33];
 	int64_t events, rejected, skipped, duplicates;
 	const char *format;
 	bool is_checkpoint; /* false: nothing to commit but rows */
@@ -148,16 +150,34 @@ int store_cred_find(struct store *st, const char *fingerprint, int64_t *id);
 int store_seen(struct store *st, const unsigned char key[16]);
 int store_seen_count(struct store *st, int64_t *count);
 
+/* The bytes before a checkpoint whose hash confirms a file's identity (see schema.sql). */
+#define STORE_TAIL_BYTES 4096
+
 struct store_file {
 	int64_t id;
 	uint64_t bytes, lines; /* where the last run stopped */
 	int64_t rejected;      /* rejected so far (only the first STORE_MAX_REJECTS_KEPT are kept) */
+	uint64_t tail_offset;  /* 0: no tail recorded */
+	char tail_hash[33];
 	bool is_new;
 };
 
 /*
- * Find the file whose content starts like HEAD[0..HEAD_N) (its first bytes), or create it.
- * Must be called while no batch is being written. Returns 0/-1.
+ * Every file whose content starts like HEAD[0..HEAD_N) (its first bytes, or all of them
+ * when it was shorter then): the longest head first. The caller checks each one's tail and
+ * then claims it or creates a new file. *LIST is the caller's to free. Returns 0/-1.
+ */
+int store_file_candidates(struct store *st, const char *head, size_t head_n, struct store_file **list,
+			  size_t *n, struct buf *err);
+/* Record that file F was seen again under NAME with this head (it may have grown). 0/-1. */
+int store_file_claim(struct store *st, const struct store_file *f, const char *name, const char *head,
+		     size_t head_n, struct buf *err);
+/* A new file starting with HEAD. Returns 0/-1. */
+int store_file_create(struct store *st, const char *name, const char *head, size_t head_n,
+		      struct store_file *f, struct buf *err);
+/*
+ * The first candidate (no tail check), claimed, or a new file: for callers that cannot read
+ * the content again. Must be called while no batch is being written. Returns 0/-1.
  */
 int store_file_open(struct store *st, const char *name, const char *head, size_t head_n,
 		    struct store_file *f, struct buf *err);

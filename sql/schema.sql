@@ -1,4 +1,5 @@
--- tokstat physical tables (schema version 1). Read by store.c when it creates a database.
+-- tokstat physical tables (schema version 2). Read by store.c when it creates a database;
+-- store.c migrates older databases (version 1 lacked file.tail_offset and file.tail_hash).
 -- These tables are private to store.c: everyone else reads the views in sql/views.sql.
 -- Text dimensions are dictionary-encoded (dict ids; 0 in aggregate keys means NULL),
 -- times are integers (epoch seconds, day and hour numbers since 1970-01-01 UTC).
@@ -46,7 +47,12 @@ CREATE TABLE file (
 	rejected      INTEGER NOT NULL DEFAULT 0,
 	skipped       INTEGER NOT NULL DEFAULT 0,
 	duplicates    INTEGER NOT NULL DEFAULT 0,
-	last_ingested INTEGER                     -- epoch seconds
+	last_ingested INTEGER,                    -- epoch seconds
+	-- A second check of identity: BLAKE2b of the up to 4096 bytes of content that end at
+	-- tail_offset, a line boundary an earlier run read. A file whose first bytes match but
+	-- whose content there differs is another file.
+	tail_offset   INTEGER,
+	tail_hash     TEXT
 );
 CREATE INDEX file_by_head ON file(head_len, fingerprint);
 

@@ -203,6 +203,8 @@ struct file_state {
 	size_t detect_matched, detect_tried;
 	bool detected, resumed;
 	bool held_back; /* its unterminated last line was left for the next run */
+	bool lookalike; /* began like a file read before, but is another one */
+	bool is_stdin;
 	uint64_t open_record; /* first line of a record that goes on (CSV), 0: none */
 	uint64_t seen_line;   /* the last line handed to store_line */
 	uint64_t lines, events, rejected, skipped, duplicates; /* this run */
@@ -299,6 +301,9 @@ static int flush_batch(struct ingest *in, struct file_state *fs)
 	b->skipped = (int64_t)fs->b_skipped;
 	b->duplicates = (int64_t)fs->b_duplicates;
 	b->format = fs->fmt ? fs->fmt->name : NULL;
+	/* The content just before the checkpoint, to tell this file from a lookalike later. */
+	if (fs->last_offset && source_tail_hash(fs->src, fs->last_offset, STORE_TAIL_BYTES, b->tail_hash) == 0)
+		b->tail_offset = fs->last_offset;
 	b->is_checkpoint = true;
 	fs->b_events = fs->b_rejected = fs->b_skipped = fs->b_duplicates = 0;
 	pipeline_submit(&in->pipe, b);
@@ -964,6 +969,8 @@ static void summary(struct ingest *in, struct file_state *fs, double seconds)
 	}
 	if (fs->held_back)
 		buf_printf(&s, "; last line unfinished (no newline yet): left for the next run");
+	if (fs->lookalike)
+		buf_printf(&s, "; begins like a file read before but is another one: read as new");
 	if (fs->fmt) {
 		buf_printf(&s, "; format %s", fs->fmt->name);
 		if (fs->detected)
@@ -973,6 +980,66 @@ static void summary(struct ingest *in, struct file_state *fs, double seconds)
 	fputs(s.data, stdout);
 	fflush(stdout);
 	buf_free(&s);
+}
+
+/*
+ * Which stored file is this? One whose first bytes match and whose content at its tail
+ * check matches too; it is read on from its checkpoint. Another file that only starts the
+ * same way (a copy that went its own way) is a new file, read from the start.
+ * Returns 0, 1 when the file failed (ERR set), -1 when the database failed.
+ */
+static int identify(struct ingest *in, struct file_state *fs, const char *head, size_t head_n, struct buf *err)
+{
+	struct store_file *list = NULL;
+	const struct store_file *pick = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	if (store_file_candidates(in->st, head, head_n, &list, &n, err) < 0)
+		goto out;
+	for (size_t i = 0; i < n && !pick; i++) {
+		struct source_tail t = { list[i].tail_offset, list[i].tail_hash, STORE_TAIL_BYTES };
+		/* a plain file is checked here; gzip and stdin while skipping (-1) */
+		if (list[i].bytes == 0 || !list[i].tail_offset || source_check_tail(fs->src, &t) != 0)
+			pick = &list[i];
+	}
+	fs->lookalike = n > 0 && !pick;
+	if (pick && pick->bytes > 0) {
+		struct source_tail t = { pick->tail_offset, pick->tail_hash, STORE_TAIL_BYTES };
+		int skip = source_skip(fs->src, pick->bytes, pick->lines, &t, err);
+		if (skip < 0) {
+			rc = 1;
+			goto out;
+		}
+		if (skip > 0) { /* shorter than the checkpoint, or other content: another file */
+			pick = NULL;
+			fs->lookalike = true;
+			if (fs->is_stdin) { /* what was read of it is gone */
+				buf_printf(err, "%s: starts like a file read before but is another one; "
+						"save it to a file and ingest that", source_name(fs->src));
+				rc = 1;
+				goto out;
+			}
+			/* read it again from the start */
+			source_close(fs->src);
+			fs->src = NULL;
+			if (source_open(&fs->src, fs->path, in->opt->max_line, err) < 0) {
+				rc = 1;
+				goto out;
+			}
+			head = source_head(fs->src, &head_n);
+		}
+	}
+	if (pick) {
+		fs->sf = *pick;
+		fs->resumed = pick->bytes > 0;
+		rc = store_file_claim(in->st, &fs->sf, fs->path, head, head_n, err);
+	} else {
+		rc = store_file_create(in->st, fs->path, head, head_n, &fs->sf, err);
+	}
+out:
+	free(list);
+	return rc;
 }
 
 /* One file. Returns 0 ok, 1 the file failed (reported), -1 the run must stop. */
@@ -986,8 +1053,10 @@ static int ingest_file(struct ingest *in, const char *path)
 
 	if (source_open(&fs.src, path, in->opt->max_line, &err) < 0)
 		goto out;
-	if (strcmp(path, "-") == 0)
+	if (strcmp(path, "-") == 0) {
 		fs.path = source_name(fs.src);
+		fs.is_stdin = true;
+	}
 	const char *head = source_head(fs.src, &head_n);
 	if (head_n == 0) { /* an empty file: nothing to identify it by, nothing to count */
 		if (!in->opt->quiet)
@@ -996,31 +1065,21 @@ static int ingest_file(struct ingest *in, const char *path)
 		goto out;
 	}
 	/* The writer must be idle while the file is looked up and recorded. */
-	if (pipeline_drain(&in->pipe) < 0 || store_file_open(in->st, fs.path, head, head_n, &fs.sf, &err) < 0) {
+	if (pipeline_drain(&in->pipe) < 0) {
 		ret = -1;
 		goto out;
 	}
+	if ((ret = identify(in, &fs, head, head_n, &err)) != 0)
+		goto out;
+	ret = 1;
 	fs.rejects_total = fs.sf.rejected;
 	if (in->opt->format && strcmp(in->opt->format, "auto") != 0)
 		fs.fmt = format_find(in->set, in->opt->format);
-	if (!fs.sf.is_new && fs.sf.bytes > 0) {
-		int rc = source_skip(fs.src, fs.sf.bytes, fs.sf.lines, &err);
-		if (rc < 0)
-			goto out;
-		fs.resumed = true;
-		if (rc == 1) {
-			if (!in->opt->quiet)
-				printf("tokstat: %s: shorter than when last read (%llu bytes); nothing new\n", fs.path,
-				       (unsigned long long)fs.sf.bytes);
-			ret = 0;
-			goto out;
-		}
-		if (!fs.fmt) {
-			char *known = NULL;
-			if (store_file_format(in->st, fs.sf.id, &known) == 0 && known)
-				fs.fmt = format_find(in->set, known);
-			free(known);
-		}
+	if (fs.resumed && !fs.fmt) {
+		char *known = NULL;
+		if (store_file_format(in->st, fs.sf.id, &known) == 0 && known)
+			fs.fmt = format_find(in->set, known);
+		free(known);
 	}
 	fs.last_offset = fs.sf.bytes;
 	fs.last_line = fs.sf.lines;

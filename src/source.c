@@ -2,6 +2,7 @@
 #include "source.h"
 
 #include <errno.h>
+#include <sodium.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -247,11 +248,68 @@ const char *source_head(const struct source *s, size_t *n)
 	return s->head;
 }
 
-int source_skip(struct source *s, uint64_t offset, uint64_t lines, struct buf *err)
+void source_fingerprint(const void *p, size_t n, char hex[33])
 {
+	unsigned char h[16];
+	crypto_generichash(h, sizeof(h), p, n, NULL, 0);
+	sodium_bin2hex(hex, 33, h, sizeof(h));
+}
+
+int source_tail_hash(const struct source *s, uint64_t offset, size_t len, char hex[33])
+{
+	uint64_t from = offset > len ? offset - len : 0;
+	if (from < s->base || offset > s->base + s->end)
+		return -1;
+	source_fingerprint(s->buf + (from - s->base), (size_t)(offset - from), hex);
+	return 0;
+}
+
+int source_check_tail(const struct source *s, const struct source_tail *tail)
+{
+	if (s->is_gzip || s->is_stdin || !s->is_regular)
+		return -1;
+	uint64_t from = tail->offset > tail->len ? tail->offset - tail->len : 0;
+	size_t n = (size_t)(tail->offset - from), got = 0;
+	char *p = xmalloc(n ? n : 1), hex[33];
+	while (got < n) {
+		ssize_t r = pread(s->fd, p + got, n - got, (off_t)(from + got));
+		if (r <= 0 && !(r < 0 && errno == EINTR))
+			break;
+		if (r > 0)
+			got += (size_t)r;
+	}
+	int same = 0;
+	if (got == n) {
+		source_fingerprint(p, n, hex);
+		same = strcmp(hex, tail->hash) == 0;
+	}
+	free(p);
+	return same;
+}
+
+/* Feed the part of TAIL's bytes that lies in buf[0..end) into H. */
+static void hash_tail_part(const struct source *s, const struct source_tail *tail, uint64_t from,
+			   crypto_generichash_state *h)
+{
+	uint64_t lo = from > s->base ? from : s->base;
+	uint64_t hi = tail->offset < s->base + s->end ? tail->offset : s->base + s->end;
+	if (lo < hi)
+		crypto_generichash_update(h, (const unsigned char *)s->buf + (lo - s->base), hi - lo);
+}
+
+int source_skip(struct source *s, uint64_t offset, uint64_t lines, const struct source_tail *tail,
+		struct buf *err)
+{
+	bool check = tail && tail->offset && tail->offset <= offset && tail->hash;
+	uint64_t from = check && tail->offset > tail->len ? tail->offset - tail->len : 0;
+	crypto_generichash_state h;
+
 	if (!s->is_gzip && !s->is_stdin && offset > s->base + s->end) {
 		if (s->size && offset > s->size)
 			return 1;
+		if (check && source_check_tail(s, tail) != 1)
+			return 2;
+		check = false;
 		if (lseek(s->fd, (off_t)offset, SEEK_SET) == (off_t)-1) {
 			buf_printf(err, "%s: cannot seek to byte %llu: %s", s->name,
 				   (unsigned long long)offset, strerror(errno));
@@ -261,7 +319,11 @@ int source_skip(struct source *s, uint64_t offset, uint64_t lines, struct buf *e
 		s->start = s->end = s->scan = 0;
 		s->raw_read = offset;
 	}
+	if (check)
+		crypto_generichash_init(&h, NULL, 0, 16);
 	while (s->base + s->end < offset) {
+		if (check)
+			hash_tail_part(s, tail, from, &h);
 		s->base += s->end; /* discard what is buffered */
 		s->start = s->end = s->scan = 0;
 		long r = more(s, err);
@@ -269,6 +331,15 @@ int source_skip(struct source *s, uint64_t offset, uint64_t lines, struct buf *e
 			return -1;
 		if (r == 0)
 			return 1;
+	}
+	if (check) {
+		unsigned char out[16];
+		char hex[33];
+		hash_tail_part(s, tail, from, &h);
+		crypto_generichash_final(&h, out, sizeof(out));
+		sodium_bin2hex(hex, sizeof(hex), out, sizeof(out));
+		if (strcmp(hex, tail->hash) != 0)
+			return 2;
 	}
 	s->start = s->scan = (size_t)(offset - s->base);
 	s->line_no = lines;

@@ -74,7 +74,8 @@ static const char *const writer_sql[S_N] = {
 	[S_UPDATE_FILE] =
 		"UPDATE file SET bytes = ?2, lines = ?3, events = events + ?4, rejected = rejected + ?5, "
 		"skipped = skipped + ?6, duplicates = duplicates + ?7, format = coalesce(?8, format), "
-		"last_ingested = ?9 WHERE id = ?1",
+		"last_ingested = ?9, tail_offset = coalesce(?10, tail_offset), "
+		"tail_hash = CASE WHEN ?10 IS NULL THEN tail_hash ELSE ?11 END WHERE id = ?1",
 	[S_INSERT_SEEN] = "INSERT INTO seen(key) SELECT dedup FROM temp.tokstat_batch WHERE dedup IS NOT NULL",
 };
 
@@ -156,6 +157,11 @@ static int migrate(struct store *st, struct buf *err)
 		buf_printf(err, "%s: made by a newer tokstat (schema %d; this one knows %d)", st->path,
 			   version, STORE_SCHEMA_VERSION);
 		goto fail;
+	}
+	if (version == 1) { /* version 2 added the file's tail check */
+		if (exec(st, "ALTER TABLE file ADD COLUMN tail_offset INTEGER; "
+			     "ALTER TABLE file ADD COLUMN tail_hash TEXT; PRAGMA user_version = 2", err) < 0)
+			goto fail;
 	}
 	if (version == 0) {
 		if (exec(st, schema->data, err) < 0)
@@ -427,32 +433,29 @@ int store_seen(struct store *st, const unsigned char key[16])
 
 /* ---- files ---- */
 
+/* Files are fingerprinted the way source.c hashes content. */
 static void head_fingerprint(const char *head, size_t n, char hex[33])
 {
-	unsigned char h[16];
-	crypto_generichash(h, sizeof(h), (const unsigned char *)head, n, NULL, 0);
-	sodium_bin2hex(hex, 33, h, sizeof(h));
+	source_fingerprint(head, n, hex);
 }
 
-int store_file_open(struct store *st, const char *name, const char *head, size_t head_n,
-		    struct store_file *f, struct buf *err)
+int store_file_candidates(struct store *st, const char *head, size_t head_n, struct store_file **list,
+			  size_t *n, struct buf *err)
 {
 	sqlite3_stmt *q = NULL;
 	char fp[33], cand[33];
-	int rc = -1, step;
+	int step;
 
-	memset(f, 0, sizeof(*f));
-	f->id = -1;
+	*list = NULL;
+	*n = 0;
 	head_fingerprint(head, head_n, fp);
-	if (exec(st, "BEGIN IMMEDIATE", err) < 0)
-		return -1;
 	/* The same first bytes, or a file that was shorter then and has grown since: its whole
 	 * content at the time must be a prefix of what we see now. */
 	if (sqlite3_prepare_v2(st->db,
-			       "SELECT id, head_len, fingerprint, bytes, lines, rejected FROM file "
-			       "WHERE (head_len = ?1 AND fingerprint = ?2) OR head_len < ?1 "
+			       "SELECT id, head_len, fingerprint, bytes, lines, rejected, tail_offset, tail_hash "
+			       "FROM file WHERE (head_len = ?1 AND fingerprint = ?2) OR head_len < ?1 "
 			       "ORDER BY head_len DESC, id", -1, &q, NULL) != SQLITE_OK)
-		goto sql_fail;
+		return sql_error(st, st->db, err, "cannot look up the file");
 	sqlite3_bind_int64(q, 1, (int64_t)head_n);
 	sqlite3_bind_text(q, 2, fp, -1, SQLITE_STATIC);
 	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
@@ -462,51 +465,98 @@ int store_file_open(struct store *st, const char *name, const char *head, size_t
 		head_fingerprint(head, len, cand);
 		if (strcmp(cand, (const char *)sqlite3_column_text(q, 2)) != 0)
 			continue;
+		*list = xrealloc(*list, (*n + 1) * sizeof(**list));
+		struct store_file *f = &(*list)[(*n)++];
+		memset(f, 0, sizeof(*f));
 		f->id = sqlite3_column_int64(q, 0);
 		f->bytes = (uint64_t)sqlite3_column_int64(q, 3);
 		f->lines = (uint64_t)sqlite3_column_int64(q, 4);
 		f->rejected = sqlite3_column_int64(q, 5);
-		break;
-	}
-	if (step != SQLITE_ROW && step != SQLITE_DONE)
-		goto sql_fail;
-	sqlite3_finalize(q);
-	q = NULL;
-	if (f->id < 0) {
-		f->is_new = true;
-		if (sqlite3_prepare_v2(st->db, "INSERT INTO file(fingerprint, head_len, name) VALUES (?, ?, ?)",
-				       -1, &q, NULL) != SQLITE_OK)
-			goto sql_fail;
-		sqlite3_bind_text(q, 1, fp, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 2, (int64_t)head_n);
-		sqlite3_bind_text(q, 3, name, -1, SQLITE_STATIC);
-		if (sqlite3_step(q) != SQLITE_DONE)
-			goto sql_fail;
-		f->id = sqlite3_last_insert_rowid(st->db);
-		if (f->id >= ((int64_t)1 << (63 - STORE_LINE_BITS))) {
-			buf_printf(err, "%s: too many files for one database", st->path);
-			goto fail;
+		if (sqlite3_column_type(q, 7) == SQLITE_TEXT) {
+			f->tail_offset = (uint64_t)sqlite3_column_int64(q, 6);
+			snprintf(f->tail_hash, sizeof(f->tail_hash), "%s", (const char *)sqlite3_column_text(q, 7));
 		}
-	} else {
-		if (sqlite3_prepare_v2(st->db, "UPDATE file SET name = ?2, head_len = max(head_len, ?3), "
-					       "fingerprint = CASE WHEN ?3 > head_len THEN ?4 ELSE fingerprint END "
-					       "WHERE id = ?1", -1, &q, NULL) != SQLITE_OK)
-			goto sql_fail;
-		sqlite3_bind_int64(q, 1, f->id);
-		sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 3, (int64_t)head_n);
-		sqlite3_bind_text(q, 4, fp, -1, SQLITE_STATIC);
-		if (sqlite3_step(q) != SQLITE_DONE)
-			goto sql_fail;
 	}
 	sqlite3_finalize(q);
-	q = NULL;
-	rc = exec(st, "COMMIT", err);
-	return rc;
-sql_fail:
-	sql_error(st, st->db, err, "cannot record the file");
-fail:
+	if (step != SQLITE_DONE) {
+		free(*list);
+		*list = NULL;
+		*n = 0;
+		return sql_error(st, st->db, err, "cannot look up the file");
+	}
+	return 0;
+}
+
+int store_file_claim(struct store *st, const struct store_file *f, const char *name, const char *head,
+		     size_t head_n, struct buf *err)
+{
+	sqlite3_stmt *q;
+	char fp[33];
+	int rc;
+	head_fingerprint(head, head_n, fp);
+	if (sqlite3_prepare_v2(st->db, "UPDATE file SET name = ?2, head_len = max(head_len, ?3), "
+				       "fingerprint = CASE WHEN ?3 > head_len THEN ?4 ELSE fingerprint END "
+				       "WHERE id = ?1", -1, &q, NULL) != SQLITE_OK)
+		return sql_error(st, st->db, err, "cannot record the file");
+	sqlite3_bind_int64(q, 1, f->id);
+	sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, (int64_t)head_n);
+	sqlite3_bind_text(q, 4, fp, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : sql_error(st, st->db, err, "cannot record the file");
 	sqlite3_finalize(q);
+	return rc;
+}
+
+int store_file_create(struct store *st, const char *name, const char *head, size_t head_n,
+		      struct store_file *f, struct buf *err)
+{
+	sqlite3_stmt *q;
+	char fp[33];
+	int rc = -1;
+	memset(f, 0, sizeof(*f));
+	f->is_new = true;
+	head_fingerprint(head, head_n, fp);
+	if (sqlite3_prepare_v2(st->db, "INSERT INTO file(fingerprint, head_len, name) VALUES (?, ?, ?)", -1, &q,
+			       NULL) != SQLITE_OK)
+		return sql_error(st, st->db, err, "cannot record the file");
+	sqlite3_bind_text(q, 1, fp, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, (int64_t)head_n);
+	sqlite3_bind_text(q, 3, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) != SQLITE_DONE) {
+		sql_error(st, st->db, err, "cannot record the file");
+		goto out;
+	}
+	f->id = sqlite3_last_insert_rowid(st->db);
+	if (f->id >= ((int64_t)1 << (63 - STORE_LINE_BITS))) {
+		buf_printf(err, "%s: too many files for one database", st->path);
+		goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int store_file_open(struct store *st, const char *name, const char *head, size_t head_n,
+		    struct store_file *f, struct buf *err)
+{
+	struct store_file *list = NULL;
+	size_t n = 0;
+	int rc = -1;
+	if (exec(st, "BEGIN IMMEDIATE", err) < 0)
+		return -1;
+	if (store_file_candidates(st, head, head_n, &list, &n, err) < 0)
+		goto out;
+	if (n) {
+		*f = list[0];
+		rc = store_file_claim(st, f, name, head, head_n, err);
+	} else {
+		rc = store_file_create(st, name, head, head_n, f, err);
+	}
+out:
+	free(list);
+	if (rc == 0)
+		return exec(st, "COMMIT", err);
 	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	return -1;
 }
@@ -542,6 +592,7 @@ void store_batch_reset(struct store_batch *b)
 	hashmap_clear(&b->hourly_map);
 	hashmap_clear(&b->cred_map);
 	b->events = b->rejected = b->skipped = b->duplicates = 0;
+	b->tail_offset = 0;
 	b->is_checkpoint = false;
 	b->format = NULL;
 }
@@ -977,6 +1028,13 @@ static int write_checkpoint(struct store *st, struct store_batch *b)
 	else
 		sqlite3_bind_null(q, 8);
 	sqlite3_bind_int64(q, 9, (int64_t)time(NULL));
+	if (b->tail_offset) {
+		sqlite3_bind_int64(q, 10, (int64_t)b->tail_offset);
+		sqlite3_bind_text(q, 11, b->tail_hash, -1, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_null(q, 10);
+		sqlite3_bind_null(q, 11);
+	}
 	return step_reset(q);
 }
 
