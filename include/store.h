@@ -140,15 +140,23 @@ int store_lock_ingest(struct store *st, bool wait, bool quiet, struct buf *err);
 /* The key for credential fingerprints (random, made when the database was created). */
 const unsigned char *store_credential_key(const struct store *st);
 
-/* Dictionary and credential lookups for the producer (its own read connection). */
+/*
+ * Dictionary and credential lookups for the ingest producer. The *_find functions use
+ * their own read connection (committed data only) and return 1 found (*ID set), 0 not
+ * found, -1 error; the others return 0 or -1.
+ */
+/* The largest dict id, the number of values and their total length in bytes. */
 int store_dict_max_id(struct store *st, int64_t *max_id, int64_t *count);
+int store_dict_bytes(struct store *st, int64_t *bytes);
 int store_dict_find(struct store *st, const char *p, size_t n, int64_t *id);
+/* Call ADD for every stored value. */
 int store_dict_load(struct store *st, void (*add)(void *ctx, const char *p, size_t n, int64_t id), void *ctx);
 int store_cred_max_id(struct store *st, int64_t *max_id);
 int store_cred_find(struct store *st, const char *fingerprint, int64_t *id);
 /* Is this de-duplication key stored already? Returns 1 yes, 0 no, -1 error. */
 int store_seen(struct store *st, const unsigned char key[16]);
-int store_seen_count(struct store *st, int64_t *count);
+/* *ANY = 1 when some de-duplication key is stored, else 0. */
+int store_seen_any(struct store *st, int64_t *any);
 
 /* The bytes before a checkpoint whose hash confirms a file's identity (see schema.sql). */
 #define STORE_TAIL_BYTES 4096
@@ -185,9 +193,18 @@ int store_file_open(struct store *st, const char *name, const char *head, size_t
 /* The format a file was read with (NULL when never recorded). Caller frees *NAME. */
 int store_file_format(struct store *st, int64_t file_id, char **name);
 
+/* A batch's life: init once, reset before each fill, free at the end (NULL-safe fields). */
 void store_batch_init(struct store_batch *b);
 void store_batch_reset(struct store_batch *b);
 void store_batch_free(struct store_batch *b);
+/* A dictionary value P[0..N) first used in this batch gets id ID. */
+void store_batch_add_value(struct store_batch *b, int64_t id, const char *p, size_t n);
+/* A credential first seen in this batch: its id, fingerprint and masked DISPLAY[0..N). */
+void store_batch_add_credential(struct store_batch *b, int64_t id, const char *fingerprint, const char *display,
+				size_t n);
+/* A rejected LINE with its REASON and (masked, cut) TEXT, all copied. */
+void store_batch_add_reject(struct store_batch *b, uint64_t line, const char *reason, size_t reason_n,
+			    const char *text, size_t text_n);
 /* Add a stored row's contribution to the batch's daily, hourly and credential sums. */
 void store_batch_aggregate(struct store_batch *b, const struct store_row *r);
 /* Room for one more row; returns it zeroed. */

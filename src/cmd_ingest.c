@@ -63,9 +63,10 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 			break;
 		}
 		case 'L':
-			if (parse_size(optarg, &opt.max_line) < 0)
+			/* at most 256 MiB: batch and chunk offsets are 32-bit */
+			if (parse_size(optarg, &opt.max_line) < 0 || opt.max_line > (256u << 20))
 			{
-				status = cmd_usage_error("ingest", "--max-line wants a number of bytes, not '%s'", optarg);
+				status = cmd_usage_error("ingest", "--max-line wants a number of bytes up to 268435456, not '%s'", optarg);
 				goto out;
 			}
 			break;

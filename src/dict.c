@@ -18,7 +18,7 @@ static void add_loaded(void *ctx, const char *p, size_t n, int64_t id)
 
 int dict_init(struct dict *d, struct store *st, size_t max_bytes, struct buf *err)
 {
-	int64_t max_id = 0, count = 0, max_cred = 0, seen_count = 0;
+	int64_t max_id = 0, count = 0, max_cred = 0, seen_any = 0, bytes = 0;
 	memset(d, 0, sizeof(*d));
 	d->st = st;
 	d->max_bytes = max_bytes;
@@ -27,14 +27,15 @@ int dict_init(struct dict *d, struct store *st, size_t max_bytes, struct buf *er
 	hashmap_init(&d->fps);
 	hashmap_init(&d->seen);
 	if (store_dict_max_id(st, &max_id, &count) < 0 || store_cred_max_id(st, &max_cred) < 0 ||
-	    store_seen_count(st, &seen_count) < 0) {
+	    store_seen_any(st, &seen_any) < 0 || store_dict_bytes(st, &bytes) < 0) {
 		buf_printf(err, "%s: cannot read the dictionary", store_path(st));
 		return -1;
 	}
 	d->next_value_id = max_id + 1;
 	d->next_cred_id = max_cred + 1;
 	d->values_complete = count == 0;
-	if (count > 0 && count <= DICT_PRELOAD_MAX) {
+	/* Preload only what fits well inside the cap (a map entry costs about 3x its text). */
+	if (count > 0 && count <= DICT_PRELOAD_MAX && (size_t)bytes * 3 + (size_t)count * 64 < max_bytes / 2) {
 		if (store_dict_load(st, add_loaded, d) < 0) {
 			buf_printf(err, "%s: cannot read the dictionary", store_path(st));
 			return -1;
@@ -42,7 +43,7 @@ int dict_init(struct dict *d, struct store *st, size_t max_bytes, struct buf *er
 		d->values_complete = true;
 	}
 	d->creds_complete = max_cred == 0;
-	d->seen_complete = seen_count == 0;
+	d->seen_complete = seen_any == 0;
 	return 0;
 }
 
@@ -59,14 +60,7 @@ int64_t dict_value_id(struct dict *d, struct store_batch *b, const char *p, size
 		return -1;
 	if (rc == 0) {
 		id = d->next_value_id++;
-		if (b->n_new_dict == b->new_dict_cap) {
-			b->new_dict_cap = b->new_dict_cap ? b->new_dict_cap * 2 : 64;
-			b->new_dict = xrealloc(b->new_dict, b->new_dict_cap * sizeof(*b->new_dict));
-		}
-		struct store_new_text *t = &b->new_dict[b->n_new_dict++];
-		t->id = id;
-		t->off = store_batch_text(b, p, n);
-		t->len = (uint32_t)n;
+		store_batch_add_value(b, id, p, n);
 	}
 	*hashmap_put(&d->values, p, n, NULL) = (uint64_t)id;
 	return id;
@@ -89,17 +83,9 @@ int64_t dict_credential_id(struct dict *d, struct store_batch *b, const char *se
 			return -1;
 		if (rc == 0) {
 			id = d->next_cred_id++;
-			if (b->n_new_cred == b->new_cred_cap) {
-				b->new_cred_cap = b->new_cred_cap ? b->new_cred_cap * 2 : 16;
-				b->new_cred = xrealloc(b->new_cred, b->new_cred_cap * sizeof(*b->new_cred));
-			}
-			struct store_new_text *t = &b->new_cred[b->n_new_cred++];
 			buf_reset(&d->tmp);
 			credential_mask(secret, n, &d->tmp);
-			t->id = id;
-			t->off = store_batch_text(b, d->tmp.data, d->tmp.len);
-			t->len = (uint32_t)d->tmp.len;
-			memcpy(t->fingerprint, fp, sizeof(fp));
+			store_batch_add_credential(b, id, fp, d->tmp.data, d->tmp.len);
 		}
 		*hashmap_put(&d->fps, fp, strlen(fp), NULL) = (uint64_t)id;
 	}

@@ -115,6 +115,16 @@ static int pipeline_drain(struct pipeline *p)
 	return rc;
 }
 
+/* The writer's error message (under the lock: the writer sets it). */
+static void pipeline_error(struct pipeline *p, struct buf *out)
+{
+	pthread_mutex_lock(&p->mu);
+	if (p->failed)
+		buf_add(out, p->err.data ? p->err.data : "the database writer failed",
+			p->err.data ? p->err.len : strlen("the database writer failed"));
+	pthread_mutex_unlock(&p->mu);
+}
+
 static void pipeline_stop(struct pipeline *p)
 {
 	pthread_mutex_lock(&p->mu);
@@ -326,20 +336,13 @@ static void add_reject(struct ingest *in, struct file_state *fs, uint64_t line, 
 	fs->b_rejected++;
 	if (fs->rejects_total++ >= STORE_MAX_REJECTS_KEPT)
 		return;
-	struct store_batch *b = in->b;
-	if (b->n_rejects == b->rejects_cap) {
-		b->rejects_cap = b->rejects_cap ? b->rejects_cap * 2 : 64;
-		b->rejects = xrealloc(b->rejects, b->rejects_cap * sizeof(*b->rejects));
-	}
-	struct store_reject *r = &b->rejects[b->n_rejects++];
-	size_t rn, tn;
+	size_t tn;
+	struct buf reason = BUF_INIT;
 	/* A reason may quote the line ("bad time ..."): masked like the line itself. */
 	buf_reset(&in->tmp);
 	credential_scrub(in->scrub, why_n ? why : "rejected", why_n ? why_n : 8, &in->tmp);
-	const char *reason = clean_text(&in->clean, in->tmp.data, in->tmp.len, &rn);
-	r->line = line;
-	r->reason_off = store_batch_text(b, reason, rn);
-	r->reason_len = (uint32_t)rn;
+	const char *r = clean_text(&in->clean, in->tmp.data, in->tmp.len, &tn);
+	buf_add(&reason, r, tn); /* a copy: in->clean is used again for the text */
 	/* Mask the whole line (bounded by --max-line) before cutting it, so a cut never
 	 * leaves part of a secret in the clear. */
 	buf_reset(&in->tmp);
@@ -350,8 +353,8 @@ static void add_reject(struct ingest *in, struct file_state *fs, uint64_t line, 
 		while (tn > 0 && ((unsigned char)text[tn] & 0xc0) == 0x80) /* whole characters only */
 			tn--;
 	}
-	r->text_off = store_batch_text(b, text, tn);
-	r->text_len = (uint32_t)tn;
+	store_batch_add_reject(in->b, line, reason.data, reason.len, text, tn);
+	buf_free(&reason);
 }
 
 /*
@@ -766,10 +769,17 @@ static int pool_submit(struct ingest *in)
 	return 0;
 }
 
+static int pool_finish(struct ingest *in, struct file_state *fs);
+
 /* Queue line L for the parser threads; store finished chunks on the way. 0, or -1. */
 static int pool_add(struct ingest *in, struct file_state *fs, const struct source_line *l, uint64_t end_offset)
 {
 	struct pool *p = &in->pool;
+	if (l->n > CHUNK_BYTES) {
+		/* A very long line is parsed here, after what is queued before it: chunks stay
+		 * small, so the threads' memory is bounded by chunks, not by --max-line. */
+		return pool_finish(in, fs) < 0 ? -1 : process_line(in, fs, l, end_offset);
+	}
 	struct chunk *c = &p->chunks[p->filled % POOL_CHUNKS]; /* always FREE: see below */
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 256;
@@ -1097,8 +1107,8 @@ static int ingest_file(struct ingest *in, const char *path)
 		}
 	}
 out:
-	if (ret == -1 && in->pipe.failed)
-		buf_printf(&err, "%s", in->pipe.err.data ? in->pipe.err.data : "the database writer failed");
+	if (ret == -1)
+		pipeline_error(&in->pipe, &err);
 	if (ret != 0 && err.len)
 		fprintf(stderr, "tokstat: %s\n", err.data);
 	in->totals->files++;
@@ -1148,7 +1158,8 @@ int ingest_run(struct store *st, const struct format_set *set, const struct inge
 			status = 1;
 	}
 	if (pipeline_drain(&in.pipe) < 0 && status >= 0) {
-		fprintf(stderr, "tokstat: %s\n", in.pipe.err.data ? in.pipe.err.data : "the database writer failed");
+		pipeline_error(&in.pipe, &err);
+		fprintf(stderr, "tokstat: %s\n", buf_str(&err));
 		status = -1;
 	}
 	pipeline_stop(&in.pipe);

@@ -27,7 +27,7 @@ static const struct command commands[] = {
 	  "  --format NAME        parse every file with format NAME (default auto: detect per file)\n"
 	  "  --parsers DIR        also load format definitions from DIR (default $TOKSTAT_PARSERS)\n"
 	  "  --max-reject-rate P  fail when more than P percent of a file's lines are rejected\n"
-	  "  --max-line BYTES     reject lines longer than this (default 16 MiB)\n"
+	  "  --max-line BYTES     reject lines longer than this (default 16 MiB, at most 256 MiB)\n"
 	  "  --batch ROWS         rows per transaction (default 32768)\n"
 	  "  --no-wait            fail at once when another ingest holds the database\n"
 	  "  --estimate OP=N,...  events that logged no tokens count N tokens for operation OP\n"

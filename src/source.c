@@ -24,6 +24,7 @@ struct source {
 	/* gzip only */
 	z_stream z;
 	bool z_ready, raw_eof;
+	bool zero_padded; /* zero bytes followed the last member */
 	unsigned char *raw;
 	uint64_t raw_read; /* bytes read from fd */
 
@@ -88,6 +89,19 @@ static long fill_gzip(struct source *s, struct buf *err)
 			return -1;
 		}
 		if (!s->z_ready) { /* the next member of a multi-member file */
+			/* gzip(1) ignores zero bytes after the last member (block padding) */
+			while (s->z.avail_in && *s->z.next_in == 0) {
+				s->z.next_in++;
+				s->z.avail_in--;
+				s->zero_padded = true;
+			}
+			if (!s->z.avail_in)
+				continue; /* more padding, or the end */
+			if (s->zero_padded) {
+				buf_printf(err, "%s: data after the zero padding that ends the gzip data, at byte %llu",
+					   s->name, (unsigned long long)(s->raw_read - s->z.avail_in));
+				return -1;
+			}
 			if (inflateReset(&s->z) != Z_OK)
 				goto corrupt;
 			s->z_ready = true;

@@ -372,9 +372,14 @@ int store_dict_max_id(struct store *st, int64_t *max_id, int64_t *count)
 	return scalar_pair(st->db, "SELECT coalesce(max(id), 0), count(*) FROM dict", max_id, count);
 }
 
-int store_seen_count(struct store *st, int64_t *count)
+int store_seen_any(struct store *st, int64_t *any)
 {
-	return scalar_pair(st->db, "SELECT EXISTS (SELECT 1 FROM seen)", count, NULL);
+	return scalar_pair(st->db, "SELECT EXISTS (SELECT 1 FROM seen)", any, NULL);
+}
+
+int store_dict_bytes(struct store *st, int64_t *bytes)
+{
+	return scalar_pair(st->db, "SELECT coalesce(sum(length(CAST(value AS BLOB))), 0) FROM dict", bytes, NULL);
 }
 
 int store_cred_max_id(struct store *st, int64_t *max_id)
@@ -633,6 +638,38 @@ uint32_t store_batch_text(struct store_batch *b, const char *p, size_t n)
 	uint32_t off = (uint32_t)b->text.len;
 	buf_add(&b->text, p, n);
 	return off;
+}
+
+void store_batch_add_value(struct store_batch *b, int64_t id, const char *p, size_t n)
+{
+	GROW(b->new_dict, b->n_new_dict, b->new_dict_cap);
+	struct store_new_text *t = &b->new_dict[b->n_new_dict++];
+	t->id = id;
+	t->off = store_batch_text(b, p, n);
+	t->len = (uint32_t)n;
+}
+
+void store_batch_add_credential(struct store_batch *b, int64_t id, const char *fingerprint, const char *display,
+				size_t n)
+{
+	GROW(b->new_cred, b->n_new_cred, b->new_cred_cap);
+	struct store_new_text *t = &b->new_cred[b->n_new_cred++];
+	t->id = id;
+	t->off = store_batch_text(b, display, n);
+	t->len = (uint32_t)n;
+	snprintf(t->fingerprint, sizeof(t->fingerprint), "%s", fingerprint);
+}
+
+void store_batch_add_reject(struct store_batch *b, uint64_t line, const char *reason, size_t reason_n,
+			    const char *text, size_t text_n)
+{
+	GROW(b->rejects, b->n_rejects, b->rejects_cap);
+	struct store_reject *r = &b->rejects[b->n_rejects++];
+	r->line = line;
+	r->reason_off = store_batch_text(b, reason, reason_n);
+	r->reason_len = (uint32_t)reason_n;
+	r->text_off = store_batch_text(b, text, text_n);
+	r->text_len = (uint32_t)text_n;
 }
 
 static void sums_add(struct store_sums *s, const struct store_row *r, bool is_error)

@@ -173,3 +173,18 @@ ingest_ok "$WORK/grow.log"
 assert_eq "cap across runs: 1500 counted, 1000 kept" "1500|1000|2000" \
 	"$(q "SELECT (SELECT rejected FROM files), count(*), max(line) FROM rejects")"
 verify_ok
+
+# gzip with zero padding after the last member (as gzip(1) accepts): read whole, exit 0;
+# anything but zeros after the padding is damage
+DB=$WORK/pad.db
+head -n 50 "$SAMPLES/api-gateway.log" | gzip >"$WORK/pad.gz"
+head -c 1000 /dev/zero >>"$WORK/pad.gz"
+run "$TOKSTAT" --db "$DB" ingest "$WORK/pad.gz"
+assert_rc "zero-padded gzip: exit 0" 0
+assert_eq "zero-padded gzip: every line" "$(gzip -dc "$WORK/pad.gz" 2>/dev/null | awk 'END { print NR }')" \
+	"$(q "SELECT lines FROM files")"
+printf 'xyz' >>"$WORK/pad.gz"
+DB=$WORK/pad2.db
+run "$TOKSTAT" --db "$DB" ingest "$WORK/pad.gz"
+assert_rc "data after the padding: exit 1" 1
+assert_contains "data after the padding: named with its offset" "$WORK/err" "pad.gz: data after the zero padding"
