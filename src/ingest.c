@@ -202,7 +202,6 @@ struct ingest {
 	struct pool pool;     /* parser threads, started for the first file that can use them */
 	struct ingest_totals *totals;
 	double t_start, t_progress;
-	uint64_t progress_lines;
 };
 
 struct file_state {
@@ -721,10 +720,12 @@ static void pool_stop(struct pool *p)
 	}
 	for (int i = 0; i < POOL_WORKERS; i++)
 		format_set_free(&p->sets[i]);
-	for (int i = 0; i < POOL_CHUNKS; i++) {
+	for (int i = 0; i < POOL_CHUNKS; i++) { /* twice is harmless: after a failed start, and at the end */
 		buf_free(&p->chunks[i].text);
 		buf_free(&p->chunks[i].arena);
 		free(p->chunks[i].lines);
+		p->chunks[i].lines = NULL;
+		p->chunks[i].n = p->chunks[i].cap = 0;
 	}
 	p->started = false;
 }
