@@ -66,7 +66,11 @@ int cmd_summary(int argc, char **argv, const struct global *g)
 	    print_table(db, "Tokens per day (UTC)",
 			"SELECT day, sum(requests) AS requests, sum(errors) AS errors, sum(input_tokens) AS input, "
 			"sum(output_tokens) AS output, sum(cache_read_tokens) AS cache_read, "
-			"sum(cache_write_tokens) AS cache_write, sum(total_tokens) AS total "
+			"sum(cache_write_tokens) AS cache_write, sum(total_tokens) AS total, "
+			/* estimates are never silent: their share of the requests is shown */
+			"CASE WHEN sum(estimated_requests) > 0 THEN printf('%.1f%%', "
+			"100.0 * sum(estimated_requests) / sum(requests)) END AS estimated, "
+			"printf('%.2f', sum(cost_usd)) AS cost_usd "
 			"FROM daily_usage WHERE day IN (SELECT DISTINCT day FROM daily_usage ORDER BY day DESC LIMIT ?1) "
 			"GROUP BY day ORDER BY day", days) < 0 ||
 	    print_table(db, "Credentials",

@@ -47,8 +47,9 @@ static const struct command commands[] = {
 	  "$TOKSTAT_PARSERS (a definition there replaces a built-in one of the same name).\n" },
 	{ "summary", cmd_summary, "print totals per day and per credential",
 	  "tokstat summary [--days N]",
-	  "Prints what the database holds: files, events, tokens per day (the last N days that\n"
-	  "have data, default 14) and every credential with its status.\n" },
+	  "Prints what the database holds: files, events, tokens and cost per day (the last N days\n"
+	  "that have data, default 14; with the share of requests whose tokens are estimates) and\n"
+	  "every credential with its status.\n" },
 	{ "pricing", cmd_pricing, "list, import and check model prices",
 	  "tokstat pricing [list [TEXT] | import [--effective-from DATE] FILE | missing]",
 	  "list: every price (those whose model contains TEXT), with the day it starts and ends.\n"
