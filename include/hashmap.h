@@ -36,6 +36,7 @@ bool hashmap_next(const struct hashmap *m, size_t *pos, const char **key, size_t
 size_t hashmap_bytes(const struct hashmap *m);
 /* Remove every entry, keeping the memory. */
 void hashmap_clear(struct hashmap *m);
+/* Give the memory back. The map stays usable: the next insert allocates again. */
 void hashmap_free(struct hashmap *m);
 
 #endif

@@ -115,10 +115,11 @@ void dict_forget(struct dict *d)
 {
 	if (d->secrets.keys)
 		sodium_memzero(d->secrets.keys, d->secrets.keys_cap);
-	hashmap_clear(&d->values);
-	hashmap_clear(&d->secrets);
-	hashmap_clear(&d->fps);
-	hashmap_clear(&d->seen);
+	/* Freed, not cleared: a cleared map keeps its memory, and would stay "full". */
+	hashmap_free(&d->values);
+	hashmap_free(&d->secrets);
+	hashmap_free(&d->fps);
+	hashmap_free(&d->seen);
 	d->values_complete = d->creds_complete = d->seen_complete = false;
 }
 

@@ -421,7 +421,7 @@ static int64_t credential_id(struct ingest *in, const char *p, size_t n)
 /* Forget the memos (with the dictionary caches, or at the end: one holds a secret). */
 static void memo_forget(struct ingest *in)
 {
-	hashmap_clear(&in->raw_endpoints);
+	hashmap_free(&in->raw_endpoints); /* its memory too: see dict_forget */
 	for (int i = 0; i < STORE_DIM_N; i++) {
 		if (in->memo[i].value.data)
 			sodium_memzero(in->memo[i].value.data, in->memo[i].value.cap);

@@ -669,7 +669,7 @@ static void check_skip(struct fixture *fx, bool gzip, int total, int skip_lines)
 	}
 	struct source *s = open_ok(fx->path, 0);
 	assert_int_equal(source_is_gzip(s), gzip);
-	assert_int_equal(source_skip(s, off, (uint64_t)skip_lines, &err), 0);
+	assert_int_equal(source_skip(s, off, (uint64_t)skip_lines, NULL, &err), 0);
 	assert_int_equal(source_offset(s), off);
 	int n = skip_lines;
 	const char *p = content.data + off;
@@ -717,7 +717,7 @@ static void test_skip_to_the_end_leaves_no_lines(void **state)
 	struct source_line l;
 	write_bytes(fx->path, "a\nb\n", 4);
 	struct source *s = open_ok(fx->path, 0);
-	assert_int_equal(source_skip(s, 4, 2, &err), 0);
+	assert_int_equal(source_skip(s, 4, 2, NULL, &err), 0);
 	assert_int_equal(source_next_line(s, &l, &err), 0);
 	source_close(s);
 	buf_free(&err);
@@ -730,13 +730,13 @@ static void test_skip_beyond_the_end_returns_1(void **state)
 	make_lines(&content, 20000);
 	write_bytes(fx->path, content.data, content.len);
 	struct source *s = open_ok(fx->path, 0);
-	assert_int_equal(source_skip(s, content.len + 100, 1, &err), 1);
+	assert_int_equal(source_skip(s, content.len + 100, 1, NULL, &err), 1);
 	source_close(s);
 
 	gzip_member(fx, content.data, content.len, &gz);
 	write_bytes(fx->path, gz.data, gz.len);
 	s = open_ok(fx->path, 0);
-	assert_int_equal(source_skip(s, content.len + 100, 1, &err), 1);
+	assert_int_equal(source_skip(s, content.len + 100, 1, NULL, &err), 1);
 	source_close(s);
 	buf_free(&content);
 	buf_free(&gz);
