@@ -272,23 +272,11 @@ static int timefmt_parse_epoch_any(const char *s, size_t n, int64_t *out)
 
 int timefmt_parse_epoch(const char *s, size_t n, int is_ms, int64_t *epoch)
 {
-	const char *p = s, *end = s + n;
-	bool neg = p < end && *p == '-';
-	int64_t v, frac;
-	if (neg)
-		p++;
-	if (!digits(&p, end, 18, false, &v))
+	int64_t v;
+	/* No sign: a time before 1970 is out of range anyway. */
+	if (timefmt_parse_epoch_any(s, n, &v) < 0)
 		return -1;
-	if (p < end && *p == '.') {
-		p++;
-		if (!digits(&p, end, 18, false, &frac))
-			return -1;
-	}
-	if (p != end)
-		return -1;
-	if (is_ms)
-		v /= 1000;
-	*epoch = neg ? -v : v;
+	*epoch = is_ms ? v / 1000 : v;
 	return in_range(*epoch);
 }
 
