@@ -1004,20 +1004,21 @@ static int identify(struct ingest *in, struct file_state *fs, const char *head, 
 	struct store_file *list = NULL;
 	const struct store_file *pick = NULL;
 	size_t n = 0;
-	int rc = -1;
+	int rc = -1, checked = 0;
 
 	if (store_file_candidates(in->st, head, head_n, &list, &n, err) < 0)
 		goto out;
 	for (size_t i = 0; i < n && !pick; i++) {
 		struct source_tail t = { list[i].tail_offset, list[i].tail_hash, STORE_TAIL_BYTES };
-		/* a plain file is checked here; gzip and stdin while skipping (-1) */
-		if (list[i].bytes == 0 || !list[i].tail_offset || source_check_tail(fs->src, &t) != 0)
+		/* a plain file is checked here (1: same); gzip and stdin while skipping (-1) */
+		checked = list[i].bytes && list[i].tail_offset ? source_check_tail(fs->src, &t) : -1;
+		if (checked != 0)
 			pick = &list[i];
 	}
 	fs->lookalike = n > 0 && !pick;
 	if (pick && pick->bytes > 0) {
 		struct source_tail t = { pick->tail_offset, pick->tail_hash, STORE_TAIL_BYTES };
-		int skip = source_skip(fs->src, pick->bytes, pick->lines, &t, err);
+		int skip = source_skip(fs->src, pick->bytes, pick->lines, checked == 1 ? NULL : &t, err);
 		if (skip < 0) {
 			rc = 1;
 			goto out;
