@@ -126,6 +126,9 @@ int event_failure_word(const char *p, size_t n);
  */
 int event_set_number(struct event *ev, const struct event_field *f, int64_t v, struct buf *reason);
 
+/* The NULL rule for text from a log: no value, "" and "-" are all NULL. */
+bool event_text_is_null(const char *p, size_t n);
+
 /* Parse a decimal integer (a float with no fraction, like "59200.0", is accepted). */
 int event_parse_int(const char *p, size_t n, int64_t *out);
 

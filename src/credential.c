@@ -43,11 +43,17 @@ static bool is_masked(const char *p, size_t n)
 	return memmem(p, n, "...", 3) || memmem(p, n, "***", 3) || memmem(p, n, "\xe2\x80\xa6", 3);
 }
 
+/* Only printable ASCII is shown: a stray byte in a token must not reach a TEXT column. */
+static void add_printable(struct buf *out, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		buf_addc(out, p[i] > ' ' && p[i] < 0x7f ? p[i] : '?');
+}
+
 void credential_mask(const char *p, size_t n, struct buf *out)
 {
 	if (is_masked(p, n) && n <= 32) { /* masked upstream (see README's nginx map): keep it */
-		for (size_t i = 0; i < n; i++)
-			buf_addc(out, p[i] > ' ' && p[i] < 0x7f ? p[i] : '?');
+		add_printable(out, p, n);
 		return;
 	}
 	/* At most a quarter of the secret is shown; 8 + 4 characters for a 40-character token. */
@@ -57,12 +63,9 @@ void credential_mask(const char *p, size_t n, struct buf *out)
 		buf_adds(out, "****");
 		return;
 	}
-	/* Only printable ASCII is shown: a stray byte in a token must not reach a TEXT column. */
-	for (size_t i = 0; i < head; i++)
-		buf_addc(out, p[i] > ' ' && p[i] < 0x7f ? p[i] : '?');
+	add_printable(out, p, head);
 	buf_adds(out, "...");
-	for (size_t i = n - tail; i < n; i++)
-		buf_addc(out, p[i] > ' ' && p[i] < 0x7f ? p[i] : '?');
+	add_printable(out, p + n - tail, tail);
 }
 
 void credential_fingerprint(const unsigned char key[CREDENTIAL_KEY_BYTES], const char *p, size_t n,

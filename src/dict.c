@@ -113,6 +113,7 @@ bool dict_is_full(const struct dict *d)
 
 void dict_forget(struct dict *d)
 {
+	/* the secrets' arena held full credentials: wipe before giving the memory back */
 	if (d->secrets.keys)
 		sodium_memzero(d->secrets.keys, d->secrets.keys_cap);
 	/* Freed, not cleared: a cleared map keeps its memory, and would stay "full". */
@@ -125,12 +126,6 @@ void dict_forget(struct dict *d)
 
 void dict_free(struct dict *d)
 {
-	hashmap_free(&d->values);
-	/* the secrets' arena held full credentials: wipe before giving the memory back */
-	if (d->secrets.keys)
-		sodium_memzero(d->secrets.keys, d->secrets.keys_cap);
-	hashmap_free(&d->secrets);
-	hashmap_free(&d->fps);
-	hashmap_free(&d->seen);
+	dict_forget(d); /* wipes the secrets, gives the maps' memory back */
 	buf_free(&d->tmp);
 }

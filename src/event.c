@@ -71,9 +71,9 @@ int event_failure_word(const char *p, size_t n)
 	return -1;
 }
 
-static bool is_null_text(const char *p, size_t n)
+bool event_text_is_null(const char *p, size_t n)
 {
-	return n == 0 || (n == 1 && p[0] == '-');
+	return !p || n == 0 || (n == 1 && p[0] == '-');
 }
 
 int event_parse_int(const char *p, size_t n, int64_t *out)
@@ -190,7 +190,7 @@ int event_set(struct event *ev, const struct event_field *f, const char *p, size
 
 	if (f->kind == EVF_IGNORE)
 		return 0;
-	if (f->kind != EVF_REQUEST && is_null_text(p, n))
+	if (f->kind != EVF_REQUEST && event_text_is_null(p, n))
 		return 0;
 	switch (f->kind) {
 	case EVF_TEXT:

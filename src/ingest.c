@@ -1168,8 +1168,7 @@ int ingest_run(struct store *st, const struct format_set *set, const struct inge
 out:
 	pool_stop(&in.pool);
 	credential_scrubber_free(in.scrub);
-	memo_forget(&in);
-	hashmap_free(&in.raw_endpoints);
+	memo_forget(&in); /* frees raw_endpoints too */
 	for (int i = 0; i < STORE_DIM_N; i++)
 		buf_free(&in.memo[i].value);
 	dict_free(&in.dict);

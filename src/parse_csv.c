@@ -295,11 +295,6 @@ static const char *field_text(const struct csv_format *cf, int col, size_t *n)
 	return cf->rec.data + cf->off[col];
 }
 
-static bool is_empty(const char *p, size_t n)
-{
-	return !p || n == 0 || (n == 1 && p[0] == '-');
-}
-
 static int csv_parse_line(struct format *f, const char *line, size_t n, struct event *ev, struct buf *reason)
 {
 	struct csv_format *cf = f->impl;
@@ -323,7 +318,7 @@ static int csv_parse_line(struct format *f, const char *line, size_t n, struct e
 		for (size_t m = 0; m < cf->n_maps && !any; m++) {
 			size_t len = 0;
 			const char *p = cf->maps[m].field == cf->require[i] ? field_text(cf, cf->maps[m].col, &len) : NULL;
-			any = !is_empty(p, len);
+			any = !event_text_is_null(p, len);
 		}
 	if (!any)
 		return 1;
@@ -331,7 +326,7 @@ static int csv_parse_line(struct format *f, const char *line, size_t n, struct e
 		const struct event_field *ef = cf->maps[m].field;
 		size_t len = 0;
 		const char *p = field_text(cf, cf->maps[m].col, &len);
-		if (is_empty(p, len))
+		if (event_text_is_null(p, len))
 			continue;
 		trim(&p, &len);
 		int failed;

@@ -438,12 +438,6 @@ int store_seen(struct store *st, const unsigned char key[16])
 
 /* ---- files ---- */
 
-/* Files are fingerprinted the way source.c hashes content. */
-static void head_fingerprint(const char *head, size_t n, char hex[33])
-{
-	source_fingerprint(head, n, hex);
-}
-
 int store_file_candidates(struct store *st, const char *head, size_t head_n, struct store_file **list,
 			  size_t *n, struct buf *err)
 {
@@ -453,7 +447,7 @@ int store_file_candidates(struct store *st, const char *head, size_t head_n, str
 
 	*list = NULL;
 	*n = 0;
-	head_fingerprint(head, head_n, fp);
+	source_fingerprint(head, head_n, fp);
 	/* The same first bytes, or a file that was shorter then and has grown since: its whole
 	 * content at the time must be a prefix of what we see now. */
 	if (sqlite3_prepare_v2(st->db,
@@ -467,7 +461,7 @@ int store_file_candidates(struct store *st, const char *head, size_t head_n, str
 		size_t len = (size_t)sqlite3_column_int64(q, 1);
 		if (len == 0 && head_n > 0)
 			continue; /* an empty file is a prefix of everything: never a match */
-		head_fingerprint(head, len, cand);
+		source_fingerprint(head, len, cand);
 		if (strcmp(cand, (const char *)sqlite3_column_text(q, 2)) != 0)
 			continue;
 		*list = xrealloc(*list, (*n + 1) * sizeof(**list));
@@ -498,7 +492,7 @@ int store_file_claim(struct store *st, const struct store_file *f, const char *n
 	sqlite3_stmt *q;
 	char fp[33];
 	int rc;
-	head_fingerprint(head, head_n, fp);
+	source_fingerprint(head, head_n, fp);
 	if (sqlite3_prepare_v2(st->db, "UPDATE file SET name = ?2, head_len = max(head_len, ?3), "
 				       "fingerprint = CASE WHEN ?3 > head_len THEN ?4 ELSE fingerprint END "
 				       "WHERE id = ?1", -1, &q, NULL) != SQLITE_OK)
@@ -520,7 +514,7 @@ int store_file_create(struct store *st, const char *name, const char *head, size
 	int rc = -1;
 	memset(f, 0, sizeof(*f));
 	f->is_new = true;
-	head_fingerprint(head, head_n, fp);
+	source_fingerprint(head, head_n, fp);
 	if (sqlite3_prepare_v2(st->db, "INSERT INTO file(fingerprint, head_len, name) VALUES (?, ?, ?)", -1, &q,
 			       NULL) != SQLITE_OK)
 		return sql_error(st, st->db, err, "cannot record the file");
