@@ -91,6 +91,17 @@ char *format_def_type(struct format_def *d, const char *path);
  */
 int format_def_each(struct format_def *d, const char *path,
 		    int (*fn)(void *ctx, const char *key, const char *value, const char *type), void *ctx);
+/*
+ * Append the string at PATH, or each string of the array at PATH, to *V (N of them; the
+ * caller frees each and the array). Returns 0, FORMAT_DEF_ABSENT when PATH is absent,
+ * FORMAT_DEF_NOT_STRINGS when it is neither a string nor an array, FORMAT_DEF_NOT_ALL_STRINGS
+ * when the array holds something else; each kind words its own error from these.
+ */
+#define FORMAT_DEF_ABSENT 1
+#define FORMAT_DEF_NOT_STRINGS (-1)
+#define FORMAT_DEF_NOT_ALL_STRINGS (-2)
+int format_def_strings(struct format_def *d, const char *path, char ***v, size_t *n);
+
 /* A definition's "defaults": {text field: "value"}, used when a line gives no value. */
 struct format_defaults {
 	const struct event_field **field;

@@ -80,6 +80,47 @@ int format_def_each(struct format_def *d, const char *path,
 	return rc;
 }
 
+struct strings_ctx {
+	char ***v;
+	size_t *n;
+	bool not_text;
+};
+
+static int add_string(void *vctx, const char *key, const char *value, const char *type)
+{
+	struct strings_ctx *c = vctx;
+	(void)key;
+	if (strcmp(type, "text") != 0) {
+		c->not_text = true;
+		return 1;
+	}
+	*c->v = xrealloc(*c->v, (*c->n + 1) * sizeof(**c->v));
+	(*c->v)[(*c->n)++] = xstrdup(value);
+	return 0;
+}
+
+int format_def_strings(struct format_def *d, const char *path, char ***v, size_t *n)
+{
+	char *type = format_def_type(d, path);
+	int rc = FORMAT_DEF_NOT_STRINGS;
+	if (!type) {
+		rc = FORMAT_DEF_ABSENT;
+	} else if (strcmp(type, "text") == 0) {
+		char *s = format_def_text(d, path);
+		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+		(*v)[(*n)++] = s ? s : xstrdup("");
+		rc = 0;
+	} else if (strcmp(type, "array") == 0) {
+		struct strings_ctx c = { v, n, false };
+		if (format_def_each(d, path, add_string, &c) == 0)
+			rc = 0;
+		else if (c.not_text)
+			rc = FORMAT_DEF_NOT_ALL_STRINGS;
+	}
+	free(type);
+	return rc;
+}
+
 struct defaults_ctx {
 	struct format_defaults *fd;
 	struct format_def *d;

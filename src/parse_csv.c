@@ -352,43 +352,18 @@ struct load_ctx {
 	struct csv_format *cf;
 	struct format_def *d;
 	struct buf *err;
-	char ***names; /* the list being collected */
-	size_t *n;
 	const char *what;
 };
-
-static int add_name(void *vctx, const char *key, const char *value, const char *type)
-{
-	struct load_ctx *c = vctx;
-	(void)key;
-	if (strcmp(type, "text") != 0) {
-		buf_printf(c->err, "%s: %s must list header names (strings)", format_def_where(c->d), c->what);
-		return 1;
-	}
-	*c->names = xrealloc(*c->names, (*c->n + 1) * sizeof(**c->names));
-	(*c->names)[(*c->n)++] = xstrdup(value);
-	return 0;
-}
 
 /* A name or a list of names at PATH into NAMES. */
 static int read_names(struct load_ctx *c, const char *path, char ***names, size_t *n)
 {
-	char *type = format_def_type(c->d, path);
-	int rc = -1;
-	c->names = names;
-	c->n = n;
-	if (type && strcmp(type, "text") == 0) {
-		char *s = format_def_text(c->d, path);
-		*names = xrealloc(*names, (*n + 1) * sizeof(**names));
-		(*names)[(*n)++] = s ? s : xstrdup("");
-		rc = 0;
-	} else if (type && strcmp(type, "array") == 0) {
-		rc = format_def_each(c->d, path, add_name, c) ? -1 : 0;
-	}
-	if (rc < 0 && !c->err->len)
+	int rc = format_def_strings(c->d, path, names, n);
+	if (rc == FORMAT_DEF_NOT_ALL_STRINGS)
+		buf_printf(c->err, "%s: %s must list header names (strings)", format_def_where(c->d), c->what);
+	else if (rc != 0)
 		buf_printf(c->err, "%s: %s must be a header name or a list of them", format_def_where(c->d), c->what);
-	free(type);
-	return rc;
+	return rc ? -1 : 0;
 }
 
 static int add_column(void *vctx, const char *name, const char *value, const char *type)
@@ -505,7 +480,7 @@ static void csv_fmt_free(struct format *f)
 static int csv_load(struct format *f, struct format_def *d, struct buf *err)
 {
 	struct csv_format *cf = xcalloc(1, sizeof(*cf));
-	struct load_ctx c = { cf, d, err, NULL, NULL, NULL };
+	struct load_ctx c = { cf, d, err, NULL };
 	char *delim = format_def_text(d, "$.delimiter");
 	char *type = format_def_type(d, "$.columns");
 	int rc = -1;

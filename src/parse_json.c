@@ -296,49 +296,18 @@ out:
 
 /* ---- reading the definition ---- */
 
-struct list_ctx {
-	struct js_alts *out;
-	bool bad;
-};
-
-static int collect_text(void *vctx, const char *key, const char *value, const char *type)
-{
-	struct list_ctx *c = vctx;
-	(void)key;
-	if (strcmp(type, "text") != 0) {
-		c->bad = true;
-		return 1;
-	}
-	alts_push(c->out, value);
-	return 0;
-}
-
 /*
  * The string or array of strings at PATH into OUT (absent: empty). Returns 0, or -1 with
  * ERR naming WHAT when the value is anything else.
  */
 static int read_strings(struct format_def *d, const char *path, const char *what, struct js_alts *out, struct buf *err)
 {
-	char *type = format_def_type(d, path);
-	int rc = 0;
-	if (!type)
-		goto out;
-	if (strcmp(type, "text") == 0) {
-		char *s = format_def_text(d, path);
-		alts_push(out, s ? s : "");
-		free(s);
-	} else if (strcmp(type, "array") == 0) {
-		struct list_ctx c = { out, false };
-		if (format_def_each(d, path, collect_text, &c) != 0 || c.bad)
-			rc = -1;
-	} else {
-		rc = -1;
-	}
-	if (rc < 0)
+	int rc = format_def_strings(d, path, &out->v, &out->n);
+	if (rc < 0) {
 		buf_printf(err, "%s: %s must be a string or a list of strings", format_def_where(d), what);
-out:
-	free(type);
-	return rc;
+		return -1;
+	}
+	return 0;
 }
 
 /* Is PATH one SQLite accepts? (a bad one would fail every line at run time) */

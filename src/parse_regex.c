@@ -57,24 +57,7 @@ struct load_ctx {
 	struct rx_format *rx;
 	struct format_def *d;
 	struct buf *err;
-	const char *field; /* keys: the field whose aliases are being read */
 };
-
-static int add_key(void *vctx, const char *key, const char *value, const char *type)
-{
-	struct load_ctx *c = vctx;
-	(void)key;
-	if (strcmp(type, "text") != 0) {
-		buf_printf(c->err, "%s: keys.%s must list strings", format_def_where(c->d), c->field);
-		return -1;
-	}
-	c->rx->keys = xrealloc(c->rx->keys, (c->rx->n_keys + 1) * sizeof(*c->rx->keys));
-	struct rx_key *k = &c->rx->keys[c->rx->n_keys++];
-	k->key = xstrdup(value);
-	k->len = strlen(value);
-	k->field = event_field_find(c->field);
-	return 0;
-}
 
 static int add_field_keys(void *vctx, const char *field, const char *value, const char *type)
 {
@@ -86,15 +69,26 @@ static int add_field_keys(void *vctx, const char *field, const char *value, cons
 	}
 	struct buf path = BUF_INIT;
 	int rc;
-	c->field = field;
 	if (strcmp(type, "array") != 0) {
 		buf_printf(c->err, "%s: keys.%s must be an array", format_def_where(c->d), field);
 		return -1;
 	}
 	buf_printf(&path, "$.keys.\"%s\"", field);
-	rc = format_def_each(c->d, path.data, add_key, c);
+	char **keys = NULL;
+	size_t n = 0;
+	rc = format_def_strings(c->d, path.data, &keys, &n);
 	buf_free(&path);
-	return rc;
+	if (rc < 0)
+		buf_printf(c->err, "%s: keys.%s must list strings", format_def_where(c->d), field);
+	for (size_t i = 0; i < n; i++) { /* the keys take the strings over */
+		c->rx->keys = xrealloc(c->rx->keys, (c->rx->n_keys + 1) * sizeof(*c->rx->keys));
+		struct rx_key *k = &c->rx->keys[c->rx->n_keys++];
+		k->key = keys[i];
+		k->len = strlen(keys[i]);
+		k->field = event_field_find(field);
+	}
+	free(keys);
+	return rc < 0 ? -1 : 0;
 }
 
 /* The field a group feeds: "fields" in the definition, else the group's own name. */
@@ -159,7 +153,7 @@ static int rx_load(struct format *f, struct format_def *d, struct buf *err)
 		goto out;
 	}
 	if (keys_type) {
-		struct load_ctx c = { f, rx, d, err, NULL };
+		struct load_ctx c = { f, rx, d, err };
 		if (strcmp(keys_type, "object") != 0) {
 			buf_printf(err, "%s: \"keys\" must be an object", format_def_where(d));
 			goto out;
