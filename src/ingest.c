@@ -814,6 +814,13 @@ static int pool_finish(struct ingest *in, struct file_state *fs)
 	return 0;
 }
 
+/* Was the file changed so recently that its end is still being written? */
+static bool still_written(struct file_state *fs)
+{
+	long age = source_age(fs->src);
+	return age >= 0 && age < INGEST_SETTLE_SECONDS;
+}
+
 /*
  * The file ended inside a record (a CSV quote never closed). While the file is still being
  * written that is the writer's next line to come: left for the next run. Otherwise the
@@ -821,8 +828,7 @@ static int pool_finish(struct ingest *in, struct file_state *fs)
  */
 static int end_open_record(struct ingest *in, struct file_state *fs, uint64_t end_offset)
 {
-	long age = source_age(fs->src);
-	if (age >= 0 && age < INGEST_SETTLE_SECONDS) {
+	if (still_written(fs)) {
 		fs->held_back = true;
 		return 0;
 	}
@@ -849,10 +855,8 @@ struct detect_line {
  */
 static bool hold_back(struct file_state *fs, bool unterminated)
 {
-	if (unterminated) {
-		long age = source_age(fs->src);
-		fs->held_back = age >= 0 && age < INGEST_SETTLE_SECONDS;
-	}
+	if (unterminated)
+		fs->held_back = still_written(fs);
 	return fs->held_back;
 }
 
