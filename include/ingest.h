@@ -26,6 +26,7 @@ struct ingest_options {
 	bool quiet;               /* no progress, no per-file summary */
 	bool progress;            /* a live progress line on stderr (a terminal) */
 	bool wait;                /* wait for another ingest instead of failing */
+	bool complete;            /* the files are finished: an unterminated last line is read */
 	size_t max_line;          /* 0: SOURCE_MAX_LINE_DEFAULT */
 	size_t batch_rows;        /* 0: INGEST_BATCH_ROWS */
 	size_t cache_bytes;       /* 0: INGEST_CACHE_BYTES */

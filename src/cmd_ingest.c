@@ -28,6 +28,7 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 		{ "max-line", required_argument, NULL, 'L' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "no-wait", no_argument, NULL, 'W' },
+		{ "complete", no_argument, NULL, 'C' },
 		{ "estimate", required_argument, NULL, 'e' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -79,6 +80,9 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 			break;
 		case 'W':
 			opt.wait = false;
+			break;
+		case 'C':
+			opt.complete = true;
 			break;
 		case 'e':
 			if (ingest_estimates_parse(optarg, &estimates, &n_estimates, &err) < 0) {

@@ -814,9 +814,11 @@ static int pool_finish(struct ingest *in, struct file_state *fs)
 	return 0;
 }
 
-/* Was the file changed so recently that its end is still being written? */
-static bool still_written(struct file_state *fs)
+/* Was the file changed so recently that its end is still being written (unless --complete)? */
+static bool still_written(const struct ingest *in, struct file_state *fs)
 {
+	if (in->opt->complete)
+		return false;
 	long age = source_age(fs->src);
 	return age >= 0 && age < INGEST_SETTLE_SECONDS;
 }
@@ -828,7 +830,7 @@ static bool still_written(struct file_state *fs)
  */
 static int end_open_record(struct ingest *in, struct file_state *fs, uint64_t end_offset)
 {
-	if (still_written(fs)) {
+	if (still_written(in, fs)) {
 		fs->held_back = true;
 		return 0;
 	}
@@ -853,10 +855,10 @@ struct detect_line {
  * not read this time. Asked at the end of the file, so a file written to during the run
  * counts as changed.
  */
-static bool hold_back(struct file_state *fs, bool unterminated)
+static bool hold_back(const struct ingest *in, struct file_state *fs, bool unterminated)
 {
 	if (unterminated)
-		fs->held_back = still_written(fs);
+		fs->held_back = still_written(in, fs);
 	return fs->held_back;
 }
 
@@ -915,7 +917,7 @@ static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
 	for (size_t i = 0; fs->fmt && i < n; i++) {
 		struct source_line dline = { lines[i].p, lines[i].n, dl[i].number, dl[i].too_long,
 					     dl[i].unterminated, dl[i].full_len };
-		if (hold_back(fs, dline.unterminated))
+		if (hold_back(in, fs, dline.unterminated))
 			break;
 		if (process_line(in, fs, &dline, dl[i].end_offset) < 0) {
 			ret = -1;
@@ -936,7 +938,7 @@ static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
 	}
 	uint64_t n_read = 0;
 	while ((rc = source_next_line(fs->src, &l, err)) > 0) {
-		if (hold_back(fs, l.unterminated))
+		if (hold_back(in, fs, l.unterminated))
 			break;
 		if ((threads ? pool_add(in, fs, &l, source_offset(fs->src))
 			     : process_line(in, fs, &l, source_offset(fs->src))) < 0) {

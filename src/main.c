@@ -18,7 +18,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "ingest", cmd_ingest, "load proxy and application logs into the database",
-	  "tokstat ingest [--format NAME|auto] [--parsers DIR] [--max-reject-rate PCT] [--quiet] [--no-wait] FILE... | -",
+	  "tokstat ingest [--format NAME|auto] [--parsers DIR] [--max-reject-rate PCT] [--quiet] [--no-wait] [--complete] FILE... | -",
 	  "Reads each FILE (plain or gzip, told by its magic bytes; - is stdin) and stores its\n"
 	  "events and daily/hourly aggregates, exactly once: a file already read adds nothing,\n"
 	  "also when renamed, rotated or compressed since; a file that grew is read from where\n"
@@ -30,6 +30,9 @@ static const struct command commands[] = {
 	  "  --max-line BYTES     reject lines longer than this (default 16 MiB, at most 256 MiB)\n"
 	  "  --batch ROWS         rows per transaction (default 32768)\n"
 	  "  --no-wait            fail at once when another ingest holds the database\n"
+	  "  --complete           the files are finished: read a last line that has no newline\n"
+	  "                       (by default it is left for the next run while the file was\n"
+	  "                       changed in the last 60 s, as a writer may be mid-line)\n"
 	  "  --estimate OP=N,...  events that logged no tokens count N tokens for operation OP\n"
 	  "                       (* = any), marked estimated (default $TOKSTAT_ESTIMATES; off)\n"
 	  "  -q, --quiet          no progress and no per-file summary; errors only\n"

@@ -67,3 +67,14 @@ assert_eq "few lines and a half: 5 events, nothing rejected" "5|0" "$(q "SELECT 
 sed -n 6p "$F" | tail -c +41 >>"$WORK/few.log"
 ingest_ok "$WORK/few.log"
 assert_eq "completed: 6 events, nothing rejected" "6|0" "$(q "SELECT events, rejected FROM files")"
+
+# --complete: the same fresh file with its half line, declared finished, reads the half line
+# now (a line without newline is a line); the summary says nothing was left
+DB=$WORK/complete.db
+head -n 5 "$F" >"$WORK/done.log"
+sed -n 6p "$F" | head -c 40 >>"$WORK/done.log"
+run "$TOKSTAT" --db "$DB" ingest --complete "$WORK/done.log"
+assert_rc "--complete: exit 0" 0
+assert_not_contains "--complete: nothing left for the next run" "$WORK/out" "left for the next run"
+assert_eq "--complete: 5 lines read, the sixth (cut) one too" "6" "$(q "SELECT lines FROM files")"
+assert_eq "--complete: the cut line is an event or a reject, not held" "6" "$(q "SELECT events + rejected FROM files")"
