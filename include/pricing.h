@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "report.h"
 
 enum pricing_kind { PRICING_INPUT, PRICING_OUTPUT, PRICING_CACHE_READ, PRICING_CACHE_WRITE, PRICING_KINDS };
 
@@ -51,17 +52,18 @@ int pricing_import(sqlite3 *db, const char *path, const char *default_from,
 /* Is S a valid date YYYY-MM-DD? */
 bool pricing_is_date(const char *s);
 
-/* Append the price table (rows whose model contains FILTER; NULL: all) as text to OUT. 0/-1. */
-int pricing_list(sqlite3 *db, const char *filter, struct buf *out, struct buf *err);
+/* Add the price table (rows whose model contains FILTER; NULL: all) to R. 0, or -1 with ERR set. */
+int pricing_list(sqlite3 *db, const char *filter, struct report *r, struct buf *err);
 
-/* Append the models with tokens but no cost as text to OUT. Returns how many, or -1. */
-int pricing_missing(sqlite3 *db, struct buf *out, struct buf *err);
+/* Add the models with tokens but no cost to R. Returns how many, or -1 with ERR set. */
+int pricing_missing(sqlite3 *db, struct report *r, struct buf *err);
 
 /*
- * Append the cost report of MONTH (YYYY-MM; NULL: the latest month with usage) to OUT: month
- * to date, daily average, projected month end, cost per 1,000 requests, week-over-week change,
- * and the top TOP models, credentials, users and endpoints. Returns 0/-1.
+ * Fill R with the cost report of MONTH (YYYY-MM; NULL: the latest month with usage): month to
+ * date, daily average, projected month end, cost per 1,000 requests (a figures table whose
+ * note says what had no price), the week-over-week change, and the top TOP models,
+ * credentials, users and endpoints. Returns 0, or -1 with ERR set.
  */
-int pricing_cost_report(sqlite3 *db, const char *month, int top, struct buf *out, struct buf *err);
+int pricing_cost_report(sqlite3 *db, const char *month, int top, struct report *r, struct buf *err);
 
 #endif

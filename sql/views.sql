@@ -171,7 +171,8 @@ SELECT
 	a.input_tokens, a.output_tokens, a.cache_read_tokens, a.cache_write_tokens,
 	a.total_tokens,
 	a.estimated AS estimated_requests,
-	a.cost_usd AS cost_usd  -- cost: daily_cost is daily plus the cost columns
+	a.cost_usd AS cost_usd,  -- cost: daily_cost is daily plus the cost columns
+	a.day AS day_number      -- days since 1970-01-01: a range on it reads the aggregates' key
 FROM daily_cost a
 LEFT JOIN credential c ON c.id = a.token
 LEFT JOIN dict du  ON du.id  = a.user

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "out_text.h"
 #include "pricing.h"
 
 int cmd_cost(int argc, char **argv, const struct global *g)
@@ -17,6 +18,7 @@ int cmd_cost(int argc, char **argv, const struct global *g)
 	};
 	struct store *st = NULL;
 	struct buf err = BUF_INIT, out = BUF_INIT;
+	struct report r = { 0 };
 	const char *month = NULL;
 	char day[16];
 	int c, top = 10, status = EXIT_FAIL;
@@ -47,14 +49,16 @@ int cmd_cost(int argc, char **argv, const struct global *g)
 		goto out;
 	}
 	if (store_open(&st, g->db_path, STORE_READ_WRITE, &err) < 0 ||
-	    pricing_cost_report(store_db(st), month, top, &out, &err) < 0) {
+	    pricing_cost_report(store_db(st), month, top, &r, &err) < 0) {
 		cmd_error("%s", err.data);
 		goto out;
 	}
+	out_text_report(&out, &r);
 	fputs(buf_str(&out), stdout);
 	status = EXIT_OK;
 out:
 	store_close(st);
+	report_free(&r);
 	buf_free(&err);
 	buf_free(&out);
 	return status;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "out_text.h"
 #include "pricing.h"
 
 int cmd_pricing(int argc, char **argv, const struct global *g)
@@ -16,6 +17,7 @@ int cmd_pricing(int argc, char **argv, const struct global *g)
 	};
 	struct store *st = NULL;
 	struct buf err = BUF_INIT, out = BUF_INIT;
+	struct report r = { 0 };
 	struct pricing_import_stats stats;
 	/* GNU getopt permutes: options may follow the subcommand (pricing import --effective-from D F). */
 	char today[11];
@@ -57,16 +59,18 @@ int cmd_pricing(int argc, char **argv, const struct global *g)
 		       stats.is_litellm ? "LiteLLM" : "CSV", (long long)stats.added, (long long)stats.changed,
 		       (long long)stats.unchanged);
 	} else if (strcmp(sub, "list") == 0) {
-		if (pricing_list(db, optind < argc ? argv[optind] : NULL, &out, &err) < 0) {
+		if (pricing_list(db, optind < argc ? argv[optind] : NULL, &r, &err) < 0) {
 			cmd_error("%s", err.data);
 			goto out;
 		}
+		out_text_report(&out, &r);
 		fputs(buf_str(&out), stdout);
 	} else {
-		if ((n = pricing_missing(db, &out, &err)) < 0) {
+		if ((n = pricing_missing(db, &r, &err)) < 0) {
 			cmd_error("%s", err.data);
 			goto out;
 		}
+		out_text_report(&out, &r);
 		if (n == 0)
 			printf("Every model with tokens has a price.\n");
 		else
@@ -75,6 +79,7 @@ int cmd_pricing(int argc, char **argv, const struct global *g)
 	status = EXIT_OK;
 out:
 	store_close(st);
+	report_free(&r);
 	buf_free(&err);
 	buf_free(&out);
 	return status;

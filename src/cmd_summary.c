@@ -4,35 +4,32 @@
 #include <stdlib.h>
 
 #include "cmd.h"
+#include "out_text.h"
+#include "report.h"
 
-/* Print the rows of SQL as aligned columns; HEADER names them. */
-static int print_table(sqlite3 *db, const char *title, const char *sql, int days)
-{
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
-		cmd_error("%s", sqlite3_errmsg(db));
-		return -1;
-	}
-	if (sqlite3_bind_parameter_count(q) > 0)
-		sqlite3_bind_int(q, 1, days);
-	int n = sqlite3_column_count(q), rc, rows = 0;
-	printf("\n%s\n", title);
-	for (int i = 0; i < n; i++)
-		printf(i ? " %14s" : "%-24s", sqlite3_column_name(q, i));
-	putchar('\n');
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		for (int i = 0; i < n; i++) {
-			const char *v = (const char *)sqlite3_column_text(q, i);
-			printf(i ? " %14s" : "%-24s", v ? v : "-");
-		}
-		putchar('\n');
-		rows++;
-	}
-	if (!rows)
-		printf("(none)\n");
-	sqlite3_finalize(q);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
+static const char files_sql[] =
+	"SELECT count(*) AS files, sum(lines) AS lines, sum(events) AS events, sum(rejected) AS rejected, "
+	"sum(skipped) AS skipped, sum(duplicates) AS duplicates FROM files";
+
+/*
+ * The last ?1 days with data. Estimates are never silent: their share of the requests is
+ * shown. Nor are tokens without a price: cost_usd sums what has one, unpriced counts the rest.
+ */
+static const char days_sql[] =
+	"SELECT day, sum(requests) AS requests, sum(errors) AS errors, sum(input_tokens) AS input, "
+	"sum(output_tokens) AS output, sum(cache_read_tokens) AS cache_read, "
+	"sum(cache_write_tokens) AS cache_write, sum(total_tokens) AS total, "
+	"CASE WHEN sum(estimated_requests) > 0 THEN printf('%.1f%%', "
+	"100.0 * sum(estimated_requests) / sum(requests)) END AS estimated, "
+	"sum(cost_usd) AS cost_usd, "
+	"nullif(sum(CASE WHEN cost_usd IS NULL AND total_tokens > 0 THEN total_tokens ELSE 0 END), 0) AS unpriced_tokens "
+	"FROM daily_usage WHERE day_number >= coalesce((SELECT DISTINCT day_number FROM daily_usage "
+	"ORDER BY day_number DESC LIMIT 1 OFFSET ?1 - 1), 0) "
+	"GROUP BY day ORDER BY day";
+
+static const char credentials_sql[] =
+	"SELECT token, token_fp, status, requests, errors, rl_remaining, last_seen FROM credentials "
+	"ORDER BY requests DESC, token";
 
 int cmd_summary(int argc, char **argv, const struct global *g)
 {
@@ -41,7 +38,8 @@ int cmd_summary(int argc, char **argv, const struct global *g)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct store *st = NULL;
-	struct buf err = BUF_INIT;
+	struct report r = { 0 };
+	struct buf err = BUF_INIT, out = BUF_INIT;
 	int c, days = 14, status = EXIT_FAIL;
 
 	while ((c = getopt_long(argc, argv, "+d:", options, NULL)) != -1) {
@@ -59,27 +57,21 @@ int cmd_summary(int argc, char **argv, const struct global *g)
 		goto out;
 	}
 	sqlite3 *db = store_db(st);
-	printf("tokstat summary of %s\n", g->db_path);
-	if (print_table(db, "Files",
-			"SELECT count(*) AS files, sum(lines) AS lines, sum(events) AS events, "
-			"sum(rejected) AS rejected, sum(skipped) AS skipped, sum(duplicates) AS duplicates FROM files", 0) < 0 ||
-	    print_table(db, "Tokens per day (UTC)",
-			"SELECT day, sum(requests) AS requests, sum(errors) AS errors, sum(input_tokens) AS input, "
-			"sum(output_tokens) AS output, sum(cache_read_tokens) AS cache_read, "
-			"sum(cache_write_tokens) AS cache_write, sum(total_tokens) AS total, "
-			/* estimates are never silent: their share of the requests is shown */
-			"CASE WHEN sum(estimated_requests) > 0 THEN printf('%.1f%%', "
-			"100.0 * sum(estimated_requests) / sum(requests)) END AS estimated, "
-			"printf('%.2f', sum(cost_usd)) AS cost_usd "
-			"FROM daily_usage WHERE day IN (SELECT DISTINCT day FROM daily_usage ORDER BY day DESC LIMIT ?1) "
-			"GROUP BY day ORDER BY day", days) < 0 ||
-	    print_table(db, "Credentials",
-			"SELECT token, token_fp, status, requests, errors, rl_remaining, last_seen FROM credentials "
-			"ORDER BY requests DESC, token", 0) < 0)
+	struct report_bind n_days = { NULL, days };
+	report_set_title(&r, "tokstat summary of %s", g->db_path);
+	if (!report_add_query(&r, db, "Files", files_sql, NULL, 0, &err) ||
+	    !report_add_query(&r, db, "Tokens per day (UTC)", days_sql, &n_days, 1, &err) ||
+	    !report_add_query(&r, db, "Credentials", credentials_sql, NULL, 0, &err)) {
+		cmd_error("%s", err.data);
 		goto out;
+	}
+	out_text_report(&out, &r);
+	fputs(buf_str(&out), stdout);
 	status = EXIT_OK;
 out:
 	store_close(st);
+	report_free(&r);
+	buf_free(&out);
 	buf_free(&err);
 	return status;
 }

@@ -12,6 +12,7 @@
 #include "credential.h"
 #include "dict.h"
 #include "source.h"
+#include "utf8.h"
 
 #define INGEST_NBATCH 3            /* one being filled, one queued, one being written */
 #define DETECT_LINES 32            /* lines read to pick a format */
@@ -249,20 +250,10 @@ static const char *clean_text(struct buf *out, const char *p, size_t n, size_t *
 	buf_reset(out);
 	buf_add(out, p, i);
 	while (i < n) {
-		const unsigned char *u = (const unsigned char *)p + i;
-		size_t left = n - i, len = 0;
-		if (u[0] < 0x80)
-			len = (u[0] < 0x20 && u[0] != '\t' && u[0] != '\n') || u[0] == 0x7f ? 0 : 1;
-		else if (u[0] >= 0xc2 && u[0] <= 0xdf)
-			len = left >= 2 && (u[1] & 0xc0) == 0x80 ? 2 : 0;
-		else if (u[0] >= 0xe0 && u[0] <= 0xef)
-			len = left >= 3 && (u[1] & 0xc0) == 0x80 && (u[2] & 0xc0) == 0x80 &&
-			      !(u[0] == 0xe0 && u[1] < 0xa0) && !(u[0] == 0xed && u[1] >= 0xa0) ? 3 : 0;
-		else if (u[0] >= 0xf0 && u[0] <= 0xf4)
-			len = left >= 4 && (u[1] & 0xc0) == 0x80 && (u[2] & 0xc0) == 0x80 && (u[3] & 0xc0) == 0x80 &&
-			      !(u[0] == 0xf0 && u[1] < 0x90) && !(u[0] == 0xf4 && u[1] >= 0x90) ? 4 : 0;
-		if (len) {
-			buf_add(out, u, len);
+		uint32_t cp = 0;
+		size_t len = utf8_decode((const unsigned char *)p + i, n - i, &cp);
+		if (len && (cp >= 0x20 || cp == '\t' || cp == '\n') && cp != 0x7f) {
+			buf_add(out, p + i, len);
 			i += len;
 		} else {
 			buf_add(out, "\xef\xbf\xbd", 3);

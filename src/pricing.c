@@ -500,131 +500,52 @@ out:
 	return rc;
 }
 
-/* ---- text tables ---- */
+/* ---- the price, missing-price and cost reports ---- */
 
-struct bind {
-	const char *text; /* NULL: bind INT */
-	int64_t num;
-};
-
-/*
- * Append the rows of SQL to OUT as aligned columns under TITLE (none when NULL); text columns
- * left-aligned, numbers right-aligned, reals with DECIMALS digits, NULL as '-'. Returns the
- * number of rows, or -1 with ERR set.
- */
-static int table(sqlite3 *db, const char *title, const char *sql, const struct bind *binds, int nbinds,
-		 int decimals, struct buf *out, struct buf *err)
+int pricing_list(sqlite3 *db, const char *filter, struct report *r, struct buf *err)
 {
-	sqlite3_stmt *q = NULL;
-	struct buf cells = BUF_INIT;
-	size_t *offs = NULL, noffs = 0, cap = 0, *width = NULL;
-	bool *right = NULL;
-	int ncol = 0, rows = -1, step;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
-		db_error(db, err, "cannot query");
-		goto out;
-	}
-	for (int i = 0; i < nbinds; i++) {
-		if (binds[i].text)
-			sqlite3_bind_text(q, i + 1, binds[i].text, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_int64(q, i + 1, binds[i].num);
-	}
-	ncol = sqlite3_column_count(q);
-	width = xcalloc((size_t)ncol, sizeof(*width));
-	right = xcalloc((size_t)ncol, sizeof(*right));
-	/* cells: the header, then every row, each cell NUL-terminated; offs indexes them */
-	for (int pass = 0; ; pass++) {
-		if (pass > 0 && (step = sqlite3_step(q)) != SQLITE_ROW) {
-			if (step != SQLITE_DONE) {
-				db_error(db, err, "cannot query");
-				goto out;
-			}
-			break;
-		}
-		for (int c = 0; c < ncol; c++) {
-			if (noffs == cap) {
-				cap = cap ? cap * 2 : 64;
-				offs = xrealloc(offs, cap * sizeof(*offs));
-			}
-			offs[noffs++] = cells.len;
-			if (pass == 0) {
-				buf_adds(&cells, sqlite3_column_name(q, c));
-			} else {
-				int t = sqlite3_column_type(q, c);
-				if (t == SQLITE_NULL)
-					buf_addc(&cells, '-');
-				else if (t == SQLITE_FLOAT)
-					buf_printf(&cells, "%.*f", decimals, sqlite3_column_double(q, c));
-				else
-					buf_adds(&cells, (const char *)sqlite3_column_text(q, c));
-				if (t == SQLITE_FLOAT || t == SQLITE_INTEGER)
-					right[c] = true;
-			}
-			size_t w = cells.len - offs[noffs - 1];
-			if (w > width[c])
-				width[c] = w;
-			buf_addc(&cells, '\0');
-		}
-	}
-	rows = (int)(noffs / (size_t)(ncol ? ncol : 1)) - 1;
-	if (title)
-		buf_printf(out, "\n%s\n", title);
-	for (size_t i = 0; i < noffs; i++) {
-		int c = (int)(i % (size_t)ncol);
-		const char *s = cells.data + offs[i];
-		buf_printf(out, right[c] ? "%*s" : "%-*s", c == ncol - 1 && !right[c] ? 0 : (int)width[c], s);
-		buf_adds(out, c == ncol - 1 ? "\n" : "  ");
-	}
-	if (rows == 0)
-		buf_adds(out, "(none)\n");
-out:
-	sqlite3_finalize(q);
-	buf_free(&cells);
-	free(offs);
-	free(width);
-	free(right);
-	return rows;
+	struct report_bind b = { filter ? filter : "", 0 };
+	struct report_table *t = report_add_query(r, db, NULL,
+		"SELECT model, provider, effective_from AS 'from', effective_until AS until, "
+		"input_per_mtok AS input, output_per_mtok AS output, cache_read_per_mtok AS cache_read, "
+		"cache_write_per_mtok AS cache_write, source FROM prices "
+		"WHERE instr(model, ?1) > 0 ORDER BY model, provider, effective_from", &b, 1, err);
+	if (!t)
+		return -1;
+	t->decimals = 4;
+	return 0;
 }
 
-int pricing_list(sqlite3 *db, const char *filter, struct buf *out, struct buf *err)
+int pricing_missing(sqlite3 *db, struct report *r, struct buf *err)
 {
-	struct bind b = { filter ? filter : "", 0 };
-	return table(db, NULL,
-		     "SELECT model, provider, effective_from AS 'from', effective_until AS until, "
-		     "input_per_mtok AS input, output_per_mtok AS output, cache_read_per_mtok AS cache_read, "
-		     "cache_write_per_mtok AS cache_write, source FROM prices "
-		     "WHERE instr(model, ?1) > 0 ORDER BY model, provider, effective_from",
-		     &b, 1, 4, out, err) < 0 ? -1 : 0;
+	struct report_table *t = report_add_query(r, db, NULL,
+		"SELECT model, provider, reason, first_day, last_day, requests, input_tokens AS input, "
+		"output_tokens AS output, cache_read_tokens AS cache_read, cache_write_tokens AS cache_write, "
+		"total_tokens AS total FROM unpriced_usage "
+		"ORDER BY coalesce(total_tokens, 0) + coalesce(input_tokens, 0) + coalesce(output_tokens, 0) DESC, model",
+		NULL, 0, err);
+	return t ? (int)t->nrows : -1;
 }
-
-int pricing_missing(sqlite3 *db, struct buf *out, struct buf *err)
-{
-	return table(db, NULL,
-		     "SELECT model, provider, reason, first_day, last_day, requests, input_tokens AS input, "
-		     "output_tokens AS output, cache_read_tokens AS cache_read, cache_write_tokens AS cache_write, "
-		     "total_tokens AS total FROM unpriced_usage "
-		     "ORDER BY coalesce(total_tokens, 0) + coalesce(input_tokens, 0) + coalesce(output_tokens, 0) DESC, model",
-		     NULL, 0, 2, out, err);
-}
-
-/* ---- the cost report ---- */
 
 /*
  * The report reads the same views as cost_month, cost_week_over_week and cost_by_* but bounds
- * every query by day number (daily_cost.day, cost_daily.day_number), so SQLite reads one month
- * through the primary key of the aggregates instead of grouping the whole history per query:
- * the difference between ~1 s and ~0.1 s over a year of aggregates (tests/bench/cost_bench.sh).
- * Keep the figures in step with those views.
+ * every query by day number (cost_daily.day_number, daily_usage.day_number), so SQLite reads
+ * one month through the primary key of the aggregates instead of grouping the whole history
+ * per query: the difference between ~1 s and ~0.1 s over a year of aggregates
+ * (tests/bench/cost_bench.sh). Keep the figures in step with those views.
  */
-static const char month_sql[] =
-	"WITH s AS (SELECT min(day_number) AS lo, max(day_number) AS hi, sum(requests) AS r, "
-	"sum(cost_usd) AS c, sum(unpriced_requests) AS ur, sum(unpriced_tokens) AS ut "
+static const char figures_sql[] =
+	"WITH s AS (SELECT max(day_number) AS hi, sum(requests) AS r, sum(cost_usd) AS c "
 	"FROM cost_daily WHERE day_number >= ?1 AND day_number < ?2), "
 	"b AS (SELECT s.*, max(?1, (SELECT first_day FROM usage_span)) AS first FROM s WHERE hi IS NOT NULL) "
-	"SELECT date(first * 86400, 'unixepoch'), date(hi * 86400, 'unixepoch'), hi - first + 1, r, c, "
-	"c / (hi - first + 1), c + c / (hi - first + 1) * (?2 - 1 - hi), 1000.0 * c / nullif(r, 0), ur, ut, hi FROM b";
+	"SELECT printf('%s .. %s (%d days)', date(first * 86400, 'unixepoch'), date(hi * 86400, 'unixepoch'), "
+	"hi - first + 1) AS days, r AS requests, c AS 'month to date', c / (hi - first + 1) AS 'daily average', "
+	"c + c / (hi - first + 1) * (?2 - 1 - hi) AS 'projected month end', "
+	"1000.0 * c / nullif(r, 0) AS 'per 1,000 requests' FROM b";
+
+static const char unpriced_sql[] =
+	"SELECT max(day_number), sum(unpriced_requests), sum(unpriced_tokens) "
+	"FROM cost_daily WHERE day_number >= ?1 AND day_number < ?2";
 
 static const char week_sql[] =
 	"SELECT date(?1 * 86400, 'unixepoch') AS 'to', total(CASE WHEN day_number > ?1 - 7 THEN cost_usd END) AS last_7d_usd, "
@@ -634,103 +555,123 @@ static const char week_sql[] =
 	"FROM cost_daily WHERE day_number > ?1 - 14 AND day_number <= ?1";
 
 static const struct {
-	const char *title, *cols, *joins, *group;
+	const char *title, *cols, *group;
 } report_dims[] = {
-	{ "By model", "dm.value AS model, dp.value AS provider, sum(a.tokens) AS tokens",
-	  "LEFT JOIN dict dm ON dm.id = a.model LEFT JOIN dict dp ON dp.id = a.provider", "a.model, a.provider" },
-	{ "By credential", "c.display AS token, substr(c.fingerprint, 1, 12) AS token_fp",
-	  "LEFT JOIN credential c ON c.id = a.token", "a.token" },
-	{ "By user", "du.value AS user", "LEFT JOIN dict du ON du.id = a.user", "a.user" },
-	{ "By endpoint", "de.value AS endpoint", "LEFT JOIN dict de ON de.id = a.endpoint", "a.endpoint" },
+	{ "By model", "model, provider, sum(total_tokens) AS tokens", "model, provider" },
+	{ "By credential", "token, token_fp", "token_fp, token" },
+	{ "By user", "user", "user" },
+	{ "By endpoint", "endpoint", "endpoint" },
 };
 
-int pricing_cost_report(sqlite3 *db, const char *month, int top, struct buf *out, struct buf *err)
+/* Day numbers (days since 1970-01-01) of MONTH's first day and the next month's. 0, or -1. */
+static int month_bounds(sqlite3 *db, const char *month, int64_t *lo, int64_t *hi, struct buf *err)
 {
 	sqlite3_stmt *q = NULL;
-	struct buf m = BUF_INIT, sql = BUF_INIT;
-	int64_t lo, hi, last;
 	int rc = -1;
-
-	if (month) {
-		buf_adds(&m, month);
-	} else {
-		if (sqlite3_prepare_v2(db, "SELECT substr(last_date, 1, 7) FROM usage_span", -1, &q, NULL) != SQLITE_OK) {
-			db_error(db, err, "cannot query");
-			goto out;
-		}
-		if (sqlite3_step(q) != SQLITE_ROW || sqlite3_column_type(q, 0) == SQLITE_NULL) {
-			buf_adds(out, "No usage stored yet.\n");
-			rc = 0;
-			goto out;
-		}
-		buf_adds(&m, (const char *)sqlite3_column_text(q, 0));
-		sqlite3_finalize(q);
-		q = NULL;
-	}
 	if (sqlite3_prepare_v2(db, "SELECT CAST(julianday(?1 || '-01') - 2440587.5 AS INTEGER), "
 			       "CAST(julianday(?1 || '-01', '+1 month') - 2440587.5 AS INTEGER)", -1, &q, NULL) != SQLITE_OK) {
 		db_error(db, err, "cannot query");
 		goto out;
 	}
-	sqlite3_bind_text(q, 1, buf_str(&m), -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 1, month, -1, SQLITE_STATIC);
 	if (sqlite3_step(q) != SQLITE_ROW || sqlite3_column_type(q, 0) == SQLITE_NULL) {
-		buf_printf(err, "'%s' is not a month YYYY-MM", buf_str(&m));
+		buf_printf(err, "'%s' is not a month YYYY-MM", month);
 		goto out;
 	}
-	lo = sqlite3_column_int64(q, 0);
-	hi = sqlite3_column_int64(q, 1);
+	*lo = sqlite3_column_int64(q, 0);
+	*hi = sqlite3_column_int64(q, 1);
+	rc = 0;
+out:
 	sqlite3_finalize(q);
-	q = NULL;
+	return rc;
+}
 
-	buf_printf(out, "Cost in USD, %s (UTC days; prices in force on each day)\n", buf_str(&m));
-	if (sqlite3_prepare_v2(db, month_sql, -1, &q, NULL) != SQLITE_OK) {
+/* The first row of SQL (binding ?1, ?2) into V[0..N-1]. Returns 1 a row, 0 none, -1 ERR set. */
+static int query_row(sqlite3 *db, const char *sql, int64_t a, int64_t b, int64_t *v, int n, struct buf *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = -1, step;
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
 		db_error(db, err, "cannot query");
 		goto out;
 	}
-	sqlite3_bind_int64(q, 1, lo);
-	sqlite3_bind_int64(q, 2, hi);
-	if (sqlite3_step(q) != SQLITE_ROW) {
-		buf_adds(out, "No usage in this month.\n");
+	sqlite3_bind_int64(q, 1, a);
+	sqlite3_bind_int64(q, 2, b);
+	step = sqlite3_step(q);
+	if (step != SQLITE_ROW && step != SQLITE_DONE) {
+		db_error(db, err, "cannot query");
+		goto out;
+	}
+	rc = step == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL;
+	for (int i = 0; i < n; i++)
+		v[i] = rc ? sqlite3_column_int64(q, i) : 0;
+out:
+	sqlite3_finalize(q);
+	return rc;
+}
+
+int pricing_cost_report(sqlite3 *db, const char *month, int top, struct report *r, struct buf *err)
+{
+	struct buf m = BUF_INIT, sql = BUF_INIT;
+	struct report_table *t;
+	int64_t lo, hi, span[3];
+	int rc = -1;
+
+	if (month) {
+		buf_adds(&m, month);
+	} else {
+		/* the latest month with usage */
+		struct report scratch = { 0 };
+		t = report_add_query(&scratch, db, NULL, "SELECT substr(last_date, 1, 7) FROM usage_span "
+				     "WHERE last_date IS NOT NULL", NULL, 0, err);
+		if (t && t->nrows)
+			buf_adds(&m, report_text(t, report_cell(t, 0, 0)));
+		report_free(&scratch);
+		if (!t)
+			goto out;
+		if (!m.len) {
+			report_set_title(r, "No usage stored yet.");
+			rc = 0;
+			goto out;
+		}
+	}
+	if (month_bounds(db, buf_str(&m), &lo, &hi, err) < 0)
+		goto out;
+	report_set_title(r, "Cost in USD, %s (UTC days; prices in force on each day)", buf_str(&m));
+	struct report_bind month_binds[3] = { { NULL, lo }, { NULL, hi }, { NULL, top } };
+	if (!(t = report_add_query(r, db, NULL, figures_sql, month_binds, 2, err)))
+		goto out;
+	t->is_figures = true;
+	if (t->nrows == 0) {
+		report_set_note(t, "No usage in this month.");
 		rc = 0;
 		goto out;
 	}
-#define MONEY(i) (sqlite3_column_type(q, i) == SQLITE_NULL ? "-" : (buf_reset(&sql), buf_printf(&sql, "%.2f", sqlite3_column_double(q, i)), buf_str(&sql)))
-	buf_printf(out, "  days                    %s .. %s (%d days)\n", sqlite3_column_text(q, 0),
-		   sqlite3_column_text(q, 1), sqlite3_column_int(q, 2));
-	buf_printf(out, "  requests                %lld\n", (long long)sqlite3_column_int64(q, 3));
-	buf_printf(out, "  month to date           %s\n", MONEY(4));
-	buf_printf(out, "  daily average           %s\n", MONEY(5));
-	buf_printf(out, "  projected month end     %s\n", MONEY(6));
-	buf_printf(out, "  per 1,000 requests      %s\n", MONEY(7));
-#undef MONEY
-	if (sqlite3_column_int64(q, 8) > 0)
-		buf_printf(out, "  NOT COUNTED: %lld requests with %lld tokens have no price "
-			   "(see 'tokstat pricing missing')\n", (long long)sqlite3_column_int64(q, 8),
-			   (long long)sqlite3_column_int64(q, 9));
-	last = sqlite3_column_int64(q, 10);
-	sqlite3_finalize(q);
-	q = NULL;
-	struct bind wb = { NULL, last };
-	if (table(db, "Week over week (the 7 days ending on the month's last day with usage, and the 7 before)",
-		  week_sql, &wb, 1, 2, out, err) < 0)
+	/* span: the month's last day with usage, then its requests and tokens without a price */
+	if (query_row(db, unpriced_sql, lo, hi, span, 3, err) < 0)
 		goto out;
-	struct bind db3[3] = { { NULL, lo }, { NULL, hi }, { NULL, top } };
+	if (span[1] > 0)
+		report_set_note(t, "  NOT COUNTED: %lld requests with %lld tokens have no price "
+				"(see 'tokstat pricing missing')", (long long)span[1], (long long)span[2]);
+	struct report_bind week = { NULL, span[0] };
+	if (!report_add_query(r, db, "Week over week (the 7 days ending on the month's last day with usage, and the 7 before)",
+			      week_sql, &week, 1, err))
+		goto out;
 	for (size_t i = 0; i < sizeof(report_dims) / sizeof(report_dims[0]); i++) {
 		char title[64];
 		buf_reset(&sql);
-		buf_printf(&sql, "SELECT %s, sum(a.requests) AS requests, sum(a.cost_usd) AS cost_usd, "
-			   "1000.0 * sum(a.cost_usd) / nullif(sum(a.requests), 0) AS per_1k_requests, "
-			   "sum(CASE WHEN a.cost_usd IS NULL AND a.tokens > 0 THEN a.tokens ELSE 0 END) AS unpriced_tokens "
-			   "FROM daily_cost a %s WHERE a.day >= ?1 AND a.day < ?2 GROUP BY %s "
+		buf_printf(&sql, "SELECT %s, sum(requests) AS requests, sum(cost_usd) AS cost_usd, "
+			   "1000.0 * sum(cost_usd) / nullif(sum(requests), 0) AS per_1k_requests, "
+			   "sum(CASE WHEN cost_usd IS NULL AND total_tokens > 0 THEN total_tokens ELSE 0 END) AS unpriced_tokens "
+			   "FROM daily_usage WHERE day_number >= ?1 AND day_number < ?2 GROUP BY %s "
 			   "ORDER BY cost_usd DESC NULLS LAST, requests DESC LIMIT ?3",
-			   report_dims[i].cols, report_dims[i].joins, report_dims[i].group);
+			   report_dims[i].cols, report_dims[i].group);
 		snprintf(title, sizeof(title), "%s (top %d by cost)", report_dims[i].title, top);
-		if (table(db, title, buf_str(&sql), db3, 3, 2, out, err) < 0)
+		if (!report_add_query(r, db, title, buf_str(&sql), month_binds, 3, err))
 			goto out;
 	}
 	rc = 0;
 out:
-	sqlite3_finalize(q);
 	buf_free(&m);
 	buf_free(&sql);
 	return rc;
