@@ -54,13 +54,15 @@ static int db_error(sqlite3 *db, struct buf *err, const char *what)
 int pricing_match(sqlite3 *db, const char *model, const char *provider, const char *day,
 		  struct pricing_price *out, struct buf *err)
 {
-	/* The same lookup daily_cost makes: the provider counts only when some price names it. */
+	/* The same lookup daily_cost makes, through the same views: the provider counts only when
+	 * some price names it. */
 	static const char sql[] =
 		"SELECT mp.price_provider, mp.price_model, mp.effective_from, mp.input_per_mtok, "
 		"mp.output_per_mtok, mp.cache_read_per_mtok, mp.cache_write_per_mtok "
-		"FROM dict dm JOIN model_price_periods mp ON mp.model_id = dm.id "
+		"FROM model_price_periods mp "
+		"WHERE mp.model_id IN (SELECT model_id FROM price_match WHERE model = ?1) "
 		"AND mp.provider_id = coalesce((SELECT id FROM priced_provider WHERE value = ?2), 0) "
-		"WHERE dm.value = ?1 AND CAST(julianday(?3) - 2440587.5 AS INTEGER) >= mp.from_day "
+		"AND CAST(julianday(?3) - 2440587.5 AS INTEGER) >= mp.from_day "
 		"AND CAST(julianday(?3) - 2440587.5 AS INTEGER) < mp.to_day";
 	sqlite3_stmt *q = NULL;
 	int rc = -1, step;
