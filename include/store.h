@@ -183,13 +183,6 @@ int store_file_claim(struct store *st, const struct store_file *f, const char *n
 /* A new file starting with HEAD. Returns 0/-1. */
 int store_file_create(struct store *st, const char *name, const char *head, size_t head_n,
 		      struct store_file *f, struct buf *err);
-/*
- * The first candidate (no tail check), claimed, or a new file: for callers that cannot read
- * the content again. Must be called while no batch is being written. Returns 0/-1.
- */
-int store_file_open(struct store *st, const char *name, const char *head, size_t head_n,
-		    struct store_file *f, struct buf *err);
-
 /* The format a file was read with (NULL when never recorded). Caller frees *NAME. */
 int store_file_format(struct store *st, int64_t file_id, char **name);
 

@@ -536,30 +536,6 @@ out:
 	return rc;
 }
 
-int store_file_open(struct store *st, const char *name, const char *head, size_t head_n,
-		    struct store_file *f, struct buf *err)
-{
-	struct store_file *list = NULL;
-	size_t n = 0;
-	int rc = -1;
-	if (exec(st, "BEGIN IMMEDIATE", err) < 0)
-		return -1;
-	if (store_file_candidates(st, head, head_n, &list, &n, err) < 0)
-		goto out;
-	if (n) {
-		*f = list[0];
-		rc = store_file_claim(st, f, name, head, head_n, err);
-	} else {
-		rc = store_file_create(st, name, head, head_n, f, err);
-	}
-out:
-	free(list);
-	if (rc == 0)
-		return exec(st, "COMMIT", err);
-	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
-}
-
 int store_file_format(struct store *st, int64_t file_id, char **name)
 {
 	sqlite3_stmt *q;

@@ -1,7 +1,7 @@
 /*
  * Unit tests of store.c: batches written in one transaction and read back through the
  * views with a separate sqlite3 connection (values and NULLs), aggregates merged across
- * batches, store_verify, and file identity by content (store_file_open).
+ * batches, store_verify, and file identity by content (candidates, claim, create).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -210,6 +210,32 @@ static void add_row(struct store_batch *b, const struct row_spec *s)
 	b->events++;
 	if (s->line > b->lines)
 		b->lines = s->line;
+}
+
+/* The first candidate (no tail check), claimed, or a new file, in one transaction. */
+static int store_file_open(struct store *st, const char *name, const char *head, size_t head_n,
+			   struct store_file *f, struct buf *err)
+{
+	sqlite3 *db = store_db(st);
+	struct store_file *list = NULL;
+	size_t n = 0;
+	int rc = -1;
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return -1;
+	if (store_file_candidates(st, head, head_n, &list, &n, err) < 0)
+		goto out;
+	if (n) {
+		*f = list[0];
+		rc = store_file_claim(st, f, name, head, head_n, err);
+	} else {
+		rc = store_file_create(st, name, head, head_n, f, err);
+	}
+out:
+	free(list);
+	if (rc == 0)
+		return sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 static int64_t open_file(struct fixture *fx, const char *name, const char *head)
