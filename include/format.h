@@ -46,6 +46,7 @@ struct format {
 	char *name;
 	char *description;
 	char *origin;      /* "built-in" or the definition's path */
+	char *definition;  /* the JSON text it was loaded from, to load it again (format_set_copy) */
 	char *time_format; /* see timefmt.h; NULL means "auto" */
 	int priority;      /* breaks detection ties: the more specific format is higher */
 	const struct format_ops *ops;
@@ -62,6 +63,12 @@ struct format_set {
  * built-in name replaces it. Returns 0, or -1 with ERR naming the file and the problem.
  */
 int format_set_load(struct format_set *set, const char *dir, struct buf *err);
+/*
+ * Load into DST the formats of SRC again from their definitions (not from the disk, where a
+ * definition may have changed since): each parser thread gets its own, identical set.
+ * Returns 0, or -1 with ERR set.
+ */
+int format_set_copy(struct format_set *dst, const struct format_set *src, struct buf *err);
 void format_set_free(struct format_set *set);
 struct format *format_find(const struct format_set *set, const char *name);
 

@@ -20,7 +20,6 @@ struct ingest_estimate {
 
 struct ingest_options {
 	const char *format;       /* a format name, or NULL/"auto" to detect per file */
-	const char *parsers_dir;  /* where SET's user formats came from (parser threads load their own) */
 	bool single_thread;       /* parse on the calling thread only */
 	double max_reject_rate;   /* percent; < 0: no limit */
 	bool quiet;               /* no progress, no per-file summary */

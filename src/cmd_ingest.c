@@ -116,7 +116,6 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 	opt.estimates = estimates;
 	opt.n_estimates = n_estimates;
 	opt.progress = !opt.quiet && isatty(STDERR_FILENO);
-	opt.parsers_dir = parsers;
 
 	if (format_set_load(&set, parsers, &err) < 0) {
 		cmd_error("%s", err.data);

@@ -189,6 +189,7 @@ static void format_free(struct format *f)
 	free(f->name);
 	free(f->description);
 	free(f->origin);
+	free(f->definition);
 	free(f->time_format);
 	free(f);
 }
@@ -234,6 +235,7 @@ static int load_one(struct format_set *set, sqlite3 *db, const char *json, const
 	f->time_format = format_def_text(&d, "$.time_format");
 	f->priority = (int)format_def_int(&d, "$.priority", 0);
 	f->origin = xstrdup(origin);
+	f->definition = xstrdup(json);
 	if (f->ops->load(f, &d, err) < 0)
 		goto out;
 
@@ -344,6 +346,27 @@ out:
 	sqlite3_close(db);
 	if (rc < 0)
 		format_set_free(set);
+	return rc;
+}
+
+int format_set_copy(struct format_set *dst, const struct format_set *src, struct buf *err)
+{
+	sqlite3 *db = NULL;
+	int rc = -1;
+
+	memset(dst, 0, sizeof(*dst));
+	if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+		buf_printf(err, "cannot open SQLite in memory");
+		goto out;
+	}
+	for (size_t i = 0; i < src->n; i++)
+		if (load_one(dst, db, src->v[i]->definition, src->v[i]->origin, err) < 0)
+			goto out;
+	rc = 0;
+out:
+	sqlite3_close(db);
+	if (rc < 0)
+		format_set_free(dst);
 	return rc;
 }
 

@@ -673,11 +673,11 @@ static void *worker_main(void *varg)
 	return NULL;
 }
 
-static int pool_start(struct pool *p, const char *parsers_dir, struct buf *err)
+static int pool_start(struct pool *p, const struct format_set *set, struct buf *err)
 {
 	memset(p, 0, sizeof(*p));
 	for (int i = 0; i < POOL_WORKERS; i++)
-		if (format_set_load(&p->sets[i], parsers_dir, err) < 0)
+		if (format_set_copy(&p->sets[i], set, err) < 0)
 			return -1;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
@@ -922,7 +922,7 @@ static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
 		goto out;
 	}
 	bool threads = fs->fmt->ops->parallel && !in->opt->single_thread;
-	if (threads && !in->pool.started && pool_start(&in->pool, in->opt->parsers_dir, err) < 0) {
+	if (threads && !in->pool.started && pool_start(&in->pool, in->set, err) < 0) {
 		pool_stop(&in->pool);
 		ret = -1;
 		goto out;

@@ -53,7 +53,7 @@ static int setup(void **state)
 		goto fail;
 	snprintf(fx->db, sizeof(fx->db), "%s/test.db", fx->dir);
 	if (store_open(&fx->st, fx->db, STORE_READ_WRITE, &err) != 0 ||
-	    store_file_open(fx->st, "d.log", "dict\n", 5, &f, &err) != 0) {
+	    store_file_create(fx->st, "d.log", "dict\n", 5, &f, &err) != 0) {
 		fprintf(stderr, "setup: %s\n", buf_str(&err));
 		goto fail;
 	}

@@ -235,6 +235,40 @@ static void test_user_format_replaces_builtin_of_same_name(void **state)
 	format_set_free(&set);
 }
 
+static void test_copy_loads_the_same_definitions_not_the_disk(void **state)
+{
+	struct fixture *fx = *state;
+	struct format_set set, copy;
+	struct buf err = BUF_INIT;
+	const char *path = write_def(fx, "combined.json",
+		"{\"name\": \"combined\", \"kind\": \"regex\", \"description\": \"my combined\","
+		" \"pattern\": \"^(?<time>\\\\d+)$\", \"time_format\": \"epoch\"}");
+	load_ok(&set, fx->dir);
+	/* the definition changes on disk after the run loaded it: the copy keeps the loaded one */
+	FILE *fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs("{\"name\": \"combined\", \"kind\": \"regex\", \"description\": \"edited\", \"pattern\": \"^x$\"}", fp);
+	fclose(fp);
+	assert_int_equal(format_set_copy(&copy, &set, &err), 0);
+	assert_int_equal(copy.n, set.n);
+	for (size_t i = 0; i < set.n; i++) {
+		assert_string_equal(copy.v[i]->name, set.v[i]->name);
+		assert_string_equal(copy.v[i]->origin, set.v[i]->origin);
+		assert_ptr_not_equal(copy.v[i], set.v[i]);
+	}
+	struct format *f = format_find(&copy, "combined");
+	assert_string_equal(f->description, "my combined");
+	struct event ev;
+	struct buf reason = BUF_INIT;
+	event_clear(&ev);
+	assert_int_equal(format_parse(f, "1431857103", 10, &ev, &reason), 0);
+	assert_int_equal(ev.epoch, 1431857103);
+	format_set_free(&set);
+	format_set_free(&copy);
+	buf_free(&reason);
+	buf_free(&err);
+}
+
 static void test_missing_directory_is_an_error_naming_it(void **state)
 {
 	struct fixture *fx = *state;
@@ -456,6 +490,7 @@ int main(void)
 		T(test_set_free_empties_the_set),
 		T(test_user_directory_adds_a_format),
 		T(test_user_format_replaces_builtin_of_same_name),
+		T(test_copy_loads_the_same_definitions_not_the_disk),
 		T(test_missing_directory_is_an_error_naming_it),
 		T(test_invalid_json_is_rejected_naming_the_file),
 		T(test_json_array_is_rejected_naming_the_file),
