@@ -321,9 +321,10 @@ static int load_dir(struct format_set *set, sqlite3 *db, const char *dir, struct
 	return rc;
 }
 
-int format_set_load(struct format_set *set, const char *dir, struct buf *err)
+/* Load SRC's definitions again when SRC is given, else the built-in ones and then DIR's. */
+static int load_set(struct format_set *set, const struct format_set *src, const char *dir, struct buf *err)
 {
-	sqlite3 *db = NULL;
+	sqlite3 *db = NULL; /* format definitions are read with SQLite's JSON functions */
 	int rc = -1;
 
 	memset(set, 0, sizeof(*set));
@@ -331,7 +332,10 @@ int format_set_load(struct format_set *set, const char *dir, struct buf *err)
 		buf_printf(err, "cannot open SQLite in memory");
 		goto out;
 	}
-	for (const struct embedded_file *e = embedded_files; e->path; e++) {
+	for (size_t i = 0; src && i < src->n; i++)
+		if (load_one(set, db, src->v[i]->definition, src->v[i]->origin, err) < 0)
+			goto out;
+	for (const struct embedded_file *e = embedded_files; !src && e->path; e++) {
 		if (strncmp(e->path, "parsers/", 8) != 0)
 			continue;
 		if (load_one(set, db, e->data, "built-in", err) < 0) {
@@ -339,7 +343,7 @@ int format_set_load(struct format_set *set, const char *dir, struct buf *err)
 			goto out;
 		}
 	}
-	if (dir && *dir && load_dir(set, db, dir, err) < 0)
+	if (!src && dir && *dir && load_dir(set, db, dir, err) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -349,25 +353,14 @@ out:
 	return rc;
 }
 
+int format_set_load(struct format_set *set, const char *dir, struct buf *err)
+{
+	return load_set(set, NULL, dir, err);
+}
+
 int format_set_copy(struct format_set *dst, const struct format_set *src, struct buf *err)
 {
-	sqlite3 *db = NULL;
-	int rc = -1;
-
-	memset(dst, 0, sizeof(*dst));
-	if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		buf_printf(err, "cannot open SQLite in memory");
-		goto out;
-	}
-	for (size_t i = 0; i < src->n; i++)
-		if (load_one(dst, db, src->v[i]->definition, src->v[i]->origin, err) < 0)
-			goto out;
-	rc = 0;
-out:
-	sqlite3_close(db);
-	if (rc < 0)
-		format_set_free(dst);
-	return rc;
+	return load_set(dst, src, NULL, err);
 }
 
 void format_set_free(struct format_set *set)
