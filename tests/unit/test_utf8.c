@@ -1,0 +1,67 @@
+/* Unit tests of strict UTF-8 decoding: every length, and each kind of bad sequence. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "utf8.h"
+
+static size_t decode(const char *s, size_t n, uint32_t *cp)
+{
+	*cp = 0xFFFFFFFF;
+	return utf8_decode((const unsigned char *)s, n, cp);
+}
+
+static void test_decodes_each_length(void **state)
+{
+	(void)state;
+	uint32_t cp;
+	assert_int_equal(decode("A", 1, &cp), 1);
+	assert_int_equal(cp, 0x41);
+	assert_int_equal(decode("\xc3\xa9", 2, &cp), 2); /* é */
+	assert_int_equal(cp, 0xE9);
+	assert_int_equal(decode("\xe2\x80\xae", 3, &cp), 3); /* U+202E */
+	assert_int_equal(cp, 0x202E);
+	assert_int_equal(decode("\xf0\x9f\x98\x80", 4, &cp), 4); /* U+1F600 */
+	assert_int_equal(cp, 0x1F600);
+	assert_int_equal(decode("\xf4\x8f\xbf\xbf", 4, &cp), 4); /* U+10FFFF, the last */
+	assert_int_equal(cp, 0x10FFFF);
+}
+
+static void test_decodes_only_the_first_sequence(void **state)
+{
+	(void)state;
+	uint32_t cp;
+	assert_int_equal(decode("\xc3\xa9xyz", 5, &cp), 2);
+	assert_int_equal(cp, 0xE9);
+}
+
+static void test_rejects_bad_sequences(void **state)
+{
+	(void)state;
+	uint32_t cp;
+	assert_int_equal(decode("\x80", 1, &cp), 0);             /* a stray continuation byte */
+	assert_int_equal(decode("\xc3", 1, &cp), 0);             /* cut short by the end */
+	assert_int_equal(decode("\xe2\x80", 2, &cp), 0);
+	assert_int_equal(decode("\xc3(", 2, &cp), 0);            /* not followed by a continuation */
+	assert_int_equal(decode("\xc0\xaf", 2, &cp), 0);         /* overlong '/' */
+	assert_int_equal(decode("\xe0\x80\xaf", 3, &cp), 0);     /* overlong, three bytes */
+	assert_int_equal(decode("\xed\xa0\x80", 3, &cp), 0);     /* a surrogate */
+	assert_int_equal(decode("\xf4\x90\x80\x80", 4, &cp), 0); /* past U+10FFFF */
+	assert_int_equal(decode("\xf8\x88\x80\x80\x80", 5, &cp), 0); /* five-byte forms */
+	assert_int_equal(decode("\xff", 1, &cp), 0);
+	assert_int_equal(cp, 0xFFFFFFFF); /* untouched on failure */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_decodes_each_length),
+		cmocka_unit_test(test_decodes_only_the_first_sequence),
+		cmocka_unit_test(test_rejects_bad_sequences),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
