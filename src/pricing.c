@@ -200,13 +200,24 @@ static void trim(struct buf *b)
 	}
 }
 
-/* A rate in USD per 1M tokens: a finite number >= 0 and nothing else. */
+/*
+ * The largest rate taken, in USD per 1M tokens. Real price lists hold rates in the hundreds of
+ * thousands (LiteLLM's copy has 540000); the bound keeps sums of up to 10^15 tokens finite.
+ */
+#define MAX_RATE 1e9
+
+static bool is_rate(double v)
+{
+	return isfinite(v) && v >= 0 && v <= MAX_RATE;
+}
+
+/* A rate in USD per 1M tokens: a number from 0 to MAX_RATE and nothing else. */
 static int parse_rate(const char *s, double *v)
 {
 	char *end;
 	errno = 0;
 	*v = strtod(s, &end);
-	return end != s && !*end && errno == 0 && isfinite(*v) && *v >= 0 ? 0 : -1;
+	return end != s && !*end && errno == 0 && is_rate(*v) ? 0 : -1;
 }
 
 static void csv_record(struct importer *im)
@@ -270,7 +281,7 @@ static void csv_record(struct importer *im)
 		const char *cell = CELL(COL_RATE0 + k);
 		r.has_rate[k] = cell != NULL;
 		if (cell && parse_rate(cell, &r.rate[k]) < 0) {
-			buf_printf(im->err, "%s: line %lld: %s '%s' is not a price (USD per 1M tokens, >= 0)",
+			buf_printf(im->err, "%s: line %lld: %s '%s' is not a price (USD per 1M tokens, 0 to 1e9)",
 				   im->path, (long long)im->record, csv_columns[COL_RATE0 + k], cell);
 			im->failed = 1;
 			goto out;
@@ -393,8 +404,15 @@ static int import_litellm(struct importer *im, const struct buf *json)
 		for (int k = 0; k < PRICING_KINDS; k++) {
 			r.has_rate[k] = sqlite3_column_type(q, 1 + k) != SQLITE_NULL;
 			r.rate[k] = sqlite3_column_double(q, 1 + k);
-			if (r.has_rate[k] && r.rate[k] < 0)
-				r.has_rate[k] = false; /* never seen; a negative price is no price */
+			if (r.has_rate[k] && !is_rate(r.rate[k])) { /* 1e999 reads as infinity */
+				static const char *const names[PRICING_KINDS] = {
+					"input_cost_per_token", "output_cost_per_token",
+					"cache_read_input_token_cost", "cache_creation_input_token_cost",
+				};
+				buf_printf(im->err, "%s: \"%s\": %s %g is not a price (0 to 1e9 USD per 1M tokens)",
+					   im->path, key, names[k], r.rate[k] / 1e6);
+				goto out;
+			}
 		}
 		if (put_price(im, &r) < 0)
 			goto out;

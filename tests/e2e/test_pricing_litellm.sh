@@ -57,3 +57,16 @@ out=$("$TOKSTAT" --db "$DB" pricing import --effective-from 2025-10-02 "$JSON")
 case $out in *" 0 added, 0 changed, "*) ok "re-import changes nothing" ;; *) fail "re-import: $out" ;; esac
 "$TOKSTAT" --db "$DB" pricing list gpt-4o-mini | grep -q '^gpt-4o-mini  *-  *2025-10-01' || fail "pricing list"
 ok "pricing list"
+
+# A rate that is no price (1e999 reads as infinity; a negative one) refuses the whole file,
+# naming the entry; the good entry beside it is not imported either.
+before=$(q "SELECT count(*) FROM price")
+for bad in '{"fine-model": {"input_cost_per_token": 1e-6}, "bad-model": {"input_cost_per_token": 1e999}}' \
+	   '{"fine-model": {"input_cost_per_token": 1e-6}, "bad-model": {"output_cost_per_token": -2e-6}}'; do
+	printf '%s\n' "$bad" > "$WORK/bad.json"
+	if "$TOKSTAT" --db "$DB" pricing import "$WORK/bad.json" 2> "$WORK/err.txt"; then fail "accepted: $bad"; fi
+	grep -q '"bad-model": .* is not a price' "$WORK/err.txt" || fail "message: $(cat "$WORK/err.txt")"
+done
+[ "$(q "SELECT count(*) FROM price")" = "$before" ] || fail "a refused file added prices"
+[ "$(q "SELECT count(*) FROM price WHERE model LIKE '%-model'")" = 0 ] || fail "a refused entry was stored"
+ok "an infinite or negative rate refuses the file, naming the entry"
