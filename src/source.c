@@ -14,6 +14,12 @@
 #define SOURCE_BUF_INIT (1u << 20)  /* decompressed buffer; grows up to the line limit */
 #define SOURCE_RAW_BUF (256u << 10) /* compressed input chunk */
 #define SOURCE_LONG_KEEP 1024       /* bytes kept of a line that is too long */
+/*
+ * Allocated beyond the buffer's capacity and never used: PCRE2's JIT reads the subject in
+ * aligned SIMD blocks that could run past its end into the next page (fixed upstream in
+ * PCRE2Project/pcre2#985, after Debian's 10.42). The slack keeps such a read in our memory.
+ */
+#define SOURCE_SLACK 64
 
 struct source {
 	char *name;
@@ -169,7 +175,7 @@ static long more(struct source *s, struct buf *err)
 			s->base += s->end;
 			s->start = s->end = s->scan = 0;
 		} else {
-			s->buf = xrealloc(s->buf, cap);
+			s->buf = xrealloc(s->buf, cap + SOURCE_SLACK);
 			s->cap = cap;
 		}
 	}
@@ -211,7 +217,7 @@ int source_open(struct source **out, const char *path, size_t max_line, struct b
 	 * longest line with its "\r\n"; the too-long test itself compares lengths. */
 	s->buf_limit = s->max_line + 2 > 2 * SOURCE_HEAD_MAX ? s->max_line + 2 : 2 * SOURCE_HEAD_MAX;
 	s->cap = SOURCE_BUF_INIT < s->buf_limit ? SOURCE_BUF_INIT : s->buf_limit;
-	s->buf = xmalloc(s->cap);
+	s->buf = xmalloc(s->cap + SOURCE_SLACK);
 
 	/* Magic bytes decide, not the name: read the first two raw bytes. What is read here
 	 * becomes compressed input when they say gzip, so it must fit that buffer. */
