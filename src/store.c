@@ -209,6 +209,48 @@ fail:
 	return -1;
 }
 
+/*
+ * A database opened read-only keeps the views of the tokstat that last wrote it. When they
+ * are not this binary's, this binary's views go into the connection's temp schema, which
+ * SQLite searches first, so reading commands see the columns they expect. 0, or -1 with ERR.
+ */
+static int temp_views(struct store *st, struct buf *err)
+{
+	const struct embedded_file *views = embedded_find("sql/views.sql");
+	unsigned char views_hash[16], stored[16];
+	struct buf sql = BUF_INIT;
+	int rc = 0;
+
+	crypto_generichash(views_hash, sizeof(views_hash), (const unsigned char *)views->data, views->size, NULL, 0);
+	if (meta_get_blob(st, "views_hash", stored, sizeof(stored)) == 0 && memcmp(stored, views_hash, 16) == 0)
+		return 0;
+	for (const char *p = views->data, *end = p + views->size; p < end;) {
+		static const char *const from[] = { "DROP VIEW IF EXISTS ", "CREATE VIEW " };
+		static const char *const to[] = { "DROP VIEW IF EXISTS temp.", "CREATE TEMP VIEW " };
+		const char *next = end;
+		int which = -1;
+		for (int i = 0; i < 2; i++) {
+			const char *hit = strstr(p, from[i]);
+			if (hit && hit < next) {
+				next = hit;
+				which = i;
+			}
+		}
+		buf_add(&sql, p, (size_t)(next - p));
+		if (which < 0)
+			break;
+		buf_adds(&sql, to[which]);
+		p = next + strlen(from[which]);
+	}
+	if (exec(st, buf_str(&sql), err) < 0) {
+		buf_printf(err, " (the database was written by another tokstat: any writing command, such as "
+			   "'tokstat pricing list', updates it)");
+		rc = -1;
+	}
+	buf_free(&sql);
+	return rc;
+}
+
 void store_library_init(void)
 {
 	/* SQLite's allocation statistics take a global mutex on every malloc: off. */
@@ -261,6 +303,8 @@ if (exec(st, "PRAGMA journal_mode = WAL; "
 			buf_printf(err, "%s: not a tokstat database", path);
 			goto out;
 		}
+		if (temp_views(st, err) < 0)
+			goto out;
 	}
 	rc = 0;
 out:
