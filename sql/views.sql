@@ -272,13 +272,14 @@ SELECT month,
 FROM b;
 
 -- For each day with data: the cost of the 7 days ending that day, of the 7 before, the change.
+-- NULL (not 0) where no priced usage falls in the 7 days.
 DROP VIEW IF EXISTS cost_week_over_week;
 CREATE VIEW cost_week_over_week AS
 SELECT day, last_7d_usd, previous_7d_usd,
 	100.0 * (last_7d_usd - previous_7d_usd) / nullif(previous_7d_usd, 0) AS change_pct
 FROM (SELECT day,
-	total(cost_usd) OVER (ORDER BY day_number RANGE BETWEEN 6 PRECEDING AND CURRENT ROW) AS last_7d_usd,
-	total(cost_usd) OVER (ORDER BY day_number RANGE BETWEEN 13 PRECEDING AND 7 PRECEDING) AS previous_7d_usd
+	sum(cost_usd) OVER (ORDER BY day_number RANGE BETWEEN 6 PRECEDING AND CURRENT ROW) AS last_7d_usd,
+	sum(cost_usd) OVER (ORDER BY day_number RANGE BETWEEN 13 PRECEDING AND 7 PRECEDING) AS previous_7d_usd
       FROM cost_daily);
 
 -- Per month and model / credential / user / endpoint. Summed per day first, so the month

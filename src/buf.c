@@ -48,13 +48,6 @@ char *xstrndup(const char *s, size_t n)
 	return p;
 }
 
-/*
- * Allocated past the capacity and never used: text in a buffer may be a PCRE2 subject, and
- * PCRE2's JIT reads subjects in aligned SIMD blocks that could run past their end into the
- * next page (fixed upstream in PCRE2Project/pcre2#985, after Debian's 10.42).
- */
-#define BUF_SLACK 64
-
 void buf_grow(struct buf *b, size_t n)
 {
 	if (b->len + n + 1 <= b->cap)
@@ -62,7 +55,7 @@ void buf_grow(struct buf *b, size_t n)
 	size_t cap = b->cap ? b->cap : 64;
 	while (cap < b->len + n + 1)
 		cap *= 2;
-	b->data = xrealloc(b->data, cap + BUF_SLACK);
+	b->data = xrealloc(b->data, cap);
 	b->cap = cap;
 }
 

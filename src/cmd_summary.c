@@ -22,7 +22,7 @@ static const char days_sql[] =
 	"CASE WHEN sum(estimated_requests) > 0 THEN printf('%.1f%%', "
 	"100.0 * sum(estimated_requests) / sum(requests)) END AS estimated, "
 	"sum(cost_usd) AS cost_usd, "
-	"nullif(sum(CASE WHEN cost_usd IS NULL AND total_tokens > 0 THEN total_tokens ELSE 0 END), 0) AS unpriced_tokens "
+	"sum(CASE WHEN cost_usd IS NULL AND total_tokens > 0 THEN total_tokens ELSE 0 END) AS unpriced_tokens "
 	"FROM daily_usage WHERE day_number >= coalesce((SELECT DISTINCT day_number FROM daily_usage "
 	"ORDER BY day_number DESC LIMIT 1 OFFSET ?1 - 1), 0) "
 	"GROUP BY day ORDER BY day";

@@ -8,53 +8,6 @@
 
 #include "utf8.h"
 
-/* Would a terminal act on CP instead of showing it? */
-static bool is_active(uint32_t cp)
-{
-	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)     /* C0, DEL, C1 (CSI is U+009B) */
-	       || (cp >= 0x202A && cp <= 0x202E)             /* bidirectional embeddings, overrides */
-	       || (cp >= 0x2066 && cp <= 0x2069)             /* bidirectional isolates */
-	       || cp == 0x200E || cp == 0x200F || cp == 0x061C /* direction marks */
-	       || cp == 0x2028 || cp == 0x2029;              /* line and paragraph separators */
-}
-
-size_t out_text_escape(struct buf *out, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t width = 0, i = 0;
-	while (i < n) {
-		size_t start = i, run;
-		uint32_t cp = 0;
-		/* the common case: a run of printable ASCII, copied at once */
-		while (i < n && p[i] >= 0x20 && p[i] < 0x7F)
-			i++;
-		if (i > start) {
-			buf_add(out, s + start, i - start);
-			width += i - start;
-			continue;
-		}
-		run = utf8_decode(p + i, n - i, &cp);
-		if (run == 0) {
-			buf_printf(out, "\\x%02X", p[i]);
-			width += 4;
-			i++;
-		} else if (is_active(cp)) {
-			size_t before = out->len;
-			if (cp < 0x100)
-				buf_printf(out, "\\x%02X", (unsigned)cp);
-			else
-				buf_printf(out, "\\u{%04X}", (unsigned)cp);
-			width += out->len - before;
-			i += run;
-		} else {
-			buf_add(out, s + i, run);
-			width++;
-			i += run;
-		}
-	}
-	return width;
-}
-
 /* Append V as text to OUT; returns its width. */
 static size_t format_value(struct buf *out, const struct report_table *t, const struct report_value *v)
 {
@@ -70,7 +23,7 @@ static size_t format_value(struct buf *out, const struct report_table *t, const 
 		buf_printf(out, "%.*f", t->decimals, v->r);
 		break;
 	case REPORT_TEXT:
-		return out_text_escape(out, report_text(t, v), v->len);
+		return utf8_escape(out, report_text(t, v), v->len);
 	}
 	return out->len - before;
 }
@@ -87,13 +40,13 @@ static void write_figures(struct buf *out, const struct report_table *t)
 	size_t name_width = 0;
 	for (size_t c = 0; c < t->ncols; c++) {
 		buf_reset(&cell);
-		size_t w = out_text_escape(&cell, t->names[c], strlen(t->names[c]));
+		size_t w = utf8_escape(&cell, t->names[c], strlen(t->names[c]));
 		if (w > name_width)
 			name_width = w;
 	}
 	for (size_t c = 0; c < t->ncols && t->nrows > 0; c++) {
 		buf_adds(out, "  ");
-		size_t w = out_text_escape(out, t->names[c], strlen(t->names[c]));
+		size_t w = utf8_escape(out, t->names[c], strlen(t->names[c]));
 		pad(out, name_width - w + 2);
 		format_value(out, t, report_cell(t, 0, c));
 		buf_addc(out, '\n');
@@ -106,20 +59,21 @@ static void write_columns(struct buf *out, const struct report_table *t)
 	size_t ncells = (t->nrows + 1) * t->ncols;
 	size_t *off = xcalloc(ncells + 1, sizeof(*off)), *cw = xcalloc(ncells ? ncells : 1, sizeof(*cw));
 	size_t *width = xcalloc(t->ncols ? t->ncols : 1, sizeof(*width));
-	bool *right = xcalloc(t->ncols ? t->ncols : 1, sizeof(*right));
+	bool *has_text = xcalloc(t->ncols ? t->ncols : 1, sizeof(*has_text));
 	struct buf cells = BUF_INIT;
 
-	/* every cell escaped once, header first; a column is right-aligned when it holds numbers */
+	/* every cell escaped once, header first; a column without text is right-aligned (numbers,
+	 * or only NULLs: a day whose costs are all unknown keeps the layout of the others) */
 	for (size_t i = 0; i < ncells; i++) {
 		size_t row = i / t->ncols, c = i % t->ncols;
 		off[i] = cells.len;
 		if (row == 0) {
-			cw[i] = out_text_escape(&cells, t->names[c], strlen(t->names[c]));
+			cw[i] = utf8_escape(&cells, t->names[c], strlen(t->names[c]));
 		} else {
 			const struct report_value *v = report_cell(t, row - 1, c);
 			cw[i] = format_value(&cells, t, v);
-			if (v->kind == REPORT_INT || v->kind == REPORT_REAL)
-				right[c] = true;
+			if (v->kind == REPORT_TEXT)
+				has_text[c] = true;
 		}
 		if (cw[i] > width[c])
 			width[c] = cw[i];
@@ -128,10 +82,10 @@ static void write_columns(struct buf *out, const struct report_table *t)
 	for (size_t i = 0; i < ncells; i++) {
 		size_t c = i % t->ncols;
 		bool last = c == t->ncols - 1;
-		if (right[c])
+		if (!has_text[c])
 			pad(out, width[c] - cw[i]);
 		buf_add(out, cells.data + off[i], off[i + 1] - off[i]);
-		if (!right[c] && !last)
+		if (has_text[c] && !last)
 			pad(out, width[c] - cw[i]);
 		buf_adds(out, last ? "\n" : "  ");
 	}
@@ -141,10 +95,10 @@ static void write_columns(struct buf *out, const struct report_table *t)
 	free(off);
 	free(cw);
 	free(width);
-	free(right);
+	free(has_text);
 }
 
-void out_text_table(struct buf *out, const struct report_table *t)
+static void write_table(struct buf *out, const struct report_table *t)
 {
 	if (t->title)
 		buf_printf(out, "\n%s\n", t->title);
@@ -163,5 +117,5 @@ void out_text_report(struct buf *out, const struct report *r)
 	if (r->title)
 		buf_printf(out, "%s\n", r->title);
 	for (size_t i = 0; i < r->ntables; i++)
-		out_text_table(out, r->tables[i]);
+		write_table(out, r->tables[i]);
 }

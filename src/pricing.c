@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 #define CSV_MAX_FIELDS 16
 #define READ_CHUNK 65536
 
@@ -201,8 +203,8 @@ static void trim(struct buf *b)
 }
 
 /*
- * The largest rate taken, in USD per 1M tokens. Real price lists hold rates in the hundreds of
- * thousands (LiteLLM's copy has 540000); the bound keeps sums of up to 10^15 tokens finite.
+ * The largest rate taken, in USD per 1M tokens: far above any real one (LiteLLM's copy peaks
+ * at 540000, a data error there), low enough that a typo of many digits is refused.
  */
 #define MAX_RATE 1e9
 
@@ -272,8 +274,9 @@ static void csv_record(struct importer *im)
 	r.provider = buf_str(&provider);
 	r.from = CELL(COL_FROM) ? CELL(COL_FROM) : im->default_from;
 	if (!pricing_is_date(r.from)) {
-		buf_printf(im->err, "%s: line %lld: effective_from '%s' is not a date YYYY-MM-DD", im->path,
-			   (long long)im->record, r.from);
+		buf_printf(im->err, "%s: line %lld: effective_from '", im->path, (long long)im->record);
+		utf8_escape(im->err, r.from, strlen(r.from));
+		buf_adds(im->err, "' is not a date YYYY-MM-DD");
 		im->failed = 1;
 		goto out;
 	}
@@ -281,8 +284,10 @@ static void csv_record(struct importer *im)
 		const char *cell = CELL(COL_RATE0 + k);
 		r.has_rate[k] = cell != NULL;
 		if (cell && parse_rate(cell, &r.rate[k]) < 0) {
-			buf_printf(im->err, "%s: line %lld: %s '%s' is not a price (USD per 1M tokens, 0 to 1e9)",
-				   im->path, (long long)im->record, csv_columns[COL_RATE0 + k], cell);
+			buf_printf(im->err, "%s: line %lld: %s '", im->path, (long long)im->record,
+				   csv_columns[COL_RATE0 + k]);
+			utf8_escape(im->err, cell, strlen(cell));
+			buf_adds(im->err, "' is not a price (USD per 1M tokens, 0 to 1e9)");
 			im->failed = 1;
 			goto out;
 		}
@@ -409,8 +414,10 @@ static int import_litellm(struct importer *im, const struct buf *json)
 					"input_cost_per_token", "output_cost_per_token",
 					"cache_read_input_token_cost", "cache_creation_input_token_cost",
 				};
-				buf_printf(im->err, "%s: \"%s\": %s %g is not a price (0 to 1e9 USD per 1M tokens)",
-					   im->path, key, names[k], r.rate[k] / 1e6);
+				buf_printf(im->err, "%s: \"", im->path);
+				utf8_escape(im->err, key, strlen(key));
+				buf_printf(im->err, "\": %s %g USD per token is not a price (0 to 1e9 USD per "
+					   "1M tokens)", names[k], r.rate[k] / 1e6);
 				goto out;
 			}
 		}
@@ -568,10 +575,10 @@ static const char unpriced_sql[] =
 	"FROM cost_daily WHERE day_number >= ?1 AND day_number < ?2";
 
 static const char week_sql[] =
-	"SELECT date(?1 * 86400, 'unixepoch') AS 'to', total(CASE WHEN day_number > ?1 - 7 THEN cost_usd END) AS last_7d_usd, "
-	"total(CASE WHEN day_number <= ?1 - 7 THEN cost_usd END) AS previous_7d_usd, "
-	"100.0 * (total(CASE WHEN day_number > ?1 - 7 THEN cost_usd END) - total(CASE WHEN day_number <= ?1 - 7 THEN cost_usd END)) "
-	"/ nullif(total(CASE WHEN day_number <= ?1 - 7 THEN cost_usd END), 0) AS change_pct "
+	"SELECT date(?1 * 86400, 'unixepoch') AS 'to', sum(CASE WHEN day_number > ?1 - 7 THEN cost_usd END) AS last_7d_usd, "
+	"sum(CASE WHEN day_number <= ?1 - 7 THEN cost_usd END) AS previous_7d_usd, "
+	"100.0 * (sum(CASE WHEN day_number > ?1 - 7 THEN cost_usd END) - sum(CASE WHEN day_number <= ?1 - 7 THEN cost_usd END)) "
+	"/ nullif(sum(CASE WHEN day_number <= ?1 - 7 THEN cost_usd END), 0) AS change_pct "
 	"FROM cost_daily WHERE day_number > ?1 - 14 AND day_number <= ?1";
 
 static const struct {

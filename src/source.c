@@ -15,9 +15,11 @@
 #define SOURCE_RAW_BUF (256u << 10) /* compressed input chunk */
 #define SOURCE_LONG_KEEP 1024       /* bytes kept of a line that is too long */
 /*
- * Allocated beyond the buffer's capacity and never used: PCRE2's JIT reads the subject in
- * aligned SIMD blocks that could run past its end into the next page (fixed upstream in
- * PCRE2Project/pcre2#985, after Debian's 10.42). The slack keeps such a read in our memory.
+ * Allocated beyond the buffer's capacity and never used. PCRE2's JIT may scan a subject with
+ * aligned SIMD loads, and upstream fixed a first load at the subject's end that read the
+ * next page when the subject ended on a page boundary (PCRE2Project/pcre2#985). Aligned loads
+ * never cross a page, so one byte after the last line is enough; a struct buf always has its
+ * NUL there. Whether Debian's 10.42 has that scan at all is not checked: this is cheap.
  */
 #define SOURCE_SLACK 64
 

@@ -70,3 +70,10 @@ done
 [ "$(q "SELECT count(*) FROM price")" = "$before" ] || fail "a refused file added prices"
 [ "$(q "SELECT count(*) FROM price WHERE model LIKE '%-model'")" = 0 ] || fail "a refused entry was stored"
 ok "an infinite or negative rate refuses the file, naming the entry"
+
+# The entry's name reaches the message escaped: ESC shown as \x1B, never written raw.
+printf '%s\n' '{"bad\u001b[2J-model": {"input_cost_per_token": 1e999}}' > "$WORK/esc.json"
+if "$TOKSTAT" --db "$DB" pricing import "$WORK/esc.json" 2> "$WORK/err.txt"; then fail "accepted: esc.json"; fi
+grep -qF '"bad\x1B[2J-model"' "$WORK/err.txt" || fail "message: $(cat "$WORK/err.txt")"
+[ "$(od -An -c "$WORK/err.txt" | grep -c '033')" = 0 ] || fail "a raw ESC in the message"
+ok "an entry's name in a message is escaped"

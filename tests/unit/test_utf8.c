@@ -1,4 +1,4 @@
-/* Unit tests of strict UTF-8 decoding: every length, and each kind of bad sequence. */
+/* Unit tests of strict UTF-8 decoding (every length, each kind of bad sequence) and escaping. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -56,12 +56,61 @@ static void test_rejects_bad_sequences(void **state)
 	assert_int_equal(cp, 0xFFFFFFFF); /* untouched on failure */
 }
 
+static void test_escape_keeps_plain_text_and_utf8(void **state)
+{
+	(void)state;
+	struct buf out = BUF_INIT;
+	const char *s = "/v1/chat — café ü";
+	assert_int_equal(utf8_escape(&out, s, strlen(s)), 17);
+	assert_string_equal(buf_str(&out), s);
+	buf_free(&out);
+}
+
+static void test_escape_shows_terminal_controls(void **state)
+{
+	(void)state;
+	struct buf out = BUF_INIT;
+	/* ESC [2J (clear screen), a bell, a newline, DEL, C1 CSI, a right-to-left override */
+	const char s[] = "a\033[2J\a\n\x7f\xc2\x9b\xe2\x80\xae" "b";
+	size_t w = utf8_escape(&out, s, sizeof(s) - 1);
+	assert_string_equal(buf_str(&out), "a\\x1B[2J\\x07\\x0A\\x7F\\x9B\\u{202E}b");
+	assert_int_equal(w, strlen(buf_str(&out)));
+	buf_free(&out);
+}
+
+static void test_escape_shows_bytes_that_are_not_utf8(void **state)
+{
+	(void)state;
+	struct buf out = BUF_INIT;
+	/* a lone continuation byte, an overlong '/', a truncated sequence, a surrogate, a NUL */
+	const char s[] = "\x80|\xc0\xaf|\xe2\x82|\xed\xa0\x80|\0";
+	utf8_escape(&out, s, sizeof(s) - 1);
+	assert_string_equal(buf_str(&out), "\\x80|\\xC0\\xAF|\\xE2\\x82|\\xED\\xA0\\x80|\\x00");
+	buf_free(&out);
+}
+
+static void test_escape_doubles_backslashes_and_shows_invisible_characters(void **state)
+{
+	(void)state;
+	struct buf out = BUF_INIT;
+	/* a logged backslash sequence, a zero-width space, a BOM, a soft hyphen, a tag character */
+	const char s[] = "bob\\x1B|al\xe2\x80\x8bice|\xef\xbb\xbf|\xc2\xad|\xf3\xa0\x80\x81";
+	size_t w = utf8_escape(&out, s, sizeof(s) - 1);
+	assert_string_equal(buf_str(&out), "bob\\\\x1B|al\\u{200B}ice|\\u{FEFF}|\\xAD|\\u{E0001}");
+	assert_int_equal(w, strlen(buf_str(&out)));
+	buf_free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decodes_each_length),
 		cmocka_unit_test(test_decodes_only_the_first_sequence),
 		cmocka_unit_test(test_rejects_bad_sequences),
+		cmocka_unit_test(test_escape_keeps_plain_text_and_utf8),
+		cmocka_unit_test(test_escape_shows_terminal_controls),
+		cmocka_unit_test(test_escape_shows_bytes_that_are_not_utf8),
+		cmocka_unit_test(test_escape_doubles_backslashes_and_shows_invisible_characters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
