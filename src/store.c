@@ -135,6 +135,17 @@ static int meta_set_blob(struct store *st, const char *key, const void *p, size_
 	return rc;
 }
 
+/*
+ * Does meta KEY hold the hash of embedded file F, i.e. was F run on this database as it is in
+ * this binary? HASH gets F's hash, to store once F has run.
+ */
+static bool is_current(struct store *st, const char *key, const struct embedded_file *f, unsigned char hash[16])
+{
+	unsigned char stored[16];
+	crypto_generichash(hash, 16, (const unsigned char *)f->data, f->size, NULL, 0);
+	return meta_get_blob(st, key, stored, sizeof(stored)) == 0 && memcmp(stored, hash, 16) == 0;
+}
+
 /* Create the schema on a new database; refuse one made by a newer tokstat. */
 static int migrate(struct store *st, struct buf *err)
 {
@@ -143,7 +154,7 @@ static int migrate(struct store *st, struct buf *err)
 	const struct embedded_file *schema = embedded_find("sql/schema.sql");
 	const struct embedded_file *views = embedded_find("sql/views.sql");
 	const struct embedded_file *pricing = embedded_find("sql/pricing.sql");
-	unsigned char views_hash[16], pricing_hash[16], stored[16];
+	unsigned char views_hash[16], pricing_hash[16];
 	int has_price = 0;
 
 	if (exec(st, "BEGIN IMMEDIATE", err) < 0)
@@ -184,18 +195,14 @@ static int migrate(struct store *st, struct buf *err)
 	if (sqlite3_step(q) == SQLITE_ROW)
 		has_price = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
-	crypto_generichash(pricing_hash, sizeof(pricing_hash), (const unsigned char *)pricing->data, pricing->size,
-			   NULL, 0);
-	if (!has_price || meta_get_blob(st, "pricing_hash", stored, sizeof(stored)) < 0 ||
-	    memcmp(stored, pricing_hash, 16) != 0) {
+	if (!is_current(st, "pricing_hash", pricing, pricing_hash) || !has_price) {
 		if (exec(st, pricing->data, err) < 0)
 			goto fail;
 		if (meta_set_blob(st, "pricing_hash", pricing_hash, sizeof(pricing_hash)) < 0)
 			goto sql_fail;
 	}
 	/* Views follow the binary: recreate them when sql/views.sql changed. */
-	crypto_generichash(views_hash, sizeof(views_hash), (const unsigned char *)views->data, views->size, NULL, 0);
-	if (meta_get_blob(st, "views_hash", stored, sizeof(stored)) < 0 || memcmp(stored, views_hash, 16) != 0) {
+	if (!is_current(st, "views_hash", views, views_hash)) {
 		if (exec(st, views->data, err) < 0)
 			goto fail;
 		if (meta_set_blob(st, "views_hash", views_hash, sizeof(views_hash)) < 0)
@@ -217,12 +224,11 @@ fail:
 static int temp_views(struct store *st, struct buf *err)
 {
 	const struct embedded_file *views = embedded_find("sql/views.sql");
-	unsigned char views_hash[16], stored[16];
+	unsigned char views_hash[16];
 	struct buf sql = BUF_INIT;
 	int rc = 0;
 
-	crypto_generichash(views_hash, sizeof(views_hash), (const unsigned char *)views->data, views->size, NULL, 0);
-	if (meta_get_blob(st, "views_hash", stored, sizeof(stored)) == 0 && memcmp(stored, views_hash, 16) == 0)
+	if (is_current(st, "views_hash", views, views_hash))
 		return 0;
 	for (const char *p = views->data, *end = p + views->size; p < end;) {
 		static const char *const from[] = { "DROP VIEW IF EXISTS ", "CREATE VIEW " };
