@@ -3,7 +3,7 @@
 # Uses sudo when not root; does nothing when everything is there.
 set -eu
 PACKAGES="build-essential pkg-config libpcre2-dev libsqlite3-dev zlib1g-dev libsodium-dev
-libcsv-dev libcmocka-dev sqlite3 python3 gzip time"
+libcsv-dev libcmocka-dev sqlite3 python3 gzip time libinih-dev libcurl4-openssl-dev nginx-light prometheus"
 missing=
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
