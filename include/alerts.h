@@ -64,6 +64,8 @@ struct alerts_finding {
 	char *detail;          /* a sentence for people, or NULL */
 	bool is_hard;          /* at or over a hard token limit (daily, monthly): for the blocklist */
 	bool lower_is_worse;   /* rate-limit remaining: a lower value is worse */
+	bool worse_by_value;   /* a worse value makes it worse (not for a count of 401s: dead is dead) */
+	bool is_acked;         /* set from the alert state: acknowledged, so not counted or shown */
 };
 
 struct alerts_findings {

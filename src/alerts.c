@@ -89,6 +89,7 @@ static struct alerts_finding *add(struct alerts_findings *out, enum alerts_rule 
 	f->unit = unit;
 	f->value = value;
 	f->limit = limit;
+	f->worse_by_value = true;
 	return f;
 }
 
@@ -300,6 +301,7 @@ void alerts_rule_credential_invalid(const struct config *c, const struct alerts_
 	struct alerts_finding *f = add(out, ALERTS_CREDENTIAL_INVALID, ALERTS_CRITICAL, s, ALERTS_RESPONSES,
 				       (double)s->trailing_401, (double)c->invalid_after);
 	char a[8], n[32];
+	f->worse_by_value = false;
 	period_day(f->period, d->day);
 	set_detail(f, "every response since %s UTC was a 401 (%s)", clock_of(s->since_401, a), grouped(s->trailing_401, n));
 }
@@ -410,31 +412,74 @@ void alerts_input_free(struct alerts_input *in)
 	memset(in, 0, sizeof(*in));
 }
 
-/* Subjects by name (users) or fingerprint prefix (credentials), while reading. */
+/* Ids below this are indexed by a plain array (4 bytes an id: at most 4 MiB), the rest hashed:
+ * credential ids are dense from 1, dictionary ids nearly so, and a lookup per aggregate row
+ * and event is the hot path. */
+#define SUBJECTS_DIRECT (1 << 20)
+
+/* Subjects of one kind while reading, by the store's id (user dict id, credential id). */
 struct subjects {
 	struct alerts_subject **v;
 	size_t *n, cap;
-	struct hashmap index;
+	uint32_t *direct;     /* id -> index + 1 (0: none), for ids < SUBJECTS_DIRECT */
+	size_t direct_n;
+	struct hashmap index; /* larger id -> index into *v */
+	int64_t *ids;         /* parallel to *v */
 	enum alerts_subject_kind kind;
 };
 
-static struct alerts_subject *subject_get(struct subjects *s, const char *key, size_t key_n, const char *name)
+static void subjects_init(struct subjects *s, struct alerts_subject **v, size_t *n, enum alerts_subject_kind kind)
 {
-	bool is_new;
-	uint64_t *slot = hashmap_put(&s->index, key, key_n, &is_new);
-	if (!is_new)
-		return &(*s->v)[*slot];
+	memset(s, 0, sizeof(*s));
+	s->v = v;
+	s->n = n;
+	s->kind = kind;
+	hashmap_init(&s->index);
+}
+
+static void subjects_free(struct subjects *s)
+{
+	hashmap_free(&s->index);
+	free(s->direct);
+	free(s->ids);
+}
+
+/* The subject with store id ID, added (nameless until named) when new. */
+static struct alerts_subject *subject_get(struct subjects *s, int64_t id)
+{
+	uint32_t *direct = NULL;
+	uint64_t *slot = NULL;
+	if (id >= 0 && id < SUBJECTS_DIRECT) {
+		if ((size_t)id >= s->direct_n) {
+			size_t n = s->direct_n ? s->direct_n : 1024;
+			while (n <= (size_t)id)
+				n *= 2;
+			s->direct = xrealloc(s->direct, n * sizeof(*s->direct));
+			memset(s->direct + s->direct_n, 0, (n - s->direct_n) * sizeof(*s->direct));
+			s->direct_n = n;
+		}
+		direct = &s->direct[id];
+		if (*direct)
+			return &(*s->v)[*direct - 1];
+	} else {
+		bool is_new;
+		slot = hashmap_put(&s->index, &id, sizeof(id), &is_new);
+		if (!is_new)
+			return &(*s->v)[*slot];
+	}
 	if (*s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 256;
 		*s->v = xrealloc(*s->v, s->cap * sizeof(**s->v));
+		s->ids = xrealloc(s->ids, s->cap * sizeof(*s->ids));
 	}
-	*slot = *s->n;
+	if (direct)
+		*direct = (uint32_t)(*s->n + 1);
+	else
+		*slot = *s->n;
+	s->ids[*s->n] = id;
 	struct alerts_subject *x = &(*s->v)[(*s->n)++];
 	memset(x, 0, sizeof(*x));
 	x->kind = s->kind;
-	x->name = xstrdup(name);
-	if (s->kind == ALERTS_CREDENTIAL)
-		snprintf(x->fp, sizeof(x->fp), "%.*s", (int)key_n, key);
 	x->peak_minute = -1;
 	return x;
 }
@@ -444,14 +489,16 @@ static void sql_fail(sqlite3 *db, const char *what, struct buf *err)
 	buf_printf(err, "%s: %s", what, sqlite3_errmsg(db));
 }
 
-/* The first day with usage (usage_span view), or -1. */
+/* The first day with usage, or -1. */
 static int read_first_day(sqlite3 *db, int64_t *first, struct buf *err)
 {
 	sqlite3_stmt *q;
 	*first = -1;
-	/* alerts.c: is the anomaly rule's history inside what the database holds? */
-	if (sqlite3_prepare_v2(db, "SELECT first_day FROM usage_span", -1, &q, NULL) != SQLITE_OK) {
-		sql_fail(db, "cannot read usage_span", err);
+	/* alerts.c: is the anomaly rule's history inside what the database holds? Not the
+	 * usage_span view: its min() and max() in one query scan every daily row (0.2 s for a
+	 * year of 10,000 users), where min() alone is one step down the primary key. */
+	if (sqlite3_prepare_v2(db, "SELECT min(day_number) FROM daily_usage", -1, &q, NULL) != SQLITE_OK) {
+		sql_fail(db, "cannot read daily_usage", err);
 		return -1;
 	}
 	if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
@@ -462,42 +509,38 @@ static int read_first_day(sqlite3 *db, int64_t *first, struct buf *err)
 
 /*
  * Every user's and credential's tokens, cost, requests and errors per day, from FROM through
- * DAY (daily_usage view), summed per subject in memory: one pass, no GROUP BY sort.
+ * DAY, summed per subject in memory: one pass in key order, no GROUP BY sort. It reads
+ * daily_cost, the daily aggregates with their cost (views.sql), by dictionary and credential
+ * id: daily_usage's seven dictionary joins per row cost more than everything else here
+ * (1.2 s for a month of 10,000 users); names are looked up once per subject instead.
  */
 static int read_days(sqlite3 *db, int64_t from, struct alerts_input *in, struct subjects *users,
 		     struct subjects *creds, struct buf *err)
 {
 	/* alerts.c (alerts_read): the usage the limit, projection and anomaly rules look at */
 	static const char sql[] =
-		"SELECT day_number, user, token, token_fp, total_tokens, cost_usd, requests, errors, "
+		"SELECT day, user, token, total_tokens, cost_usd, requests, errors, "
 		"cost_usd IS NULL AND total_tokens > 0 "
-		"FROM daily_usage WHERE day_number BETWEEN ?1 AND ?2";
+		"FROM daily_cost WHERE day BETWEEN ?1 AND ?2";
 	struct alerts_day *d = &in->day;
 	sqlite3_stmt *q;
 	int rc;
 	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
-		sql_fail(db, "cannot read daily_usage", err);
+		sql_fail(db, "cannot read daily_cost", err);
 		return -1;
 	}
 	sqlite3_bind_int64(q, 1, from);
 	sqlite3_bind_int64(q, 2, d->day);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		int64_t i = d->day - sqlite3_column_int64(q, 0);
-		int64_t tokens = sqlite3_column_int64(q, 4); /* NULL: no count logged, adds 0 */
-		double cost = sqlite3_column_double(q, 5);
-		int64_t requests = sqlite3_column_int64(q, 6), errors = sqlite3_column_int64(q, 7);
-		bool unpriced = sqlite3_column_int(q, 8);
+		int64_t user = sqlite3_column_int64(q, 1), token = sqlite3_column_int64(q, 2); /* 0: none */
+		int64_t tokens = sqlite3_column_int64(q, 3); /* NULL: no count logged, adds 0 */
+		double cost = sqlite3_column_double(q, 4);
+		int64_t requests = sqlite3_column_int64(q, 5), errors = sqlite3_column_int64(q, 6);
+		bool unpriced = sqlite3_column_int(q, 7);
 		bool in_month = sqlite3_column_int64(q, 0) >= d->month_first;
-		struct alerts_subject *s[2] = { NULL, NULL };
-		if (sqlite3_column_type(q, 1) != SQLITE_NULL) {
-			const char *name = (const char *)sqlite3_column_text(q, 1);
-			s[0] = subject_get(users, name, (size_t)sqlite3_column_bytes(q, 1), name);
-		}
-		if (sqlite3_column_type(q, 3) != SQLITE_NULL) {
-			const char *fp = (const char *)sqlite3_column_text(q, 3);
-			const char *display = (const char *)sqlite3_column_text(q, 2);
-			s[1] = subject_get(creds, fp, (size_t)sqlite3_column_bytes(q, 3), display ? display : "****");
-		}
+		struct alerts_subject *s[2] = { user ? subject_get(users, user) : NULL,
+						token ? subject_get(creds, token) : NULL };
 		for (int k = 0; k < 2; k++) {
 			if (!s[k])
 				continue;
@@ -525,311 +568,185 @@ static int read_days(sqlite3 *db, int64_t from, struct alerts_input *in, struct 
 	}
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE) {
-		sql_fail(db, "cannot read daily_usage", err);
+		sql_fail(db, "cannot read daily_cost", err);
 		return -1;
 	}
 	return 0;
 }
 
-/* ---- raw events: what the aggregates do not hold yet ---- */
-
-/* What the raw reads learn per credential id before they know its subject. */
-struct cred_raw {
-	int64_t id;
-	bool has_rl, needs_detail;
-	int64_t rl_min, rl_min_at;
-	struct alerts_subject *s;
-};
-
-/* The subject of credential ID (credential table: display and fingerprint prefix). */
-static struct alerts_subject *cred_subject(sqlite3 *db, struct subjects *creds, int64_t id, struct buf *err)
+/* Name every subject: user names from the dictionary, credentials' mask and fingerprint prefix. */
+static int name_subjects(sqlite3 *db, struct subjects *users, struct subjects *creds, struct buf *err)
 {
-	sqlite3_stmt *q;
-	struct alerts_subject *s = NULL;
-	/* alerts.c: the display and fingerprint prefix of a credential id found in raw events */
-	if (sqlite3_prepare_v2(db, "SELECT display, substr(fingerprint, 1, 12) FROM credential WHERE id = ?1", -1, &q,
-			       NULL) != SQLITE_OK) {
-		sql_fail(db, "cannot read credentials", err);
-		return NULL;
+	/* alerts.c: the user of a dictionary id; the masked form and fingerprint of a credential id */
+	static const char user_sql[] = "SELECT value FROM dict WHERE id = ?1";
+	static const char cred_sql[] = "SELECT display, substr(fingerprint, 1, 12) FROM credential WHERE id = ?1";
+	sqlite3_stmt *uq = NULL, *cq = NULL;
+	int rc = -1;
+	if (sqlite3_prepare_v2(db, user_sql, -1, &uq, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, cred_sql, -1, &cq, NULL) != SQLITE_OK) {
+		sql_fail(db, "cannot read names", err);
+		goto out;
 	}
-	sqlite3_bind_int64(q, 1, id);
-	if (sqlite3_step(q) == SQLITE_ROW) {
-		const char *fp = (const char *)sqlite3_column_text(q, 1);
-		s = subject_get(creds, fp, (size_t)sqlite3_column_bytes(q, 1), (const char *)sqlite3_column_text(q, 0));
-	} else {
-		buf_printf(err, "credential %lld of an event is missing", (long long)id);
-	}
-	sqlite3_finalize(q);
-	return s;
-}
-
-/* The json array "[a,b,...]" of IDS, for `IN (SELECT value FROM json_each(?))`. */
-static void json_ids(struct buf *b, const int64_t *ids, size_t n)
-{
-	buf_addc(b, '[');
-	for (size_t i = 0; i < n; i++)
-		buf_printf(b, "%s%lld", i ? "," : "", (long long)ids[i]);
-	buf_addc(b, ']');
-}
-
-/*
- * Rate-limit readings and 401 responses of the day, from raw events (event table by epoch
- * range). A first pass keeps only the rows that matter (a reading under some warning level,
- * a 401); a second pass, in time order, reads the credentials that reached the critical level
- * or got a 401, to tell when and for how long, and whether 401s end their day.
- */
-static int read_credential_events(sqlite3 *db, const struct config *c, struct alerts_input *in,
-				  struct subjects *creds, struct buf *err)
-{
-	/* alerts.c: credentials with a low rate-limit reading or a 401 on the day */
-	static const char pass1[] =
-		"SELECT token, epoch, status, rl_remaining FROM event "
-		"WHERE epoch >= ?1 AND epoch < ?2 AND token IS NOT NULL "
-		"AND (status = 401 OR rl_remaining < ?3)";
-	/* alerts.c: every response of those credentials on the day, in time order */
-	static const char pass2[] =
-		"SELECT token, epoch, status, rl_remaining FROM event "
-		"WHERE epoch >= ?1 AND epoch < ?2 AND token IN (SELECT value FROM json_each(?3)) "
-		"ORDER BY token, epoch, id";
-	int64_t start = in->day.day * 86400, end = start + 86400;
-	int64_t warn = c->limits.rate_limit_warning;
-	struct hashmap by_id;
-	struct cred_raw *raw = NULL;
-	size_t n_raw = 0, cap_raw = 0;
-	int64_t *detail_ids = NULL;
-	size_t n_detail = 0;
-	struct buf ids = BUF_INIT;
-	sqlite3_stmt *q = NULL;
-	int rc = -1, step;
-
-	for (size_t i = 0; i < c->n_credentials; i++)
-		if ((c->credentials[i].set & CONFIG_SET_RATE_LIMIT) && c->credentials[i].lim.rate_limit_warning > warn)
-			warn = c->credentials[i].lim.rate_limit_warning;
-	hashmap_init(&by_id);
-	if (sqlite3_prepare_v2(db, pass1, -1, &q, NULL) != SQLITE_OK)
-		goto sql_error;
-	sqlite3_bind_int64(q, 1, start);
-	sqlite3_bind_int64(q, 2, end);
-	sqlite3_bind_int64(q, 3, warn);
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(q, 0), epoch = sqlite3_column_int64(q, 1);
-		bool is_new;
-		uint64_t *slot = hashmap_put(&by_id, &id, sizeof(id), &is_new);
-		if (is_new) {
-			if (n_raw == cap_raw) {
-				cap_raw = cap_raw ? 2 * cap_raw : 64;
-				raw = xrealloc(raw, cap_raw * sizeof(*raw));
-			}
-			*slot = n_raw;
-			raw[n_raw++] = (struct cred_raw){ .id = id };
-		}
-		struct cred_raw *r = &raw[*slot];
-		if (sqlite3_column_type(q, 2) != SQLITE_NULL && sqlite3_column_int64(q, 2) == 401)
-			r->needs_detail = true;
-		if (sqlite3_column_type(q, 3) != SQLITE_NULL) {
-			int64_t rem = sqlite3_column_int64(q, 3);
-			if (!r->has_rl || rem < r->rl_min || (rem == r->rl_min && epoch < r->rl_min_at)) {
-				r->rl_min = rem;
-				r->rl_min_at = epoch;
-			}
-			r->has_rl = true;
-			if (rem <= c->rate_limit_critical)
-				r->needs_detail = true;
-		}
-	}
-	if (step != SQLITE_DONE)
-		goto sql_error;
-	sqlite3_finalize(q);
-	q = NULL;
-
-	detail_ids = xcalloc(n_raw ? n_raw : 1, sizeof(*detail_ids));
-	for (size_t i = 0; i < n_raw; i++) {
-		struct cred_raw *r = &raw[i];
-		if (!(r->s = cred_subject(db, creds, r->id, err)))
+	for (size_t i = 0; i < *users->n; i++) {
+		struct alerts_subject *s = &(*users->v)[i];
+		sqlite3_reset(uq);
+		sqlite3_bind_int64(uq, 1, users->ids[i]);
+		if (sqlite3_step(uq) != SQLITE_ROW) {
+			buf_printf(err, "user id %lld of the aggregates is not in the dictionary", (long long)users->ids[i]);
 			goto out;
-		if (r->has_rl) {
-			r->s->has_rl = true;
-			r->s->rl_min = r->rl_min;
-			r->s->rl_min_at = r->rl_min_at;
 		}
-		if (r->needs_detail)
-			detail_ids[n_detail++] = r->id;
+		s->name = xstrdup((const char *)sqlite3_column_text(uq, 0));
 	}
-	if (!n_detail) {
-		rc = 0;
-		goto out;
-	}
-
-	json_ids(&ids, detail_ids, n_detail);
-	if (sqlite3_prepare_v2(db, pass2, -1, &q, NULL) != SQLITE_OK)
-		goto sql_error;
-	sqlite3_bind_int64(q, 1, start);
-	sqlite3_bind_int64(q, 2, end);
-	sqlite3_bind_text(q, 3, ids.data, (int)ids.len, SQLITE_STATIC);
-	int64_t cur = -1, run = 0, run_since = 0, at_level_since = 0, last_reading = 0;
-	bool at_level = false;
-	struct alerts_subject *s = NULL;
-	for (;;) {
-		step = sqlite3_step(q);
-		if (step != SQLITE_ROW && step != SQLITE_DONE)
-			goto sql_error;
-		int64_t id = step == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
-		if (id != cur && s) { /* the previous credential is complete */
-			s->trailing_401 = run;
-			s->since_401 = run_since;
-			if (at_level) {
-				s->zero_open = true;
-				s->zero_seconds += last_reading - at_level_since;
-				if (s->zero_times == 1)
-					s->zero_until = last_reading;
-			}
+	for (size_t i = 0; i < *creds->n; i++) {
+		struct alerts_subject *s = &(*creds->v)[i];
+		sqlite3_reset(cq);
+		sqlite3_bind_int64(cq, 1, creds->ids[i]);
+		if (sqlite3_step(cq) != SQLITE_ROW) {
+			buf_printf(err, "credential id %lld of the aggregates is missing", (long long)creds->ids[i]);
+			goto out;
 		}
-		if (step == SQLITE_DONE)
-			break;
-		if (id != cur) {
-			cur = id;
-			s = raw[*hashmap_get(&by_id, &id, sizeof(id))].s;
-			run = 0;
-			at_level = false;
-		}
-		int64_t epoch = sqlite3_column_int64(q, 1);
-		if (sqlite3_column_type(q, 2) != SQLITE_NULL) {
-			if (sqlite3_column_int64(q, 2) == 401) {
-				if (!run++)
-					run_since = epoch;
-			} else {
-				run = 0;
-			}
-		}
-		if (sqlite3_column_type(q, 3) != SQLITE_NULL) {
-			int64_t rem = sqlite3_column_int64(q, 3);
-			last_reading = epoch;
-			if (rem <= c->rate_limit_critical && !at_level) {
-				at_level = true;
-				at_level_since = epoch;
-				if (!s->zero_times++)
-					s->zero_at = epoch;
-			} else if (rem > c->rate_limit_critical && at_level) {
-				at_level = false;
-				s->zero_seconds += epoch - at_level_since;
-				if (s->zero_times == 1)
-					s->zero_until = epoch;
-			}
-		}
+		s->name = xstrdup((const char *)sqlite3_column_text(cq, 0));
+		snprintf(s->fp, sizeof(s->fp), "%s", (const char *)sqlite3_column_text(cq, 1));
 	}
 	rc = 0;
-	goto out;
-sql_error:
-	sql_fail(db, "cannot read events", err);
 out:
-	sqlite3_finalize(q);
-	hashmap_free(&by_id);
-	free(raw);
-	free(detail_ids);
-	buf_free(&ids);
+	sqlite3_finalize(uq);
+	sqlite3_finalize(cq);
 	return rc;
 }
 
-/* One (id, hour) whose tokens could hold a minute over a burst level. */
-struct peak_candidate {
-	int64_t id, hour;
+/* ---- the day's minutes, from raw events ---- */
+
+#define DAY_MINUTES 1440
+
+/* A credential's minutes on the day, while the events are read (in no particular order). */
+struct cred_minutes {
+	bool has_rl, has_ok, has_401, has_low;
+	int64_t rl_min, rl_min_at;        /* lowest remaining, and its first time */
+	int64_t low_at, last_reading;     /* first reading at the critical level; latest reading */
+	int64_t ok_at, ok_id;             /* latest response other than 401 (time, then event id) */
+	int64_t last_401_at, last_401_id; /* latest 401 */
+	uint8_t *low, *high;              /* bit per minute: a reading at/under critical; above it */
+	int64_t high_minute;              /* the minute whose high bit was set last (-1: none) */
+	uint32_t *n401;                   /* 401s per minute */
 };
 
-/*
- * The per-minute peaks of one kind of subject (users, or credentials). Step 1: the hourly
- * aggregates bound every minute's sum by its hour's, so only (id, hour) pairs whose hour holds
- * at least LEVEL tokens can have a minute at LEVEL. Step 2 sums those pairs' raw events per
- * minute. Exact: every event of the minute is summed, whatever file or run stored it.
- */
-static int minute_peaks(sqlite3 *db, bool by_credential, int64_t level, struct alerts_input *in,
-			struct subjects *subjects, struct buf *err)
+/* One subject's tokens per minute, for the (subject, hour) pairs whose hour could hold a burst. */
+#define BURST_FILTER_BITS 65536
+
+struct burst {
+	bool active;
+	struct hashmap hours;   /* subject id -> bit mask of candidate hours */
+	uint32_t any_hours;     /* every hour some subject is a candidate in */
+	uint8_t filter[BURST_FILTER_BITS / 8]; /* bit (id % BURST_FILTER_BITS): maybe a candidate */
+	struct hashmap minutes; /* (subject id, minute) -> tokens */
+};
+
+static bool later(int64_t at, int64_t id, int64_t than_at, int64_t than_id)
 {
-	/* alerts_read_minute_peaks, step 1: tokens per (user or credential, hour) on the day */
-	static const char hours_user[] =
-		"SELECT user, hour, sum(total_tokens) FROM hourly WHERE hour >= ?1 AND hour < ?2 AND user <> 0 "
-		"GROUP BY hour, user HAVING sum(total_tokens) >= ?3";
-	static const char hours_token[] =
-		"SELECT token, hour, sum(total_tokens) FROM hourly WHERE hour >= ?1 AND hour < ?2 AND token <> 0 "
-		"GROUP BY hour, token HAVING sum(total_tokens) >= ?3";
-	/* step 2: the busiest minute of each candidate, from the raw events */
-	static const char minutes_user[] =
-		"SELECT user, minute, max(tokens) FROM (SELECT user, epoch / 60 AS minute, sum(total_tokens) AS tokens "
-		"FROM event WHERE epoch >= ?1 AND epoch < ?2 AND total_tokens IS NOT NULL "
-		"AND user * 24 + (epoch - ?1) / 3600 IN (SELECT value FROM json_each(?3)) "
-		"GROUP BY user, minute) GROUP BY user";
-	static const char minutes_token[] =
-		"SELECT token, minute, max(tokens) FROM (SELECT token, epoch / 60 AS minute, sum(total_tokens) AS tokens "
-		"FROM event WHERE epoch >= ?1 AND epoch < ?2 AND total_tokens IS NOT NULL "
-		"AND token * 24 + (epoch - ?1) / 3600 IN (SELECT value FROM json_each(?3)) "
-		"GROUP BY token, minute) GROUP BY token";
-	/* alerts.c: the user name of a dictionary id found in raw events */
-	static const char user_name[] = "SELECT value FROM dict WHERE id = ?1";
-	int64_t start = in->day.day * 86400;
-	sqlite3_stmt *q = NULL, *name_q = NULL;
-	struct buf keys = BUF_INIT;
-	size_t n = 0;
-	int rc = -1, step;
+	return at > than_at || (at == than_at && id > than_id);
+}
 
-	if (sqlite3_prepare_v2(db, by_credential ? hours_token : hours_user, -1, &q, NULL) != SQLITE_OK)
+/*
+ * Step 1 of the burst rule: the hourly aggregates bound every minute's sum by its hour's, so
+ * only (subject, hour) pairs whose hour holds at least LEVEL tokens (the lowest burst
+ * warning level) can hold such a minute: those are summed per minute from the raw events.
+ */
+static int burst_candidates(sqlite3 *db, bool by_credential, int64_t level, int64_t day, struct burst *b,
+			    struct buf *err)
+{
+	/* alerts.c (alerts_read_minutes): tokens per (user or credential, hour) on the day, summed
+	 * here (no GROUP BY sort): one subject's hour can span several rows (models, credentials) */
+	static const char user_sql[] =
+		"SELECT user, hour, total_tokens FROM hourly WHERE hour >= ?1 AND hour < ?2 AND user <> 0 "
+		"AND total_tokens > 0";
+	static const char token_sql[] =
+		"SELECT token, hour, total_tokens FROM hourly WHERE hour >= ?1 AND hour < ?2 AND token <> 0 "
+		"AND total_tokens > 0";
+	struct hashmap sums; /* (id, hour) -> tokens */
+	sqlite3_stmt *q;
+	int step, rc = -1;
+	hashmap_init(&sums);
+	hashmap_init(&b->hours);
+	hashmap_init(&b->minutes);
+	b->active = true;
+	if (sqlite3_prepare_v2(db, by_credential ? token_sql : user_sql, -1, &q, NULL) != SQLITE_OK)
 		goto sql_error;
-	sqlite3_bind_int64(q, 1, in->day.day * 24);
-	sqlite3_bind_int64(q, 2, in->day.day * 24 + 24);
-	sqlite3_bind_int64(q, 3, level);
-	buf_addc(&keys, '[');
+	sqlite3_bind_int64(q, 1, day * 24);
+	sqlite3_bind_int64(q, 2, day * 24 + 24);
 	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(q, 0), hour = sqlite3_column_int64(q, 1) - in->day.day * 24;
-		buf_printf(&keys, "%s%lld", n++ ? "," : "", (long long)(id * 24 + hour));
-	}
-	buf_addc(&keys, ']');
-	if (step != SQLITE_DONE)
-		goto sql_error;
-	sqlite3_finalize(q);
-	q = NULL;
-	if (!n) {
-		rc = 0;
-		goto out;
-	}
-
-	if (sqlite3_prepare_v2(db, by_credential ? minutes_token : minutes_user, -1, &q, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, user_name, -1, &name_q, NULL) != SQLITE_OK)
-		goto sql_error;
-	sqlite3_bind_int64(q, 1, start);
-	sqlite3_bind_int64(q, 2, start + 86400);
-	sqlite3_bind_text(q, 3, keys.data, (int)keys.len, SQLITE_STATIC);
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t id = sqlite3_column_int64(q, 0);
-		struct alerts_subject *s;
-		if (by_credential) {
-			if (!(s = cred_subject(db, subjects, id, err)))
-				goto out;
-		} else {
-			sqlite3_reset(name_q);
-			sqlite3_bind_int64(name_q, 1, id);
-			if (sqlite3_step(name_q) != SQLITE_ROW) {
-				buf_printf(err, "user %lld of an event is missing", (long long)id);
-				goto out;
-			}
-			const char *name = (const char *)sqlite3_column_text(name_q, 0);
-			s = subject_get(subjects, name, (size_t)sqlite3_column_bytes(name_q, 0), name);
-		}
-		s->has_peak = true;
-		s->peak_minute = sqlite3_column_int64(q, 1);
-		s->peak_tokens = sqlite3_column_int64(q, 2);
+		int64_t key[2] = { sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1) - day * 24 };
+		bool is_new;
+		*hashmap_put(&sums, key, sizeof(key), &is_new) += (uint64_t)sqlite3_column_int64(q, 2);
 	}
 	if (step != SQLITE_DONE)
 		goto sql_error;
+	size_t pos = 0, n;
+	const char *k;
+	uint64_t tokens;
+	while (hashmap_next(&sums, &pos, &k, &n, &tokens)) {
+		int64_t key[2];
+		bool is_new;
+		if ((int64_t)tokens < level)
+			continue;
+		memcpy(key, k, sizeof(key));
+		*hashmap_put(&b->hours, &key[0], sizeof(key[0]), &is_new) |= 1u << key[1];
+		b->any_hours |= 1u << key[1];
+		b->filter[(uint64_t)key[0] % BURST_FILTER_BITS / 8] |= (uint8_t)(1u << ((uint64_t)key[0] % 8));
+	}
 	rc = 0;
 	goto out;
 sql_error:
-	sql_fail(db, "cannot read events", err);
+	sql_fail(db, "cannot read hourly", err);
 out:
 	sqlite3_finalize(q);
-	sqlite3_finalize(name_q);
-	buf_free(&keys);
+	hashmap_free(&sums);
 	return rc;
 }
 
-/* The lowest burst level (warning_pct of a burst limit) any subject of that kind has. */
+static void burst_add(struct burst *b, int64_t id, int64_t minute_of_day, int64_t tokens)
+{
+	uint32_t hour_bit = 1u << (minute_of_day / 60);
+	/* most events are no candidate's: tell them without hashing */
+	if (!(b->any_hours & hour_bit) || !(b->filter[(uint64_t)id % BURST_FILTER_BITS / 8] >> ((uint64_t)id % 8) & 1))
+		return;
+	const uint64_t *mask = hashmap_get(&b->hours, &id, sizeof(id));
+	if (!mask || !(*mask & hour_bit))
+		return;
+	int64_t key[2] = { id, minute_of_day };
+	bool is_new;
+	*hashmap_put(&b->minutes, key, sizeof(key), &is_new) += (uint64_t)tokens;
+}
+
+/* Each candidate's busiest minute onto its subject. */
+static void burst_finish(struct burst *b, struct subjects *subjects, int64_t day)
+{
+	size_t pos = 0, n;
+	const char *key;
+	uint64_t tokens;
+	while (hashmap_next(&b->minutes, &pos, &key, &n, &tokens)) {
+		int64_t k[2];
+		memcpy(k, key, sizeof(k));
+		struct alerts_subject *s = subject_get(subjects, k[0]);
+		int64_t minute = day * DAY_MINUTES + k[1];
+		if (!s->has_peak || (int64_t)tokens > s->peak_tokens ||
+		    ((int64_t)tokens == s->peak_tokens && minute < s->peak_minute)) {
+			s->has_peak = true;
+			s->peak_tokens = (int64_t)tokens;
+			s->peak_minute = minute;
+		}
+	}
+}
+
+static void burst_free(struct burst *b)
+{
+	if (!b->active)
+		return;
+	hashmap_free(&b->hours);
+	hashmap_free(&b->minutes);
+}
+
+/* The lowest burst level (warning_pct of a burst limit) any subject of that kind has; -1: none. */
 static int64_t lowest_burst_level(const struct config *c, bool by_credential)
 {
 	double lowest = -1;
@@ -846,51 +763,212 @@ static int64_t lowest_burst_level(const struct config *c, bool by_credential)
 	return (int64_t)floor(lowest * c->warning_pct / 100);
 }
 
-/* The state of reading: both kinds of subjects while they are being collected. */
-struct reader {
-	struct subjects users, creds;
-};
-
-static void reader_init(struct reader *r, struct alerts_input *in)
+static void set_bit(uint8_t **bits, int64_t minute)
 {
-	memset(r, 0, sizeof(*r));
-	r->users.v = &in->users;
-	r->users.n = &in->n_users;
-	r->users.kind = ALERTS_USER;
-	r->creds.v = &in->creds;
-	r->creds.n = &in->n_creds;
-	r->creds.kind = ALERTS_CREDENTIAL;
-	hashmap_init(&r->users.index);
-	hashmap_init(&r->creds.index);
+	if (!*bits)
+		*bits = xcalloc(DAY_MINUTES / 8, 1);
+	(*bits)[minute / 8] |= (uint8_t)(1u << (minute % 8));
 }
 
-static void reader_free(struct reader *r)
+static bool has_bit(const uint8_t *bits, int64_t minute)
 {
-	hashmap_free(&r->users.index);
-	hashmap_free(&r->creds.index);
+	return bits && (bits[minute / 8] >> (minute % 8)) & 1;
+}
+
+/* A credential's rate-limit episodes and closing 401s from its minutes, onto its subject. */
+static void cred_finish(const struct config *c, const struct cred_minutes *m, struct alerts_subject *s, int64_t day)
+{
+	int64_t start = day * 86400;
+	if (m->has_rl) {
+		s->has_rl = true;
+		s->rl_min = m->rl_min;
+		s->rl_min_at = m->rl_min_at;
+	}
+	if (m->has_low) {
+		/* Episodes by minute: one starts in a minute with a reading at the critical level and
+		 * ends in the first later minute whose readings are all above it. */
+		bool in = false;
+		int64_t since = 0;
+		for (int64_t i = 0; i < DAY_MINUTES; i++) {
+			bool low = has_bit(m->low, i), high = has_bit(m->high, i);
+			if (low && !in) {
+				in = true;
+				since = s->zero_times ? start + i * 60 : m->low_at;
+				if (!s->zero_times++)
+					s->zero_at = m->low_at;
+			} else if (high && !low && in) {
+				in = false;
+				s->zero_seconds += start + i * 60 - since;
+				if (s->zero_times == 1)
+					s->zero_until = start + i * 60;
+			}
+		}
+		if (in) {
+			s->zero_open = true;
+			s->zero_seconds += m->last_reading - since;
+			if (s->zero_times == 1)
+				s->zero_until = m->last_reading;
+		}
+	}
+	/* The latest response is a 401 (by time, then event id): count the 401s of the minutes
+	 * after the last other response's minute (minute resolution, as an aggregate will give). */
+	if (m->has_401 && (!m->has_ok || later(m->last_401_at, m->last_401_id, m->ok_at, m->ok_id))) {
+		int64_t after = m->has_ok ? (m->ok_at - start) / 60 : -1;
+		s->trailing_401 = 0;
+		s->since_401 = m->last_401_at;
+		for (int64_t i = DAY_MINUTES - 1; i > after; i--)
+			if (m->n401 && m->n401[i]) {
+				s->trailing_401 += m->n401[i];
+				s->since_401 = start + i * 60;
+			}
+		if (!s->trailing_401)
+			s->trailing_401 = 1; /* all in the minute of the last other response: the latest one */
+	}
+	(void)c;
 }
 
 /*
- * The busiest minute of the day of each user (and of each credential when some
- * [credential:...] section sets a burst limit), summed exactly from the raw events, into
- * has_peak/peak_tokens/peak_minute. The one place that reads per-minute sums: when the store
- * keeps a per-minute aggregate, only this changes.
+ * The day's per-minute figures from its raw events (event table by epoch range), in one pass
+ * in storage order: tokens per minute of the burst candidates, and per credential its
+ * rate-limit readings (lowest, minutes at the critical level) and its responses (latest 401
+ * and latest other, 401s per minute). Memory is bounded by subjects x minutes, not by events.
+ * The one place that reads raw events: when the store keeps a per-minute aggregate (minute,
+ * token, user: tokens, 401 and other responses, lowest and highest rate-limit reading), only
+ * this function changes.
  */
-static int alerts_read_minute_peaks(sqlite3 *db, const struct config *c, struct alerts_input *in, struct reader *r,
-				    struct buf *err)
+static int alerts_read_minutes(sqlite3 *db, const struct config *c, struct alerts_input *in, struct subjects *users,
+			       struct subjects *creds, struct buf *err)
 {
+	/* alerts.c (alerts_read_minutes): every event of the day */
+	/* -1 for NULL: no count, status or reading is negative (ingest rejects those), and it
+	 * spares a type check per column and row */
+	static const char sql[] =
+		"SELECT id, epoch, coalesce(user, 0), coalesce(token, 0), coalesce(total_tokens, -1), "
+		"coalesce(status, -1), coalesce(rl_remaining, -1) FROM event WHERE epoch >= ?1 AND epoch < ?2";
+	int64_t day = in->day.day, start = day * 86400;
+	struct burst by_user = { 0 }, by_cred = { 0 };
+	struct cred_minutes **cred = NULL; /* by credential id: ids are dense, from 1 */
+	size_t n_cred = 0;
+	sqlite3_stmt *q = NULL;
+	int rc = -1, step;
+
 	int64_t level = lowest_burst_level(c, false);
-	if (level >= 0 && minute_peaks(db, false, level, in, &r->users, err) < 0)
-		return -1;
+	if (level >= 0 && burst_candidates(db, false, level, day, &by_user, err) < 0)
+		goto out;
 	level = lowest_burst_level(c, true);
-	if (level >= 0 && minute_peaks(db, true, level, in, &r->creds, err) < 0)
-		return -1;
-	return 0;
+	if (level >= 0 && burst_candidates(db, true, level, day, &by_cred, err) < 0)
+		goto out;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+		goto sql_error;
+	sqlite3_bind_int64(q, 1, start);
+	sqlite3_bind_int64(q, 2, start + 86400);
+	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(q, 0), epoch = sqlite3_column_int64(q, 1);
+		int64_t user = sqlite3_column_int64(q, 2), token = sqlite3_column_int64(q, 3);
+		int64_t minute = (epoch - start) / 60;
+		int64_t tokens = sqlite3_column_int64(q, 4), status = sqlite3_column_int64(q, 5);
+		int64_t rem = sqlite3_column_int64(q, 6);
+		if (tokens >= 0) {
+			if (by_user.active && user)
+				burst_add(&by_user, user, minute, tokens);
+			if (by_cred.active && token)
+				burst_add(&by_cred, token, minute, tokens);
+		}
+		if (token <= 0)
+			continue;
+		if ((size_t)token >= n_cred) {
+			size_t n = (size_t)token + 1024;
+			cred = xrealloc(cred, n * sizeof(*cred));
+			memset(cred + n_cred, 0, (n - n_cred) * sizeof(*cred));
+			n_cred = n;
+		}
+		struct cred_minutes *m = cred[token];
+		if (!m) {
+			m = cred[token] = xcalloc(1, sizeof(*m));
+			m->high_minute = -1;
+		}
+		if (status >= 0) {
+			if (status == 401) {
+				if (!m->n401)
+					m->n401 = xcalloc(DAY_MINUTES, sizeof(*m->n401));
+				m->n401[minute]++;
+				if (!m->has_401 || later(epoch, id, m->last_401_at, m->last_401_id)) {
+					m->last_401_at = epoch;
+					m->last_401_id = id;
+				}
+				m->has_401 = true;
+			} else if (!m->has_ok || later(epoch, id, m->ok_at, m->ok_id)) {
+				m->ok_at = epoch;
+				m->ok_id = id;
+				m->has_ok = true;
+			}
+		}
+		if (rem >= 0) {
+			if (!m->has_rl || rem < m->rl_min || (rem == m->rl_min && epoch < m->rl_min_at)) {
+				m->rl_min = rem;
+				m->rl_min_at = epoch;
+			}
+			if (!m->has_rl || epoch > m->last_reading)
+				m->last_reading = epoch;
+			m->has_rl = true;
+			if (rem <= c->rate_limit_critical) {
+				set_bit(&m->low, minute);
+				if (!m->has_low || epoch < m->low_at)
+					m->low_at = epoch;
+				m->has_low = true;
+			} else if (minute != m->high_minute) { /* readings come in runs of one minute */
+				set_bit(&m->high, minute);
+				m->high_minute = minute;
+			}
+		}
+	}
+	if (step != SQLITE_DONE)
+		goto sql_error;
+	if (by_user.active)
+		burst_finish(&by_user, users, day);
+	if (by_cred.active)
+		burst_finish(&by_cred, creds, day);
+	for (size_t i = 0; i < n_cred; i++)
+		if (cred[i] && (cred[i]->has_rl || cred[i]->has_401))
+			cred_finish(c, cred[i], subject_get(creds, (int64_t)i), day);
+	rc = 0;
+	goto out;
+sql_error:
+	sql_fail(db, "cannot read events", err);
+out:
+	sqlite3_finalize(q);
+	for (size_t i = 0; i < n_cred; i++)
+		if (cred[i]) {
+			free(cred[i]->low);
+			free(cred[i]->high);
+			free(cred[i]->n401);
+			free(cred[i]);
+		}
+	free(cred);
+	burst_free(&by_user);
+	burst_free(&by_cred);
+	return rc;
+}
+
+/* The largest map of the database file SQLite may use while alerts read it. */
+#define ALERTS_MMAP_BYTES "1073741824"
+
+/* The integer a pragma returns, or -1. */
+static int64_t pragma_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *q;
+	int64_t v = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
 }
 
 int alerts_read(sqlite3 *db, const struct config *c, int64_t day, struct alerts_input *in, struct buf *err)
 {
-	struct reader r;
+	struct subjects users, creds;
+	int64_t mmap_before = -1;
 	int64_t y;
 	unsigned m, dd;
 	int rc = -1;
@@ -901,18 +979,21 @@ int alerts_read(sqlite3 *db, const struct config *c, int64_t day, struct alerts_
 	in->day.month_first = timefmt_days_from_civil(y, m, 1);
 	in->day.month_days = (int)(timefmt_days_from_civil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) -
 				   in->day.month_first);
-	reader_init(&r, in);
-	if (read_first_day(db, &in->day.data_first, err) < 0)
-		goto out;
+	subjects_init(&users, &in->users, &in->n_users, ALERTS_USER);
+	subjects_init(&creds, &in->creds, &in->n_creds, ALERTS_CREDENTIAL);
 	int64_t days = c->anomaly_days < ALERTS_HISTORY ? c->anomaly_days : ALERTS_HISTORY;
 	int64_t from = in->day.month_first < day - days ? in->day.month_first : day - days;
+	/* Memory-mapped reads for the scans below (a third less CPU than read() copies over a
+	 * day of raw events); the connection's own setting is restored after. */
+	mmap_before = pragma_int(db, "PRAGMA mmap_size");
+	sqlite3_exec(db, "PRAGMA mmap_size = " ALERTS_MMAP_BYTES, NULL, NULL, NULL);
 	/* One read transaction, so every part sees the same data even while an ingest commits. */
 	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
 		sql_fail(db, "cannot read", err);
 		goto out;
 	}
-	if (read_days(db, from, in, &r.users, &r.creds, err) < 0 || alerts_read_minute_peaks(db, c, in, &r, err) < 0 ||
-	    read_credential_events(db, c, in, &r.creds, err) < 0) {
+	if (read_first_day(db, &in->day.data_first, err) < 0 || read_days(db, from, in, &users, &creds, err) < 0 ||
+	    alerts_read_minutes(db, c, in, &users, &creds, err) < 0 || name_subjects(db, &users, &creds, err) < 0) {
 		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 		goto out;
 	}
@@ -923,7 +1004,13 @@ int alerts_read(sqlite3 *db, const struct config *c, int64_t day, struct alerts_
 		config_credential_limits(c, in->creds[i].name, in->creds[i].fp, &in->creds[i].lim);
 	rc = 0;
 out:
-	reader_free(&r);
+	if (mmap_before >= 0) {
+		char pragma[64];
+		snprintf(pragma, sizeof(pragma), "PRAGMA mmap_size = %lld", (long long)mmap_before);
+		sqlite3_exec(db, pragma, NULL, NULL, NULL);
+	}
+	subjects_free(&users);
+	subjects_free(&creds);
 	if (rc < 0)
 		alerts_input_free(in);
 	return rc;

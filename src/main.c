@@ -73,6 +73,26 @@ static const struct command commands[] = {
 	  "requests, the week-over-week change and the top N (default 10) models, credentials,\n"
 	  "users and endpoints by cost. --month defaults to the latest month with usage.\n"
 	  "Usage without a price is not counted and is reported (see 'tokstat pricing missing').\n" },
+	{ "alerts", cmd_alerts, "find who is about to run out of a limit, dead credentials, usage jumps",
+	  "tokstat alerts [--config FILE] [--date DAY] [--format text|json|nagios] [--all] [--prometheus FILE] [--blocklist FILE] [--no-webhook] | list [--all] [--format text|json] | ack ID...",
+	  "Evaluates the alert rules for DAY (YYYY-MM-DD, today or yesterday; default yesterday,\n"
+	  "UTC) and keeps each condition as an alert with first_seen, last_seen and its worst value:\n"
+	  "a condition that goes on is printed once, and again only when it gets worse. Rules:\n"
+	  "daily_limit, monthly_limit, monthly_projection, cost_threshold, burst_limit, error_rate,\n"
+	  "rate_limit_low, credential_invalid, anomaly; limits and levels come from the config.\n"
+	  "\n"
+	  "  --config FILE     settings (default $TOKSTAT_CONFIG; see samples/tokstat.conf)\n"
+	  "  --format F        text (default: nothing when nothing is new), json, or nagios (one\n"
+	  "                    monitoring-plugin status line with performance data)\n"
+	  "  --all             print every active alert, not only new and worse ones\n"
+	  "  --prometheus FILE write node_exporter textfile metrics (atomically)\n"
+	  "  --blocklist FILE  write the users and credentials over a hard limit as nginx maps\n"
+	  "  --no-webhook      do not post to [alerts] webhook this time\n"
+	  "list: the active alerts (--all: resolved ones too). ack ID...: silence alerts until\n"
+	  "they are resolved or their severity rises.\n"
+	  "\n"
+	  "Exit status (monitoring-plugin convention): 0 OK, 1 WARNING, 2 CRITICAL (the worst\n"
+	  "unacknowledged alert of the day), 3 UNKNOWN (could not evaluate, or a wrong command line).\n" },
 	{ "help", cmd_help, "show help for a command", "tokstat help [COMMAND]", "" },
 };
 

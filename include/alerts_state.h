@@ -1,0 +1,84 @@
+/*
+ * Alert state: the findings of each evaluation kept as alert episodes with first_seen,
+ * last_seen and the worst value, so a condition that goes on is reported once, and again only
+ * when it gets worse; acknowledgements; what the webhook was told. Owns the tables of
+ * sql/alerts_schema.sql: every statement that touches them is here.
+ */
+#ifndef TOKSTAT_ALERTS_STATE_H
+#define TOKSTAT_ALERTS_STATE_H
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "alerts.h"
+#include "buf.h"
+#include "report.h"
+
+enum alerts_change { ALERTS_ONGOING, ALERTS_NEW, ALERTS_WORSE };
+
+/* What recording did with one finding (parallel to the findings array). */
+struct alerts_outcome {
+	int64_t id;               /* the alert episode */
+	enum alerts_change change;
+	bool is_acked;            /* acknowledged: silent, and left out of the exit status */
+};
+
+/* Create the tables and the alerts view when missing, on DB (the store's writable
+ * connection). Returns 0, or -1 with ERR. */
+int alerts_state_init(sqlite3 *db, struct buf *err);
+
+/*
+ * Record the findings F of evaluating DAY, in one transaction: a finding continues the active
+ * episode of its (rule, subject, unit) or starts one; it is new or worse (enum alerts_change)
+ * when its severity is above what was last reported, or its value beyond the reported one by
+ * WORSE_PCT percent (lower for rate-limit remaining). An acknowledged episode stays silent
+ * unless its severity rises (which clears the acknowledgement). Active episodes last seen
+ * before DAY and not found now are resolved. OUT (F->n entries, the caller's) gets each
+ * finding's outcome; *RUN the run's id. Returns 0, or -1 with ERR (nothing recorded).
+ */
+int alerts_state_record(sqlite3 *db, int64_t day, const struct alerts_findings *f, double worse_pct,
+			struct alerts_outcome *out, int64_t *run, struct buf *err);
+
+/* Store the exit status STATUS of RUN. 0/-1 with ERR. */
+int alerts_state_finish(sqlite3 *db, int64_t run, int status, struct buf *err);
+
+/* Which alerts a listing shows. */
+enum alerts_select {
+	ALERTS_SELECT_CHANGED,  /* new or worse in the run, not acknowledged */
+	ALERTS_SELECT_ACTIVE,   /* every active episode (acknowledged ones too) */
+	ALERTS_SELECT_EVERY,    /* every episode, resolved ones too */
+};
+
+/*
+ * Add the alerts SEL picks (RUN: for ALERTS_SELECT_CHANGED) to R as a table titled TITLE, most
+ * severe first: id, severity, rule, subject, value, limit, period, since, change/status, detail.
+ * Returns 0, or -1 with ERR.
+ */
+int alerts_state_report(sqlite3 *db, enum alerts_select sel, int64_t run, const char *title, struct report *r,
+			struct buf *err);
+
+/*
+ * The JSON document of the alerts SEL picks: {"day", "status", "critical", "warning",
+ * "alerts": [{id, severity, rule, subject_kind, subject, token_fp, value, limit, unit, period,
+ * detail, first_seen, last_seen, worst_value, status, change}]}, built by SQLite's JSON
+ * functions. DAY_TEXT and STATUS_NAME ("CRITICAL") describe the run. Appended to OUT. 0/-1.
+ */
+int alerts_state_json(sqlite3 *db, enum alerts_select sel, int64_t run, const char *day_text,
+		      const char *status_name, int critical, int warning, struct buf *out, struct buf *err);
+
+/*
+ * The webhook's message: the active, unacknowledged alerts the webhook has not accepted yet,
+ * or accepted with a lower severity or a value WORSE_PCT better: {"text": Slack-style lines
+ * (& < > escaped), "alerts": [...]} into BODY, their ids into *IDS (the caller frees), *N.
+ * *N = 0: nothing to send. Returns 0, or -1 with ERR.
+ */
+int alerts_state_pending(sqlite3 *db, double worse_pct, const char *headline, struct buf *body, int64_t **ids,
+			 size_t *n, struct buf *err);
+
+/* The webhook accepted the alerts IDS[0..N): remember what it was told. 0/-1 with ERR. */
+int alerts_state_mark_notified(sqlite3 *db, const int64_t *ids, size_t n, struct buf *err);
+
+/* Acknowledge active alert ID. Returns 1 done, 0 no active alert has that id, -1 error. */
+int alerts_state_ack(sqlite3 *db, int64_t id, struct buf *err);
+
+#endif

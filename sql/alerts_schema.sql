@@ -1,0 +1,67 @@
+-- Alert state: what `tokstat alerts` found, since when, how bad at worst, what it last printed
+-- and what the webhook last accepted. Run by src/alerts_state.c each time it opens a database
+-- (IF NOT EXISTS: safe to run again); these tables are read and written only there.
+-- The `alerts` view at the end belongs to the query surface (README, The query surface).
+-- Days are day numbers (days since 1970-01-01 UTC), times epoch seconds.
+
+-- One row per episode of a condition: (rule, subject, unit) while it holds. When a day is
+-- evaluated without it, the episode ends (resolved); if it comes back, that is a new row.
+CREATE TABLE IF NOT EXISTS alert (
+	id                INTEGER PRIMARY KEY,
+	rule              TEXT NOT NULL,               -- daily_limit, monthly_limit, ...
+	subject_kind      TEXT NOT NULL,               -- 'user' or 'credential'
+	subject           TEXT NOT NULL,               -- the user, or the credential's masked form
+	subject_fp        TEXT NOT NULL DEFAULT '',    -- credential: 12 hex digits of its fingerprint
+	unit              TEXT NOT NULL,               -- tokens, usd, tokens/min, percent, remaining, responses
+	severity          INTEGER NOT NULL,            -- latest finding: 1 warning, 2 critical
+	value             REAL NOT NULL,               -- latest finding
+	limit_value       REAL NOT NULL,
+	period            TEXT NOT NULL,               -- latest finding: YYYY-MM-DD, YYYY-MM or a minute
+	detail            TEXT,
+	lower_is_worse    INTEGER NOT NULL DEFAULT 0,  -- rate-limit remaining: lower is worse
+	is_hard           INTEGER NOT NULL DEFAULT 0,  -- latest finding reached a hard token limit
+	first_seen        INTEGER NOT NULL,            -- day numbers
+	last_seen         INTEGER NOT NULL,
+	worst_severity    INTEGER NOT NULL,
+	worst_value       REAL NOT NULL,
+	reported_severity INTEGER NOT NULL,            -- what a run last printed as new or worse
+	reported_value    REAL NOT NULL,
+	change            TEXT NOT NULL,               -- 'new' or 'worse': why changed_run printed it
+	changed_run       INTEGER NOT NULL,            -- alert_run.id
+	notified_severity INTEGER,                     -- what the webhook last accepted; NULL: never
+	notified_value    REAL,
+	notified_at       INTEGER,
+	acked_at          INTEGER,                     -- NULL: not acknowledged
+	resolved          INTEGER                      -- first day evaluated without it; NULL: active
+);
+CREATE UNIQUE INDEX IF NOT EXISTS alert_active ON alert(rule, subject_kind, subject_fp, subject, unit)
+	WHERE resolved IS NULL;
+
+-- One row per evaluation: which day, when, and the exit status it gave.
+CREATE TABLE IF NOT EXISTS alert_run (
+	id       INTEGER PRIMARY KEY,
+	day      INTEGER NOT NULL,
+	at       INTEGER NOT NULL,
+	findings INTEGER NOT NULL,
+	status   INTEGER                                -- 0 OK, 1 WARNING, 2 CRITICAL; NULL while running
+);
+
+-- The query surface: every alert episode, newest first by id.
+DROP VIEW IF EXISTS alerts;
+CREATE VIEW alerts AS
+SELECT
+	id,
+	CASE WHEN resolved IS NOT NULL THEN 'resolved' WHEN acked_at IS NOT NULL THEN 'acked'
+	     ELSE 'active' END AS status,
+	CASE severity WHEN 2 THEN 'critical' ELSE 'warning' END AS severity,
+	rule, subject_kind, subject,
+	nullif(subject_fp, '') AS token_fp,
+	value, limit_value, unit, period, detail,
+	date(first_seen * 86400, 'unixepoch') AS first_seen,
+	date(last_seen * 86400, 'unixepoch') AS last_seen,
+	CASE worst_severity WHEN 2 THEN 'critical' ELSE 'warning' END AS worst_severity,
+	worst_value,
+	strftime('%Y-%m-%dT%H:%M:%SZ', acked_at, 'unixepoch') AS acked_at,
+	date(resolved * 86400, 'unixepoch') AS resolved,
+	strftime('%Y-%m-%dT%H:%M:%SZ', notified_at, 'unixepoch') AS notified_at
+FROM alert;

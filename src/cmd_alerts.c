@@ -1,0 +1,454 @@
+/*
+ * tokstat alerts: evaluate the rules for a day, keep the alert state, print what is new or
+ * worse, write the monitoring outputs; `alerts list` and `alerts ack ID` manage the state.
+ * Exit status follows the monitoring-plugin convention: 0 OK, 1 WARNING, 2 CRITICAL,
+ * 3 UNKNOWN (could not evaluate, a wrong command line included).
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alerts.h"
+#include "alerts_state.h"
+#include "cmd.h"
+#include "config.h"
+#include "out_nagios.h"
+#include "out_nginx.h"
+#include "out_prom.h"
+#include "out_text.h"
+#include "report.h"
+#include "webhook.h"
+
+enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_NAGIOS };
+
+struct options {
+	const char *config, *date, *prometheus, *blocklist;
+	enum format format;
+	bool all, no_webhook;
+};
+
+static const char *status_name(int status)
+{
+	static const char *const names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+	return names[status >= 0 && status <= 3 ? status : 3];
+}
+
+/* Say why the run could not evaluate: on stderr, and for a monitoring system on stdout. */
+__attribute__((format(printf, 2, 3))) static int unknown(const struct options *o, const char *fmt, ...)
+{
+	struct buf msg = BUF_INIT, line = BUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	buf_vprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (o->format == FORMAT_NAGIOS) {
+		out_nagios_unknown(&line, buf_str(&msg));
+		fputs(buf_str(&line), stdout);
+	} else {
+		cmd_error("%s", buf_str(&msg));
+	}
+	buf_free(&msg);
+	buf_free(&line);
+	return ALERTS_UNKNOWN;
+}
+
+/*
+ * main resolves --db, $TOKSTAT_DB and its default into g->db_path before a command runs. Until
+ * it hands over the flag alone, tell a --db flag from those fallbacks, so that a config file's
+ * [run] database applies when no --db was given.
+ */
+static const char *db_flag(const struct global *g)
+{
+	const char *env = getenv("TOKSTAT_DB");
+	if (env && *env)
+		return strcmp(g->db_path, env) == 0 ? NULL : g->db_path;
+	return strcmp(g->db_path, "tokstat.db") == 0 ? NULL : g->db_path;
+}
+
+static int parse_options(int argc, char **argv, struct options *o, bool is_eval)
+{
+	static const struct option options[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "date", required_argument, NULL, 'd' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "all", no_argument, NULL, 'a' },
+		{ "prometheus", required_argument, NULL, 'P' },
+		{ "blocklist", required_argument, NULL, 'B' },
+		{ "no-webhook", no_argument, NULL, 'W' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+	opterr = 0; /* our own message, with the usage line */
+	while ((c = getopt_long(argc, argv, "+c:d:f:ah", options, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o->config = optarg;
+			break;
+		case 'd':
+			o->date = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "text") == 0)
+				o->format = FORMAT_TEXT;
+			else if (strcmp(optarg, "json") == 0)
+				o->format = FORMAT_JSON;
+			else if (strcmp(optarg, "nagios") == 0 && is_eval)
+				o->format = FORMAT_NAGIOS;
+			else {
+				cmd_usage_error("alerts", "--format wants text, json%s, not '%s'", is_eval ? " or nagios" : "",
+						optarg);
+				return -1;
+			}
+			break;
+		case 'a':
+			o->all = true;
+			break;
+		case 'P':
+			o->prometheus = optarg;
+			break;
+		case 'B':
+			o->blocklist = optarg;
+			break;
+		case 'W':
+			o->no_webhook = true;
+			break;
+		case 'h':
+			cmd_print_help("alerts", stdout);
+			return 1;
+		default:
+			cmd_usage_error("alerts", "unknown option or missing value: %s", argv[optind - 1]);
+			return -1;
+		}
+	}
+	if (!is_eval && (o->date || o->prometheus || o->blocklist || o->no_webhook)) {
+		cmd_usage_error("alerts", "--date, --prometheus, --blocklist and --no-webhook are for evaluating, "
+					  "not for list or ack");
+		return -1;
+	}
+	return 0;
+}
+
+/* The day to evaluate: --date YYYY-MM-DD, "today" or "yesterday" (the default), UTC. */
+static int pick_day(const char *date, int64_t *day)
+{
+	int64_t today = (int64_t)time(NULL) / 86400;
+	if (!date || strcmp(date, "yesterday") == 0)
+		*day = today - 1;
+	else if (strcmp(date, "today") == 0)
+		*day = today;
+	else
+		return alerts_parse_day(date, day);
+	return 0;
+}
+
+/* Open the database for the alert state: it must exist (alerts never create an empty one). */
+static int open_store(const struct options *o, const struct config *cfg, const struct global *g, struct store **st)
+{
+	struct buf err = BUF_INIT;
+	const char *path = config_get_db_path(cfg, db_flag(g));
+	int rc = -1;
+	if (access(path, F_OK) != 0) {
+		unknown(o, "%s: no such database (run 'tokstat ingest' first)", path);
+		goto out;
+	}
+	if (store_open(st, path, STORE_READ_WRITE, &err) < 0 || alerts_state_init(store_db(*st), &err) < 0) {
+		unknown(o, "%s", buf_str(&err));
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_free(&err);
+	return rc;
+}
+
+/* The webhook: tell it what it has not been told. Returns 0, or -1 (reported) on failure. */
+static int notify(sqlite3 *db, const struct config *cfg, const char *headline)
+{
+	struct buf body = BUF_INIT, err = BUF_INIT;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int rc = -1;
+	if (alerts_state_pending(db, cfg->worse_pct, headline, &body, &ids, &n, &err) < 0) {
+		cmd_error("%s", buf_str(&err));
+		goto out;
+	}
+	if (n && webhook_post(cfg->webhook, body.data, body.len, cfg->webhook_timeout, &err) < 0) {
+		cmd_error("%s; %zu alert%s left unsent, for the next run to send", buf_str(&err), n, n == 1 ? "" : "s");
+		goto out;
+	}
+	if (n && alerts_state_mark_notified(db, ids, n, &err) < 0) {
+		cmd_error("%s", buf_str(&err));
+		goto out;
+	}
+	rc = 0;
+out:
+	free(ids);
+	buf_free(&body);
+	buf_free(&err);
+	return rc;
+}
+
+/* The monitoring files: written whole or not at all. Returns 0, or -1 (reported). */
+static int write_outputs(const struct options *o, const struct config *cfg, const struct alerts_findings *f,
+			 const struct alerts_day *d)
+{
+	struct buf text = BUF_INIT, skipped = BUF_INIT, err = BUF_INIT;
+	const char *prom = o->prometheus ? o->prometheus : cfg->prometheus;
+	const char *block = o->blocklist ? o->blocklist : cfg->blocklist;
+	int rc = 0;
+	if (prom) {
+		out_prom_metrics(&text, f, d, (int64_t)time(NULL));
+		if (alerts_write_file(prom, text.data, text.len, &err) < 0) {
+			cmd_error("%s", buf_str(&err));
+			rc = -1;
+		}
+	}
+	if (block) {
+		buf_reset(&text);
+		buf_reset(&err);
+		out_nginx_blocklist(&text, f, d, cfg->blocklist_token_variable, cfg->blocklist_user_variable, &skipped);
+		for (const char *p = buf_str(&skipped); *p;) {
+			const char *nl = strchr(p, '\n');
+			cmd_error("%s: left out %.*s", block, (int)(nl - p), p);
+			p = nl + 1;
+		}
+		if (alerts_write_file(block, text.data, text.len, &err) < 0) {
+			cmd_error("%s", buf_str(&err));
+			rc = -1;
+		}
+	}
+	buf_free(&text);
+	buf_free(&skipped);
+	buf_free(&err);
+	return rc;
+}
+
+static int evaluate(int argc, char **argv, const struct global *g)
+{
+	struct options o = { 0 };
+	struct config cfg;
+	struct store *st = NULL;
+	struct alerts_input in = { 0 };
+	struct alerts_findings f = { 0 };
+	struct alerts_outcome *outcome = NULL;
+	struct report r = { 0 };
+	struct buf err = BUF_INIT, out = BUF_INIT, title = BUF_INIT;
+	int64_t day, run;
+	char day_text[16];
+	int status = ALERTS_UNKNOWN, counts[3] = { 0, 0, 0 }, changed = 0, rc;
+
+	config_init(&cfg);
+	if ((rc = parse_options(argc, argv, &o, true)) != 0) {
+		status = rc > 0 ? EXIT_OK : ALERTS_UNKNOWN;
+		goto out;
+	}
+	if (optind != argc) {
+		cmd_usage_error("alerts", "unexpected argument '%s' (commands: list, ack)", argv[optind]);
+		goto out;
+	}
+	if (pick_day(o.date, &day) < 0) {
+		cmd_usage_error("alerts", "--date wants YYYY-MM-DD, today or yesterday, not '%s'", o.date);
+		goto out;
+	}
+	alerts_format_day(day, day_text);
+	if (config_load(&cfg, o.config, &err) < 0) {
+		unknown(&o, "%s", buf_str(&err));
+		goto out;
+	}
+	if (open_store(&o, &cfg, g, &st) < 0)
+		goto out;
+	sqlite3 *db = store_db(st);
+	if (alerts_read(db, &cfg, day, &in, &err) < 0) {
+		unknown(&o, "%s", buf_str(&err));
+		goto out;
+	}
+	alerts_evaluate(&cfg, &in, &f);
+	outcome = xcalloc(f.n ? f.n : 1, sizeof(*outcome));
+	if (alerts_state_record(db, day, &f, cfg.worse_pct, outcome, &run, &err) < 0) {
+		unknown(&o, "%s", buf_str(&err));
+		goto out;
+	}
+	status = ALERTS_OK;
+	for (size_t i = 0; i < f.n; i++) {
+		f.v[i].is_acked = outcome[i].is_acked;
+		if (f.v[i].is_acked)
+			continue;
+		counts[f.v[i].severity]++;
+		changed += outcome[i].change != ALERTS_ONGOING;
+		if ((int)f.v[i].severity > status)
+			status = (int)f.v[i].severity;
+	}
+
+	/* Deliveries first, so their failures are known before the status is final. */
+	bool delivered = write_outputs(&o, &cfg, &f, &in.day) == 0;
+	buf_printf(&title, "tokstat alerts for %s: %s - %d critical, %d warning", day_text, status_name(status),
+		   counts[ALERTS_CRITICAL], counts[ALERTS_WARNING]);
+	if (cfg.webhook && !o.no_webhook)
+		delivered &= notify(db, &cfg, buf_str(&title)) == 0;
+
+	switch (o.format) {
+	case FORMAT_NAGIOS:
+		out_nagios_line(&out, &f, &in.day);
+		break;
+	case FORMAT_JSON:
+		if (alerts_state_json(db, o.all ? ALERTS_SELECT_ACTIVE : ALERTS_SELECT_CHANGED, run, day_text,
+				      status_name(status), counts[ALERTS_CRITICAL], counts[ALERTS_WARNING], &out, &err) < 0) {
+			status = unknown(&o, "%s", buf_str(&err));
+			goto out;
+		}
+		buf_addc(&out, '\n');
+		break;
+	case FORMAT_TEXT:
+		/* Nothing new and no --all: print nothing, so cron mails nothing. */
+		if (!changed && !o.all)
+			break;
+		buf_printf(&title, " (%d new or worse)", changed);
+		report_set_title(&r, "%s", buf_str(&title));
+		if (alerts_state_report(db, o.all ? ALERTS_SELECT_ACTIVE : ALERTS_SELECT_CHANGED, run,
+					o.all ? "Active alerts" : "New or worse", &r, &err) < 0) {
+			status = unknown(&o, "%s", buf_str(&err));
+			goto out;
+		}
+		out_text_report(&out, &r);
+		break;
+	}
+	fputs(buf_str(&out), stdout);
+	/* A failed delivery with nothing to alert on must not read as OK. */
+	if (!delivered && status == ALERTS_OK)
+		status = ALERTS_UNKNOWN;
+	if (alerts_state_finish(db, run, status, &err) < 0) {
+		cmd_error("%s", buf_str(&err));
+		if (status == ALERTS_OK)
+			status = ALERTS_UNKNOWN;
+	}
+out:
+	if (fflush(stdout) != 0 && status == ALERTS_OK)
+		status = ALERTS_UNKNOWN;
+	report_free(&r);
+	free(outcome);
+	alerts_findings_free(&f);
+	alerts_input_free(&in);
+	store_close(st);
+	config_free(&cfg);
+	buf_free(&err);
+	buf_free(&out);
+	buf_free(&title);
+	return status;
+}
+
+static int list(int argc, char **argv, const struct global *g)
+{
+	struct options o = { 0 };
+	struct config cfg;
+	struct store *st = NULL;
+	struct report r = { 0 };
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	int status = ALERTS_UNKNOWN, rc;
+	enum alerts_select sel;
+
+	config_init(&cfg);
+	if ((rc = parse_options(argc, argv, &o, false)) != 0) {
+		status = rc > 0 ? EXIT_OK : ALERTS_UNKNOWN;
+		goto out;
+	}
+	if (optind != argc) {
+		cmd_usage_error("alerts", "list takes no arguments");
+		goto out;
+	}
+	if (config_load(&cfg, o.config, &err) < 0) {
+		unknown(&o, "%s", buf_str(&err));
+		goto out;
+	}
+	if (open_store(&o, &cfg, g, &st) < 0)
+		goto out;
+	sel = o.all ? ALERTS_SELECT_EVERY : ALERTS_SELECT_ACTIVE;
+	if (o.format == FORMAT_JSON) {
+		rc = alerts_state_json(store_db(st), sel, 0, NULL, NULL, 0, 0, &out, &err);
+		buf_addc(&out, '\n');
+	} else {
+		rc = alerts_state_report(store_db(st), sel, 0, o.all ? "Alerts" : "Active alerts", &r, &err);
+		out_text_report(&out, &r);
+	}
+	if (rc < 0) {
+		unknown(&o, "%s", buf_str(&err));
+		goto out;
+	}
+	fputs(buf_str(&out), stdout);
+	status = EXIT_OK;
+out:
+	report_free(&r);
+	store_close(st);
+	config_free(&cfg);
+	buf_free(&err);
+	buf_free(&out);
+	return status;
+}
+
+static int ack(int argc, char **argv, const struct global *g)
+{
+	struct options o = { 0 };
+	struct config cfg;
+	struct store *st = NULL;
+	struct buf err = BUF_INIT;
+	int status = ALERTS_UNKNOWN, rc;
+
+	config_init(&cfg);
+	if ((rc = parse_options(argc, argv, &o, false)) != 0) {
+		status = rc > 0 ? EXIT_OK : ALERTS_UNKNOWN;
+		goto out;
+	}
+	if (optind == argc) {
+		cmd_usage_error("alerts", "ack wants the ID of an alert (see 'tokstat alerts list')");
+		goto out;
+	}
+	for (int i = optind; i < argc; i++) {
+		char *end;
+		long long id = strtoll(argv[i], &end, 10);
+		if (end == argv[i] || *end || id <= 0) {
+			cmd_usage_error("alerts", "ack wants alert IDs (numbers), not '%s'", argv[i]);
+			goto out;
+		}
+	}
+	if (config_load(&cfg, o.config, &err) < 0) {
+		unknown(&o, "%s", buf_str(&err));
+		goto out;
+	}
+	if (open_store(&o, &cfg, g, &st) < 0)
+		goto out;
+	status = EXIT_OK;
+	for (int i = optind; i < argc; i++) {
+		int64_t id = strtoll(argv[i], NULL, 10);
+		rc = alerts_state_ack(store_db(st), id, &err);
+		if (rc < 0) {
+			status = unknown(&o, "%s", buf_str(&err));
+			goto out;
+		}
+		if (rc == 0) {
+			cmd_error("alerts ack: no active alert has id %lld (see 'tokstat alerts list')", (long long)id);
+			status = ALERTS_UNKNOWN;
+		} else {
+			printf("tokstat: alert %lld acknowledged: it stays silent until it is resolved or its severity "
+			       "rises\n",
+			       (long long)id);
+		}
+	}
+out:
+	store_close(st);
+	config_free(&cfg);
+	buf_free(&err);
+	return status;
+}
+
+int cmd_alerts(int argc, char **argv, const struct global *g)
+{
+	if (argc > 1 && strcmp(argv[1], "list") == 0)
+		return list(argc - 1, argv + 1, g);
+	if (argc > 1 && strcmp(argv[1], "ack") == 0)
+		return ack(argc - 1, argv + 1, g);
+	return evaluate(argc, argv, g);
+}
