@@ -526,11 +526,14 @@ static int on_key(void *user, const char *section, const char *name, const char 
 				     "e.g. sk-proj-...dmuY) or by 6 to 32 hex digits of its fingerprint", section);
 			goto out;
 		}
-		struct config_override *o = override_for(r, is_user, subject);
-		o->is_fp = is_cred && !strstr(subject, "...") && !strstr(subject, "***");
-		if (o->is_fp)
-			for (char *p = o->name; *p; p++)
+		bool is_fp = is_cred && !strstr(subject, "...") && !strstr(subject, "***");
+		char *key_name = xstrdup(subject);
+		if (is_fp) /* fingerprints are stored in lower case */
+			for (char *p = key_name; *p; p++)
 				*p = (char)tolower((unsigned char)*p);
+		struct config_override *o = override_for(r, is_user, key_name);
+		free(key_name);
+		o->is_fp = is_fp;
 		o->set |= k->bit;
 		if (k->offset == offsetof(struct config_override, tier))
 			o->line = r->line; /* a missing tier is reported where it is named */
