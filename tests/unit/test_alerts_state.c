@@ -1,0 +1,281 @@
+/*
+ * Unit tests of alerts_state.c on an in-memory SQLite database: new, ongoing and worse alerts,
+ * resolution, acknowledgement, what the webhook is told, and the listings.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "alerts_state.h"
+
+#define DAY 20376
+
+static int setup(void **state)
+{
+	sqlite3 *db;
+	struct buf err = BUF_INIT;
+	if (sqlite3_open(":memory:", &db) != SQLITE_OK || alerts_state_init(db, &err) < 0)
+		return -1;
+	/* running the schema again is harmless */
+	if (alerts_state_init(db, &err) < 0)
+		return -1;
+	buf_free(&err);
+	*state = db;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	sqlite3_close(*state);
+	return 0;
+}
+
+/* One finding: the user SUBJECT over RULE with VALUE against LIMIT. */
+static struct alerts_findings one(enum alerts_rule rule, enum alerts_severity sev, const char *subject, double value,
+				  double limit)
+{
+	struct alerts_findings f = { 0 };
+	f.v = calloc(1, sizeof(*f.v));
+	f.n = f.cap = 1;
+	f.v[0].rule = rule;
+	f.v[0].severity = sev;
+	f.v[0].kind = ALERTS_USER;
+	f.v[0].subject = strdup(subject);
+	f.v[0].unit = rule == ALERTS_RATE_LIMIT_LOW ? ALERTS_REMAINING : ALERTS_TOKENS;
+	f.v[0].value = value;
+	f.v[0].limit = limit;
+	f.v[0].worse_by_value = rule != ALERTS_CREDENTIAL_INVALID;
+	f.v[0].lower_is_worse = rule == ALERTS_RATE_LIMIT_LOW;
+	snprintf(f.v[0].period, sizeof(f.v[0].period), "2025-10-15");
+	return f;
+}
+
+/* Record F for DAY; returns the outcome of its first finding. */
+static struct alerts_outcome record(sqlite3 *db, int64_t day, struct alerts_findings *f)
+{
+	struct alerts_outcome out[4];
+	struct buf err = BUF_INIT;
+	int64_t run;
+	assert_int_equal(alerts_state_record(db, day, f, 10, out, &run, &err), 0);
+	buf_free(&err);
+	alerts_findings_free(f);
+	return out[0];
+}
+
+static int64_t scalar(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *q;
+	int64_t v = -1;
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
+
+static void test_first_finding_is_new_then_ongoing(void **state)
+{
+	sqlite3 *db = *state;
+	struct alerts_findings f = one(ALERTS_DAILY_LIMIT, ALERTS_CRITICAL, "alice", 1200000, 1000000);
+	struct alerts_outcome o = record(db, DAY, &f);
+	assert_int_equal(o.change, ALERTS_NEW);
+	int64_t id = o.id;
+	f = one(ALERTS_DAILY_LIMIT, ALERTS_CRITICAL, "alice", 1200000, 1000000);
+	o = record(db, DAY, &f); /* the same day again */
+	assert_int_equal(o.change, ALERTS_ONGOING);
+	assert_int_equal(o.id, id);
+	f = one(ALERTS_DAILY_LIMIT, ALERTS_CRITICAL, "alice", 1100000, 1000000);
+	o = record(db, DAY + 1, &f); /* goes on, a little better */
+	assert_int_equal(o.change, ALERTS_ONGOING);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM alert"), 1);
+	assert_int_equal(scalar(db, "SELECT first_seen FROM alert"), DAY);
+	assert_int_equal(scalar(db, "SELECT last_seen FROM alert"), DAY + 1);
+	assert_int_equal(scalar(db, "SELECT worst_value FROM alert"), 1200000);
+	assert_int_equal(scalar(db, "SELECT value FROM alert"), 1100000); /* the latest */
+}
+
+static void test_worse_needs_ten_percent_past_what_was_reported(void **state)
+{
+	sqlite3 *db = *state;
+	struct alerts_findings f = one(ALERTS_DAILY_LIMIT, ALERTS_CRITICAL, "bob", 1000000, 1000000);
+	record(db, DAY, &f);
+	f = one(ALERTS_DAILY_LIMIT, ALERTS_CRITICAL, "bob", 1100000, 1000000); /* 10%: not past it */
+	assert_int_equal(record(db, DAY + 1, &f).change, ALERTS_ONGOING);
+	f = one(ALERTS_DAILY_LIMIT, ALERTS_CRITICAL, "bob", 1100001, 1000000); /* just past 10% */
+	assert_int_equal(record(db, DAY + 2, &f).change, ALERTS_WORSE);
+	/* measured against what was reported (1,100,001), not the worst seen */
+	f = one(ALERTS_DAILY_LIMIT, ALERTS_CRITICAL, "bob", 1200000, 1000000);
+	assert_int_equal(record(db, DAY + 3, &f).change, ALERTS_ONGOING);
+	f = one(ALERTS_DAILY_LIMIT, ALERTS_CRITICAL, "bob", 1220000, 1000000);
+	assert_int_equal(record(db, DAY + 4, &f).change, ALERTS_WORSE);
+}
+
+static void test_severity_rise_is_worse(void **state)
+{
+	sqlite3 *db = *state;
+	struct alerts_findings f = one(ALERTS_DAILY_LIMIT, ALERTS_WARNING, "carol", 850000, 1000000);
+	record(db, DAY, &f);
+	f = one(ALERTS_DAILY_LIMIT, ALERTS_CRITICAL, "carol", 900000, 1000000);
+	assert_int_equal(record(db, DAY + 1, &f).change, ALERTS_WORSE);
+	f = one(ALERTS_DAILY_LIMIT, ALERTS_WARNING, "carol", 850000, 1000000);
+	assert_int_equal(record(db, DAY + 2, &f).change, ALERTS_ONGOING);
+	/* back to critical: reported as critical already, so no news */
+	f = one(ALERTS_DAILY_LIMIT, ALERTS_CRITICAL, "carol", 910000, 1000000);
+	assert_int_equal(record(db, DAY + 3, &f).change, ALERTS_ONGOING);
+}
+
+static void test_lower_is_worse_for_rate_limit(void **state)
+{
+	sqlite3 *db = *state;
+	struct alerts_findings f = one(ALERTS_RATE_LIMIT_LOW, ALERTS_WARNING, "k", 50, 100);
+	record(db, DAY, &f);
+	f = one(ALERTS_RATE_LIMIT_LOW, ALERTS_WARNING, "k", 46, 100); /* 8% lower */
+	assert_int_equal(record(db, DAY, &f).change, ALERTS_ONGOING);
+	f = one(ALERTS_RATE_LIMIT_LOW, ALERTS_WARNING, "k", 44, 100); /* 12% lower */
+	assert_int_equal(record(db, DAY, &f).change, ALERTS_WORSE);
+	assert_int_equal(scalar(db, "SELECT worst_value FROM alert"), 44);
+	f = one(ALERTS_RATE_LIMIT_LOW, ALERTS_WARNING, "k", 90, 100);
+	record(db, DAY + 1, &f);
+	assert_int_equal(scalar(db, "SELECT worst_value FROM alert"), 44); /* the worst is the lowest */
+}
+
+static void test_more_401s_are_not_worse(void **state)
+{
+	sqlite3 *db = *state;
+	struct alerts_findings f = one(ALERTS_CREDENTIAL_INVALID, ALERTS_CRITICAL, "key", 5, 1);
+	record(db, DAY, &f);
+	f = one(ALERTS_CREDENTIAL_INVALID, ALERTS_CRITICAL, "key", 500, 1);
+	assert_int_equal(record(db, DAY + 1, &f).change, ALERTS_ONGOING);
+}
+
+static void test_missing_finding_resolves_and_return_is_new(void **state)
+{
+	sqlite3 *db = *state;
+	struct alerts_findings f = one(ALERTS_DAILY_LIMIT, ALERTS_CRITICAL, "dave", 1200000, 1000000);
+	int64_t id = record(db, DAY, &f).id;
+	struct alerts_findings none = { 0 };
+	record(db, DAY + 1, &none);
+	assert_int_equal(scalar(db, "SELECT resolved FROM alert"), DAY + 1);
+	/* evaluating an earlier day again resolves nothing found later */
+	f = one(ALERTS_DAILY_LIMIT, ALERTS_CRITICAL, "dave", 1200000, 1000000);
+	struct alerts_outcome o = record(db, DAY + 2, &f);
+	assert_int_equal(o.change, ALERTS_NEW);
+	assert_true(o.id != id);
+	record(db, DAY, &none);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM alert WHERE resolved IS NULL"), 1);
+}
+
+static void test_ack_silences_until_severity_rises(void **state)
+{
+	sqlite3 *db = *state;
+	struct buf err = BUF_INIT;
+	struct alerts_findings f = one(ALERTS_DAILY_LIMIT, ALERTS_WARNING, "erin", 850000, 1000000);
+	int64_t id = record(db, DAY, &f).id;
+	assert_int_equal(alerts_state_ack(db, id, &err), 1);
+	assert_int_equal(alerts_state_ack(db, 9999, &err), 0);
+	f = one(ALERTS_DAILY_LIMIT, ALERTS_WARNING, "erin", 890000, 1000000);
+	struct alerts_outcome o = record(db, DAY + 1, &f);
+	assert_int_equal(o.change, ALERTS_ONGOING);
+	assert_true(o.is_acked);
+	f = one(ALERTS_DAILY_LIMIT, ALERTS_CRITICAL, "erin", 950000, 1000000);
+	o = record(db, DAY + 2, &f);
+	assert_int_equal(o.change, ALERTS_WORSE);
+	assert_false(o.is_acked);
+	assert_int_equal(scalar(db, "SELECT acked_at IS NULL FROM alert"), 1);
+	buf_free(&err);
+}
+
+static void test_webhook_is_told_once_and_again_when_worse(void **state)
+{
+	sqlite3 *db = *state;
+	struct buf body = BUF_INIT, err = BUF_INIT;
+	int64_t *ids;
+	size_t n;
+	struct alerts_findings f = one(ALERTS_DAILY_LIMIT, ALERTS_CRITICAL, "<!channel> & co", 1200000, 1000000);
+	record(db, DAY, &f);
+	assert_int_equal(alerts_state_pending(db, 10, "TOKSTAT CRITICAL", &body, &ids, &n, &err), 0);
+	assert_int_equal(n, 1);
+	/* Slack markup in a name from a log is escaped; the JSON is SQLite's */
+	assert_non_null(strstr(buf_str(&body), "&lt;!channel&gt; &amp; co"));
+	assert_non_null(strstr(buf_str(&body), "\"text\":\"TOKSTAT CRITICAL\\n• critical daily_limit"));
+	assert_non_null(strstr(buf_str(&body), "\"subject\":\"<!channel> & co\""));
+	assert_non_null(strstr(buf_str(&body), "\"change\":\"new\""));
+	/* a failed post marks nothing: still pending */
+	free(ids);
+	buf_reset(&body);
+	assert_int_equal(alerts_state_pending(db, 10, "x", &body, &ids, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(alerts_state_mark_notified(db, ids, n, &err), 0);
+	free(ids);
+	buf_reset(&body);
+	assert_int_equal(alerts_state_pending(db, 10, "x", &body, &ids, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(body.len, 0);
+	f = one(ALERTS_DAILY_LIMIT, ALERTS_CRITICAL, "<!channel> & co", 1400000, 1000000);
+	record(db, DAY + 1, &f);
+	assert_int_equal(alerts_state_pending(db, 10, "x", &body, &ids, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_non_null(strstr(buf_str(&body), "\"change\":\"worse\""));
+	free(ids);
+	buf_free(&body);
+	buf_free(&err);
+}
+
+static void test_listing_and_json_select_alerts(void **state)
+{
+	sqlite3 *db = *state;
+	struct report r = { 0 };
+	struct buf out = BUF_INIT, err = BUF_INIT;
+	struct alerts_findings f = one(ALERTS_DAILY_LIMIT, ALERTS_WARNING, "fay", 850000, 1000000);
+	struct alerts_outcome o[4];
+	int64_t run;
+	assert_int_equal(alerts_state_record(db, DAY, &f, 10, o, &run, &err), 0);
+	alerts_findings_free(&f);
+	assert_int_equal(alerts_state_report(db, ALERTS_SELECT_CHANGED, run, "New", &r, &err), 0);
+	assert_int_equal(r.tables[0]->nrows, 1);
+	assert_string_equal(report_text(r.tables[0], report_cell(r.tables[0], 0, 4)), "850,000 tokens");
+	assert_string_equal(report_text(r.tables[0], report_cell(r.tables[0], 0, 9)), "new");
+	report_free(&r);
+	/* a second run changes nothing: the changed listing is empty, the active one is not */
+	f = one(ALERTS_DAILY_LIMIT, ALERTS_WARNING, "fay", 850000, 1000000);
+	assert_int_equal(alerts_state_record(db, DAY, &f, 10, o, &run, &err), 0);
+	alerts_findings_free(&f);
+	assert_int_equal(alerts_state_report(db, ALERTS_SELECT_CHANGED, run, "New", &r, &err), 0);
+	assert_int_equal(r.tables[0]->nrows, 0);
+	assert_int_equal(alerts_state_report(db, ALERTS_SELECT_ACTIVE, run, "Active", &r, &err), 0);
+	assert_int_equal(r.tables[1]->nrows, 1);
+	assert_string_equal(report_text(r.tables[1], report_cell(r.tables[1], 0, 9)), "ongoing");
+	report_free(&r);
+	assert_int_equal(alerts_state_json(db, ALERTS_SELECT_ACTIVE, run, "2025-10-15", "WARNING", 0, 1, &out, &err), 0);
+	assert_non_null(strstr(buf_str(&out), "{\"day\":\"2025-10-15\",\"status\":\"WARNING\",\"critical\":0,\"warning\":1,"));
+	assert_non_null(strstr(buf_str(&out), "\"value\":850000,\"limit\":1000000,\"unit\":\"tokens\""));
+	buf_reset(&out);
+	assert_int_equal(alerts_state_json(db, ALERTS_SELECT_CHANGED, run, "2025-10-15", "OK", 0, 0, &out, &err), 0);
+	assert_non_null(strstr(buf_str(&out), "\"alerts\":[]"));
+	buf_free(&out);
+	buf_free(&err);
+}
+
+int main(void)
+{
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_first_finding_is_new_then_ongoing),
+		T(test_worse_needs_ten_percent_past_what_was_reported),
+		T(test_severity_rise_is_worse),
+		T(test_lower_is_worse_for_rate_limit),
+		T(test_more_401s_are_not_worse),
+		T(test_missing_finding_resolves_and_return_is_new),
+		T(test_ack_silences_until_severity_rises),
+		T(test_webhook_is_told_once_and_again_when_worse),
+		T(test_listing_and_json_select_alerts),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
