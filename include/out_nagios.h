@@ -11,6 +11,8 @@
 
 /* Longest status line: NRPE 2 passes at most 1024 bytes of plugin output. */
 #define OUT_NAGIOS_MAX_LINE 1024
+/* Longest text before the performance data: the guidelines' "less than 80 characters". */
+#define OUT_NAGIOS_MAX_TEXT 79
 
 /*
  * Append the line for the findings F of day D (acknowledged findings are not counted):
@@ -21,7 +23,8 @@
  */
 void out_nagios_line(struct buf *out, const struct alerts_findings *f, const struct alerts_day *d);
 
-/* Append "TOKSTAT UNKNOWN - MESSAGE\n", the message on one line with '|' and controls replaced. */
+/* Append "TOKSTAT UNKNOWN - MESSAGE\n": on one line ('|' and controls replaced), cut to
+ * OUT_NAGIOS_MAX_TEXT characters. */
 void out_nagios_unknown(struct buf *out, const char *message);
 
 #endif

@@ -48,9 +48,8 @@ __attribute__((format(printf, 2, 3))) static int unknown(const struct options *o
 	if (o->format == FORMAT_NAGIOS) {
 		out_nagios_unknown(&line, buf_str(&msg));
 		fputs(buf_str(&line), stdout);
-	} else {
-		cmd_error("%s", buf_str(&msg));
 	}
+	cmd_error("%s", buf_str(&msg)); /* whole, for a log (a monitoring system reads stdout) */
 	buf_free(&msg);
 	buf_free(&line);
 	return ALERTS_UNKNOWN;

@@ -40,13 +40,26 @@ void out_nagios_line(struct buf *out, const struct alerts_findings *f, const str
 void out_nagios_unknown(struct buf *out, const char *message)
 {
 	struct buf esc = BUF_INIT;
+	/* "/a/long/dir/tokstat.conf:3: ..." -> "tokstat.conf:3: ...": the line has no room for
+	 * directories, and the message names its file first */
+	const char *colon = strchr(message, ':');
+	if (colon) {
+		for (const char *p = message; p < colon; p++)
+			if (*p == '/')
+				message = p + 1;
+	}
 	/* one line: utf8_escape makes newlines and other controls visible as \xNN */
 	utf8_escape(&esc, message, strlen(message));
 	for (size_t i = 0; i < esc.len; i++)
 		if (esc.data[i] == '|')
 			esc.data[i] = '/';
-	if (esc.len > 200) {
-		esc.len = 200;
+	/* under 80 characters in all, cut at a character boundary (the whole is on stderr) */
+	size_t room = OUT_NAGIOS_MAX_TEXT - strlen("TOKSTAT UNKNOWN - ");
+	if (esc.len > room) {
+		size_t n = room - 3;
+		while (n && ((unsigned char)esc.data[n] & 0xc0) == 0x80)
+			n--;
+		esc.len = n;
 		esc.data[esc.len] = '\0';
 		buf_adds(&esc, "...");
 	}

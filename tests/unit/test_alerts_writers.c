@@ -86,6 +86,17 @@ static void test_nagios_unknown_is_one_line(void **state)
 	buf_free(&out);
 }
 
+static void test_nagios_unknown_fits_80_characters(void **state)
+{
+	(void)state;
+	struct buf out = BUF_INIT;
+	out_nagios_unknown(&out, "/etc/tokstat/tokstat.conf:12: unknown key 'daily_tokenz' in [limits] (known: "
+				 "daily_tokens, monthly_tokens, burst_tokens_per_minute)");
+	assert_string_equal(buf_str(&out), "TOKSTAT UNKNOWN - tokstat.conf:12: unknown key 'daily_tokenz' in [limits] (k...\n");
+	assert_true(out.len - 1 <= OUT_NAGIOS_MAX_TEXT);
+	buf_free(&out);
+}
+
 static void test_prometheus_has_every_series(void **state)
 {
 	(void)state;
@@ -189,6 +200,7 @@ int main(void)
 		cmocka_unit_test(test_nagios_line_counts_and_perfdata),
 		cmocka_unit_test(test_nagios_line_ok_when_nothing_found),
 		cmocka_unit_test(test_nagios_unknown_is_one_line),
+		cmocka_unit_test(test_nagios_unknown_fits_80_characters),
 		cmocka_unit_test(test_prometheus_has_every_series),
 		cmocka_unit_test(test_nginx_mask_is_eight_dots_four),
 		cmocka_unit_test(test_nginx_blocklist_holds_hard_limits_only),
