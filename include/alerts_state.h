@@ -32,8 +32,8 @@ int alerts_state_init(sqlite3 *db, struct buf *err);
  * episode of its (rule, subject, unit) or starts one; it is new or worse (enum alerts_change)
  * when its severity is above what was last reported, or its value beyond the reported one by
  * WORSE_PCT percent (lower for rate-limit remaining). An acknowledged episode stays silent
- * unless its severity rises (which clears the acknowledgement). Active episodes last seen
- * before DAY and not found now are resolved. OUT (F->n entries, the caller's) gets each
+ * unless its severity rises (which clears the acknowledgement). Active episodes last seen on
+ * DAY or before and not found now are resolved. OUT (F->n entries, the caller's) gets each
  * finding's outcome; *RUN the run's id. Returns 0, or -1 with ERR (nothing recorded).
  */
 int alerts_state_record(sqlite3 *db, int64_t day, const struct alerts_findings *f, double worse_pct,

@@ -4,8 +4,9 @@
 -- The `alerts` view at the end belongs to the query surface (README, The query surface).
 -- Days are day numbers (days since 1970-01-01 UTC), times epoch seconds.
 
--- One row per episode of a condition: (rule, subject, unit) while it holds. When a day is
--- evaluated without it, the episode ends (resolved); if it comes back, that is a new row.
+-- One row per episode of a condition: (rule, subject, unit) while it holds. When its last day
+-- (or a later one) is evaluated without it, the episode ends (resolved); if it comes back,
+-- that is a new row.
 CREATE TABLE IF NOT EXISTS alert (
 	id                INTEGER PRIMARY KEY,
 	rule              TEXT NOT NULL,               -- daily_limit, monthly_limit, ...
@@ -28,6 +29,7 @@ CREATE TABLE IF NOT EXISTS alert (
 	reported_value    REAL NOT NULL,
 	change            TEXT NOT NULL,               -- 'new' or 'worse': why changed_run printed it
 	changed_run       INTEGER NOT NULL,            -- alert_run.id
+	seen_run          INTEGER NOT NULL,            -- the last run that found it
 	notified_severity INTEGER,                     -- what the webhook last accepted; NULL: never
 	notified_value    REAL,
 	notified_at       INTEGER,

@@ -210,11 +210,12 @@ void alerts_rule_monthly_projection(const struct config *c, const struct alerts_
 		return;
 	struct alerts_finding *f = add(out, ALERTS_MONTHLY_PROJECTION, ALERTS_WARNING, s, ALERTS_TOKENS,
 				       floor(projected), (double)limit);
-	char a[32], b[32], end[16];
+	char a[32], b[32], c2[32], end[16];
 	period_month(f->period, d->day);
 	timefmt_format_day(d->month_first + d->month_days - 1, end);
-	set_detail(f, "%s so far, %s a day over %lld days: %s by %s", grouped(s->month_tokens, a),
-		   grouped(s->month_tokens / elapsed, b), (long long)elapsed, grouped((int64_t)projected, a), end);
+	set_detail(f, "%s so far, %s a day over %lld day%s: %s by %s", grouped(s->month_tokens, a),
+		   grouped(s->month_tokens / elapsed, b), (long long)elapsed, elapsed == 1 ? "" : "s",
+		   grouped((int64_t)projected, c2), end);
 }
 
 void alerts_rule_cost_threshold(const struct config *c, const struct alerts_day *d, const struct alerts_subject *s,

@@ -48,8 +48,8 @@ int alerts_state_record(sqlite3 *db, int64_t day, const struct alerts_findings *
 	static const char insert_sql[] =
 		"INSERT INTO alert(rule, subject_kind, subject_fp, subject, unit, severity, value, limit_value, period, "
 		"detail, lower_is_worse, is_hard, first_seen, last_seen, worst_severity, worst_value, "
-		"reported_severity, reported_value, change, changed_run) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?6, ?7, ?6, ?7, 'new', ?14)";
+		"reported_severity, reported_value, change, changed_run, seen_run) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?13, ?6, ?7, ?6, ?7, 'new', ?14, ?14)";
 	/* The latest finding (by day) describes the episode; the worst one is kept beside it. */
 	static const char update_sql[] =
 		"UPDATE alert SET "
@@ -66,10 +66,13 @@ int alerts_state_record(sqlite3 *db, int64_t day, const struct alerts_findings *
 		"reported_value = CASE WHEN ?9 THEN ?4 ELSE reported_value END, "
 		"change = CASE WHEN ?9 THEN 'worse' ELSE change END, "
 		"changed_run = CASE WHEN ?9 THEN ?10 ELSE changed_run END, "
-		"acked_at = CASE WHEN ?9 THEN NULL ELSE acked_at END "
+		"acked_at = CASE WHEN ?9 THEN NULL ELSE acked_at END, seen_run = ?10 "
 		"WHERE id = ?1";
-	/* Episodes that were not found on DAY, and were last found before it, are over. */
-	static const char resolve_sql[] = "UPDATE alert SET resolved = ?1 WHERE resolved IS NULL AND last_seen < ?1";
+	/* Episodes last found on DAY or before, and not found now, are over: the day's usage only
+	 * grows, so what is not found on it any more went away with a changed limit. Episodes
+	 * found on later days are left alone when an earlier day is evaluated again. */
+	static const char resolve_sql[] =
+		"UPDATE alert SET resolved = ?1 WHERE resolved IS NULL AND last_seen <= ?1 AND seen_run <> ?2";
 	static const char run_sql[] = "INSERT INTO alert_run(day, at, findings) VALUES (?1, ?2, ?3)";
 	sqlite3_stmt *find = NULL, *ins = NULL, *upd = NULL, *q = NULL;
 	int rc = -1;
@@ -162,6 +165,7 @@ int alerts_state_record(sqlite3 *db, int64_t day, const struct alerts_findings *
 	if (sqlite3_prepare_v2(db, resolve_sql, -1, &q, NULL) != SQLITE_OK)
 		goto sql_error;
 	sqlite3_bind_int64(q, 1, day);
+	sqlite3_bind_int64(q, 2, *run);
 	if (sqlite3_step(q) != SQLITE_DONE)
 		goto sql_error;
 	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)

@@ -172,6 +172,18 @@ static void test_missing_finding_resolves_and_return_is_new(void **state)
 	assert_int_equal(scalar(db, "SELECT count(*) FROM alert WHERE resolved IS NULL"), 1);
 }
 
+static void test_same_day_without_it_resolves(void **state)
+{
+	sqlite3 *db = *state;
+	/* the day evaluated again under a raised limit: what is not found any more is over */
+	struct alerts_findings f = one(ALERTS_DAILY_LIMIT, ALERTS_CRITICAL, "gil", 1200000, 1000000);
+	record(db, DAY, &f);
+	f = one(ALERTS_BURST_LIMIT, ALERTS_CRITICAL, "gil", 12000, 10000);
+	record(db, DAY, &f);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM alert WHERE resolved IS NULL"), 1);
+	assert_int_equal(scalar(db, "SELECT count(*) FROM alert WHERE resolved = 20376 AND rule = 'daily_limit'"), 1);
+}
+
 static void test_ack_silences_until_severity_rises(void **state)
 {
 	sqlite3 *db = *state;
@@ -273,6 +285,7 @@ int main(void)
 		T(test_lower_is_worse_for_rate_limit),
 		T(test_more_401s_are_not_worse),
 		T(test_missing_finding_resolves_and_return_is_new),
+		T(test_same_day_without_it_resolves),
 		T(test_ack_silences_until_severity_rises),
 		T(test_webhook_is_told_once_and_again_when_worse),
 		T(test_listing_and_json_select_alerts),
