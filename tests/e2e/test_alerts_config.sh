@@ -95,3 +95,22 @@ assert_eq "and nothing printed" "" "$(cat "$WORK/out")"
 run "$TOKSTAT" --db "$DB" alerts ack 99999
 assert_rc "ack of an unknown id" 3
 assert_contains "says which" "$WORK/err" "no active alert has id 99999"
+
+# samples/tokstat.conf loads as it is and documents every key of src/config.c's table.
+run "$TOKSTAT" --db "$DB" alerts --config "$ROOT/samples/tokstat.conf" --date 2025-10-10
+[ "$rc" != 3 ] || fail "samples/tokstat.conf does not load: $(cat "$WORK/err")"
+echo "ok: samples/tokstat.conf loads"
+python3 - "$ROOT/src/config.c" "$ROOT/samples/tokstat.conf" <<'PY' || fail "samples/tokstat.conf misses keys"
+import re, sys
+keys = re.findall(r'\{ "([a-z]+:?)", "([a-z_]+)", K_', open(sys.argv[1]).read())
+assert len(keys) > 30, keys
+sample = open(sys.argv[2]).read()
+sections = {"user:": "user:alice", "credential:": "credential:sk-proj-...dmuY"}
+missing = []
+for section, key in keys:
+    block = re.search(r"^#? ?\[" + re.escape(sections.get(section, section)) + r"\]\n(.*?)(?=^#? ?\[|\Z)", sample, re.S | re.M)
+    if not block or not re.search(r"^#? ?" + key + " = ", block.group(1), re.M):
+        missing.append("[%s] %s" % (section, key))
+assert not missing, missing
+print("ok: %d keys documented" % len(keys))
+PY
