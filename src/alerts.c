@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -416,16 +417,57 @@ void alerts_input_free(struct alerts_input *in)
 /* Ids below this are indexed by a plain array (4 bytes an id: at most 4 MiB), the rest hashed:
  * credential ids are dense from 1, dictionary ids nearly so, and a lookup per aggregate row
  * and event is the hot path. */
-#define SUBJECTS_DIRECT (1 << 20)
+#define ID_DIRECT (1 << 20)
+
+/* Store ids (user dict ids, credential ids) to dense slots 0, 1, 2, ... in order of arrival. */
+struct id_index {
+	uint32_t *direct; /* id -> slot + 1 (0: none), for ids < ID_DIRECT */
+	size_t direct_n;
+	struct hashmap big; /* larger id -> slot */
+	size_t n;         /* slots given */
+};
+
+static void id_index_init(struct id_index *x)
+{
+	memset(x, 0, sizeof(*x));
+	hashmap_init(&x->big);
+}
+
+static void id_index_free(struct id_index *x)
+{
+	free(x->direct);
+	hashmap_free(&x->big);
+}
+
+/* The slot of ID; a new one (the next number) when it had none, and *IS_NEW says so. */
+static size_t id_index_get(struct id_index *x, int64_t id, bool *is_new)
+{
+	if (id >= 0 && id < ID_DIRECT) {
+		if ((size_t)id >= x->direct_n) {
+			size_t n = x->direct_n ? x->direct_n : 1024;
+			while (n <= (size_t)id)
+				n *= 2;
+			x->direct = xrealloc(x->direct, n * sizeof(*x->direct));
+			memset(x->direct + x->direct_n, 0, (n - x->direct_n) * sizeof(*x->direct));
+			x->direct_n = n;
+		}
+		*is_new = !x->direct[id];
+		if (*is_new)
+			x->direct[id] = (uint32_t)++x->n;
+		return x->direct[id] - 1;
+	}
+	uint64_t *slot = hashmap_put(&x->big, &id, sizeof(id), is_new);
+	if (*is_new)
+		*slot = x->n++;
+	return (size_t)*slot;
+}
 
 /* Subjects of one kind while reading, by the store's id (user dict id, credential id). */
 struct subjects {
 	struct alerts_subject **v;
 	size_t *n, cap;
-	uint32_t *direct;     /* id -> index + 1 (0: none), for ids < SUBJECTS_DIRECT */
-	size_t direct_n;
-	struct hashmap index; /* larger id -> index into *v */
-	int64_t *ids;         /* parallel to *v */
+	struct id_index index; /* id -> index into *v */
+	int64_t *ids;          /* parallel to *v */
 	enum alerts_subject_kind kind;
 };
 
@@ -435,48 +477,27 @@ static void subjects_init(struct subjects *s, struct alerts_subject **v, size_t 
 	s->v = v;
 	s->n = n;
 	s->kind = kind;
-	hashmap_init(&s->index);
+	id_index_init(&s->index);
 }
 
 static void subjects_free(struct subjects *s)
 {
-	hashmap_free(&s->index);
-	free(s->direct);
+	id_index_free(&s->index);
 	free(s->ids);
 }
 
 /* The subject with store id ID, added (nameless until named) when new. */
 static struct alerts_subject *subject_get(struct subjects *s, int64_t id)
 {
-	uint32_t *direct = NULL;
-	uint64_t *slot = NULL;
-	if (id >= 0 && id < SUBJECTS_DIRECT) {
-		if ((size_t)id >= s->direct_n) {
-			size_t n = s->direct_n ? s->direct_n : 1024;
-			while (n <= (size_t)id)
-				n *= 2;
-			s->direct = xrealloc(s->direct, n * sizeof(*s->direct));
-			memset(s->direct + s->direct_n, 0, (n - s->direct_n) * sizeof(*s->direct));
-			s->direct_n = n;
-		}
-		direct = &s->direct[id];
-		if (*direct)
-			return &(*s->v)[*direct - 1];
-	} else {
-		bool is_new;
-		slot = hashmap_put(&s->index, &id, sizeof(id), &is_new);
-		if (!is_new)
-			return &(*s->v)[*slot];
-	}
+	bool is_new;
+	size_t slot = id_index_get(&s->index, id, &is_new);
+	if (!is_new)
+		return &(*s->v)[slot];
 	if (*s->n == s->cap) {
 		s->cap = s->cap ? 2 * s->cap : 256;
 		*s->v = xrealloc(*s->v, s->cap * sizeof(**s->v));
 		s->ids = xrealloc(s->ids, s->cap * sizeof(*s->ids));
 	}
-	if (direct)
-		*direct = (uint32_t)(*s->n + 1);
-	else
-		*slot = *s->n;
 	s->ids[*s->n] = id;
 	struct alerts_subject *x = &(*s->v)[(*s->n)++];
 	memset(x, 0, sizeof(*x));
@@ -664,10 +685,13 @@ static int burst_candidates(sqlite3 *db, bool by_credential, int64_t level, int6
 	static const char token_sql[] =
 		"SELECT token, hour, total_tokens FROM hourly WHERE hour >= ?1 AND hour < ?2 AND token <> 0 "
 		"AND total_tokens > 0";
-	struct hashmap sums; /* (id, hour) -> tokens */
+	struct id_index ids;   /* subject id -> slot */
+	int64_t *sums = NULL;  /* slot * 24 + hour -> tokens */
+	int64_t *slot_id = NULL;
+	size_t cap = 0;
 	sqlite3_stmt *q;
 	int step, rc = -1;
-	hashmap_init(&sums);
+	id_index_init(&ids);
 	hashmap_init(&b->hours);
 	hashmap_init(&b->minutes);
 	b->active = true;
@@ -676,32 +700,40 @@ static int burst_candidates(sqlite3 *db, bool by_credential, int64_t level, int6
 	sqlite3_bind_int64(q, 1, day * 24);
 	sqlite3_bind_int64(q, 2, day * 24 + 24);
 	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t key[2] = { sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1) - day * 24 };
+		int64_t id = sqlite3_column_int64(q, 0), hour = sqlite3_column_int64(q, 1) - day * 24;
 		bool is_new;
-		*hashmap_put(&sums, key, sizeof(key), &is_new) += (uint64_t)sqlite3_column_int64(q, 2);
+		size_t slot = id_index_get(&ids, id, &is_new);
+		if (slot >= cap) {
+			size_t n = cap ? 2 * cap : 1024;
+			sums = xrealloc(sums, n * 24 * sizeof(*sums));
+			memset(sums + cap * 24, 0, (n - cap) * 24 * sizeof(*sums));
+			slot_id = xrealloc(slot_id, n * sizeof(*slot_id));
+			cap = n;
+		}
+		slot_id[slot] = id;
+		sums[slot * 24 + (size_t)hour] += sqlite3_column_int64(q, 2);
 	}
 	if (step != SQLITE_DONE)
 		goto sql_error;
-	size_t pos = 0, n;
-	const char *k;
-	uint64_t tokens;
-	while (hashmap_next(&sums, &pos, &k, &n, &tokens)) {
-		int64_t key[2];
-		bool is_new;
-		if ((int64_t)tokens < level)
-			continue;
-		memcpy(key, k, sizeof(key));
-		*hashmap_put(&b->hours, &key[0], sizeof(key[0]), &is_new) |= 1u << key[1];
-		b->any_hours |= 1u << key[1];
-		b->filter[(uint64_t)key[0] % BURST_FILTER_BITS / 8] |= (uint8_t)(1u << ((uint64_t)key[0] % 8));
-	}
+	for (size_t slot = 0; slot < ids.n; slot++)
+		for (int hour = 0; hour < 24; hour++) {
+			int64_t id = slot_id[slot];
+			bool is_new;
+			if (sums[slot * 24 + (size_t)hour] < level)
+				continue;
+			*hashmap_put(&b->hours, &id, sizeof(id), &is_new) |= 1u << hour;
+			b->any_hours |= 1u << hour;
+			b->filter[(uint64_t)id % BURST_FILTER_BITS / 8] |= (uint8_t)(1u << ((uint64_t)id % 8));
+		}
 	rc = 0;
 	goto out;
 sql_error:
 	sql_fail(db, "cannot read hourly", err);
 out:
 	sqlite3_finalize(q);
-	hashmap_free(&sums);
+	id_index_free(&ids);
+	free(sums);
+	free(slot_id);
 	return rc;
 }
 
@@ -837,7 +869,7 @@ static void cred_finish(const struct config *c, const struct cred_minutes *m, st
  * token, user: tokens, 401 and other responses, lowest and highest rate-limit reading), only
  * this function changes.
  */
-static int alerts_read_minutes(sqlite3 *db, const struct config *c, struct alerts_input *in, struct subjects *users,
+static int alerts_read_minutes(sqlite3 *db, const struct config *c, int64_t day, struct subjects *users,
 			       struct subjects *creds, struct buf *err)
 {
 	/* alerts.c (alerts_read_minutes): every event of the day */
@@ -846,7 +878,7 @@ static int alerts_read_minutes(sqlite3 *db, const struct config *c, struct alert
 	static const char sql[] =
 		"SELECT id, epoch, coalesce(user, 0), coalesce(token, 0), coalesce(total_tokens, -1), "
 		"coalesce(status, -1), coalesce(rl_remaining, -1) FROM event WHERE epoch >= ?1 AND epoch < ?2";
-	int64_t day = in->day.day, start = day * 86400;
+	int64_t start = day * 86400;
 	struct burst by_user = { 0 }, by_cred = { 0 };
 	struct cred_minutes **cred = NULL; /* by credential id: ids are dense, from 1 */
 	size_t n_cred = 0;
@@ -955,6 +987,67 @@ out:
 /* The largest map of the database file SQLite may use while alerts read it. */
 #define ALERTS_MMAP_BYTES "1073741824"
 
+/* Copy what the minutes of FROM found onto the subjects of INTO with the same store ids. */
+static void merge_minutes(struct subjects *into, struct subjects *from)
+{
+	for (size_t i = 0; i < *from->n; i++) {
+		const struct alerts_subject *m = &(*from->v)[i];
+		struct alerts_subject *s = subject_get(into, from->ids[i]);
+		s->has_peak = m->has_peak;
+		s->peak_tokens = m->peak_tokens;
+		s->peak_minute = m->peak_minute;
+		s->has_rl = m->has_rl;
+		s->rl_min = m->rl_min;
+		s->rl_min_at = m->rl_min_at;
+		s->zero_times = m->zero_times;
+		s->zero_at = m->zero_at;
+		s->zero_until = m->zero_until;
+		s->zero_seconds = m->zero_seconds;
+		s->zero_open = m->zero_open;
+		s->trailing_401 = m->trailing_401;
+		s->since_401 = m->since_401;
+	}
+}
+
+/*
+ * The raw-event pass, on its own connection and thread while the aggregates are read on the
+ * caller's: the two passes take about the same time, and neither needs the other. Shared with
+ * the caller: nothing while it runs (every field below is the thread's until pthread_join).
+ */
+struct minutes_job {
+	const char *path;          /* the database file */
+	const struct config *c;
+	int64_t day;
+	struct alerts_subject *users_v, *creds_v;
+	size_t users_n, creds_n;
+	struct subjects users, creds;
+	struct buf err;
+	int rc;
+};
+
+static void *minutes_thread(void *arg)
+{
+	struct minutes_job *j = arg;
+	sqlite3 *db = NULL;
+	j->rc = -1;
+	if (sqlite3_open_v2(j->path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		buf_printf(&j->err, "%s: cannot open: %s", j->path, db ? sqlite3_errmsg(db) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(db, 60000);
+	sqlite3_exec(db, "PRAGMA mmap_size = " ALERTS_MMAP_BYTES, NULL, NULL, NULL);
+	if (sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+		sql_fail(db, "cannot read", &j->err);
+		goto out;
+	}
+	j->rc = alerts_read_minutes(db, j->c, j->day, &j->users, &j->creds, &j->err);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+out:
+	sqlite3_close(db);
+	return NULL;
+}
+
+
 /* The integer a pragma returns, or -1. */
 static int64_t pragma_int(sqlite3 *db, const char *sql)
 {
@@ -993,12 +1086,42 @@ int alerts_read(sqlite3 *db, const struct config *c, int64_t day, struct alerts_
 		sql_fail(db, "cannot read", err);
 		goto out;
 	}
-	if (read_first_day(db, &in->day.data_first, err) < 0 || read_days(db, from, in, &users, &creds, err) < 0 ||
-	    alerts_read_minutes(db, c, in, &users, &creds, err) < 0 || name_subjects(db, &users, &creds, err) < 0) {
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-		goto out;
+	struct minutes_job job = { .c = c, .day = day };
+	pthread_t thread;
+	bool threaded = false;
+	subjects_init(&job.users, &job.users_v, &job.users_n, ALERTS_USER);
+	subjects_init(&job.creds, &job.creds_v, &job.creds_n, ALERTS_CREDENTIAL);
+	job.path = sqlite3_db_filename(db, "main");
+	if (job.path && *job.path) /* not an in-memory database */
+		threaded = pthread_create(&thread, NULL, minutes_thread, &job) == 0;
+	int read_rc = read_first_day(db, &in->day.data_first, err) < 0 || read_days(db, from, in, &users, &creds, err) < 0
+			      ? -1 : 0;
+	if (threaded) {
+		pthread_join(thread, NULL);
+	} else if (read_rc == 0) {
+		job.rc = alerts_read_minutes(db, c, day, &job.users, &job.creds, &job.err);
 	}
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (read_rc == 0 && job.rc < 0)
+		buf_adds(err, buf_str(&job.err));
+	if (read_rc == 0 && job.rc == 0) {
+		merge_minutes(&users, &job.users);
+		merge_minutes(&creds, &job.creds);
+		read_rc = name_subjects(db, &users, &creds, err);
+	} else {
+		read_rc = -1;
+	}
+	for (size_t i = 0; i < job.users_n; i++)
+		free(job.users_v[i].name);
+	for (size_t i = 0; i < job.creds_n; i++)
+		free(job.creds_v[i].name);
+	free(job.users_v);
+	free(job.creds_v);
+	subjects_free(&job.users);
+	subjects_free(&job.creds);
+	buf_free(&job.err);
+	sqlite3_exec(db, read_rc < 0 ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+	if (read_rc < 0)
+		goto out;
 	for (size_t i = 0; i < in->n_users; i++)
 		config_user_limits(c, in->users[i].name, &in->users[i].lim);
 	for (size_t i = 0; i < in->n_creds; i++)
