@@ -880,11 +880,14 @@ static int alerts_read_minutes(sqlite3 *db, const struct config *c, int64_t day,
 		"coalesce(status, -1), coalesce(rl_remaining, -1) FROM event WHERE epoch >= ?1 AND epoch < ?2";
 	int64_t start = day * 86400;
 	struct burst by_user = { 0 }, by_cred = { 0 };
-	struct cred_minutes **cred = NULL; /* by credential id: ids are dense, from 1 */
-	size_t n_cred = 0;
+	struct id_index cred_ids;          /* credential id -> slot in cred */
+	struct cred_minutes *cred = NULL;
+	int64_t *cred_id = NULL;
+	size_t cred_cap = 0;
 	sqlite3_stmt *q = NULL;
 	int rc = -1, step;
 
+	id_index_init(&cred_ids);
 	int64_t level = lowest_burst_level(c, false);
 	if (level >= 0 && burst_candidates(db, false, level, day, &by_user, err) < 0)
 		goto out;
@@ -910,16 +913,18 @@ static int alerts_read_minutes(sqlite3 *db, const struct config *c, int64_t day,
 		}
 		if (token <= 0)
 			continue;
-		if ((size_t)token >= n_cred) {
-			size_t n = (size_t)token + 1024;
-			cred = xrealloc(cred, n * sizeof(*cred));
-			memset(cred + n_cred, 0, (n - n_cred) * sizeof(*cred));
-			n_cred = n;
+		bool is_new;
+		size_t slot = id_index_get(&cred_ids, token, &is_new);
+		if (slot >= cred_cap) {
+			cred_cap = cred_cap ? 2 * cred_cap : 256;
+			cred = xrealloc(cred, cred_cap * sizeof(*cred));
+			cred_id = xrealloc(cred_id, cred_cap * sizeof(*cred_id));
 		}
-		struct cred_minutes *m = cred[token];
-		if (!m) {
-			m = cred[token] = xcalloc(1, sizeof(*m));
+		struct cred_minutes *m = &cred[slot];
+		if (is_new) {
+			memset(m, 0, sizeof(*m));
 			m->high_minute = -1;
+			cred_id[slot] = token;
 		}
 		if (status >= 0) {
 			if (status == 401) {
@@ -962,23 +967,23 @@ static int alerts_read_minutes(sqlite3 *db, const struct config *c, int64_t day,
 		burst_finish(&by_user, users, day);
 	if (by_cred.active)
 		burst_finish(&by_cred, creds, day);
-	for (size_t i = 0; i < n_cred; i++)
-		if (cred[i] && (cred[i]->has_rl || cred[i]->has_401))
-			cred_finish(c, cred[i], subject_get(creds, (int64_t)i), day);
+	for (size_t i = 0; i < cred_ids.n; i++)
+		if (cred[i].has_rl || cred[i].has_401)
+			cred_finish(c, &cred[i], subject_get(creds, cred_id[i]), day);
 	rc = 0;
 	goto out;
 sql_error:
 	sql_fail(db, "cannot read events", err);
 out:
 	sqlite3_finalize(q);
-	for (size_t i = 0; i < n_cred; i++)
-		if (cred[i]) {
-			free(cred[i]->low);
-			free(cred[i]->high);
-			free(cred[i]->n401);
-			free(cred[i]);
-		}
+	for (size_t i = 0; i < cred_ids.n; i++) {
+		free(cred[i].low);
+		free(cred[i].high);
+		free(cred[i].n401);
+	}
 	free(cred);
+	free(cred_id);
+	id_index_free(&cred_ids);
 	burst_free(&by_user);
 	burst_free(&by_cred);
 	return rc;
