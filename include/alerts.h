@@ -129,8 +129,9 @@ void alerts_input_free(struct alerts_input *in);
 /*
  * Read what the rules need for DAY (days since 1970-01-01) from DB: every user and credential
  * with usage from the first day of the month (or anomaly_days before DAY, when earlier)
- * through DAY, with limits from C. Per-minute peaks and rate-limit readings come from the raw
- * events of DAY (alerts_read_minute_peaks in alerts.c is the one place that sums minutes).
+ * through DAY, with limits from C. Per-minute token sums, rate-limit readings and 401s come
+ * from the raw events of DAY (alerts_read_minutes in alerts.c, the one place that reads raw
+ * events), read on a second connection and thread while the aggregates are read on DB.
  * IN is overwritten. Returns 0, or -1 with ERR (IN is then empty).
  */
 int alerts_read(sqlite3 *db, const struct config *c, int64_t day, struct alerts_input *in, struct buf *err);

@@ -809,7 +809,7 @@ static bool has_bit(const uint8_t *bits, int64_t minute)
 }
 
 /* A credential's rate-limit episodes and closing 401s from its minutes, onto its subject. */
-static void cred_finish(const struct config *c, const struct cred_minutes *m, struct alerts_subject *s, int64_t day)
+static void cred_finish(const struct cred_minutes *m, struct alerts_subject *s, int64_t day)
 {
 	int64_t start = day * 86400;
 	if (m->has_rl) {
@@ -857,7 +857,6 @@ static void cred_finish(const struct config *c, const struct cred_minutes *m, st
 		if (!s->trailing_401)
 			s->trailing_401 = 1; /* all in the minute of the last other response: the latest one */
 	}
-	(void)c;
 }
 
 /*
@@ -969,7 +968,7 @@ static int alerts_read_minutes(sqlite3 *db, const struct config *c, int64_t day,
 		burst_finish(&by_cred, creds, day);
 	for (size_t i = 0; i < cred_ids.n; i++)
 		if (cred[i].has_rl || cred[i].has_401)
-			cred_finish(c, &cred[i], subject_get(creds, cred_id[i]), day);
+			cred_finish(&cred[i], subject_get(creds, cred_id[i]), day);
 	rc = 0;
 	goto out;
 sql_error:
