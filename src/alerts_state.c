@@ -10,6 +10,9 @@
 
 #include "embedded.h"
 
+/* Alerts named in the webhook's text; the rest are counted ("... and 12 more"). */
+#define ALERTS_STATE_TEXT_LINES 50
+
 static void sql_fail(sqlite3 *db, const char *what, struct buf *err)
 {
 	buf_printf(err, "%s: %s", what, sqlite3_errmsg(db));
@@ -315,13 +318,16 @@ int alerts_state_pending(sqlite3 *db, double worse_pct, const char *headline, st
 	/* alerts_state.c: which alerts the webhook is to be told about */
 	static const char ids_sql[] = "SELECT id FROM alert WHERE " PENDING ORDER;
 	/* alerts_state.c: the webhook's message: a Slack-compatible text and the alerts as JSON */
+	/* The text names the first ?3 alerts, the most severe first, and counts the rest: chat
+	 * services cut long messages (Slack at 40,000 characters); the alerts array has them all. */
 	static const char body_sql[] =
-		"SELECT json_object('text', " MRKDWN("?2") " || group_concat(line, ''), "
-		"'alerts', json_group_array(json(a))) FROM (SELECT "
+		"SELECT json_object('text', " MRKDWN("?2") " || group_concat(CASE WHEN n <= ?3 THEN line END, '') "
+		"|| CASE WHEN count(*) > ?3 THEN char(10) || '… and ' || (count(*) - ?3) || ' more' ELSE '' END, "
+		"'alerts', json_group_array(json(a))) FROM (SELECT row_number() OVER () AS n, * FROM (SELECT "
 		"char(10) || '• ' || CASE severity WHEN 2 THEN 'critical' ELSE 'warning' END || ' ' || rule || ' ' || "
 		MRKDWN("subject") " || ': ' || " FMT("value") " || ' (limit ' || " FMT("limit_value") " || ', ' || period || ')' "
 		"|| coalesce(': ' || " MRKDWN("detail") ", '') AS line, "
-		JSON_ALERT(NOTIFY_CHANGE) " AS a FROM alert WHERE " PENDING ORDER ")";
+		JSON_ALERT(NOTIFY_CHANGE) " AS a FROM alert WHERE " PENDING ORDER "))";
 	sqlite3_stmt *q = NULL;
 	size_t cap = 0;
 	int rc = -1, step;
@@ -350,6 +356,7 @@ int alerts_state_pending(sqlite3 *db, double worse_pct, const char *headline, st
 		goto sql_error;
 	sqlite3_bind_double(q, 1, worse_pct);
 	sqlite3_bind_text(q, 2, headline, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 3, ALERTS_STATE_TEXT_LINES);
 	rc = scalar_text(db, q, body, err);
 	goto out;
 sql_error:

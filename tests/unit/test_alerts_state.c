@@ -240,6 +240,36 @@ static void test_webhook_is_told_once_and_again_when_worse(void **state)
 	buf_free(&err);
 }
 
+static void test_webhook_text_names_fifty_and_counts_the_rest(void **state)
+{
+	sqlite3 *db = *state;
+	struct alerts_findings f = { 0 };
+	struct alerts_outcome out[60];
+	struct buf body = BUF_INIT, err = BUF_INIT;
+	int64_t run, *ids;
+	size_t n;
+	f.v = calloc(60, sizeof(*f.v));
+	f.n = f.cap = 60;
+	for (int i = 0; i < 60; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "user-%02d", i);
+		f.v[i] = (struct alerts_finding){ .rule = ALERTS_DAILY_LIMIT, .severity = ALERTS_CRITICAL,
+						  .kind = ALERTS_USER, .subject = strdup(name), .unit = ALERTS_TOKENS,
+						  .value = 2000000, .limit = 1000000, .worse_by_value = true };
+	}
+	assert_int_equal(alerts_state_record(db, DAY, &f, 10, out, &run, &err), 0);
+	alerts_findings_free(&f);
+	assert_int_equal(alerts_state_pending(db, 10, "x", &body, &ids, &n, &err), 0);
+	assert_int_equal(n, 60);
+	assert_non_null(strstr(buf_str(&body), "user-49:"));
+	assert_null(strstr(buf_str(&body), "user-50:"));
+	assert_non_null(strstr(buf_str(&body), "\\n… and 10 more\",\"alerts\""));
+	assert_non_null(strstr(buf_str(&body), "\"subject\":\"user-59\"")); /* all in the data */
+	free(ids);
+	buf_free(&body);
+	buf_free(&err);
+}
+
 static void test_listing_and_json_select_alerts(void **state)
 {
 	sqlite3 *db = *state;
@@ -288,6 +318,7 @@ int main(void)
 		T(test_same_day_without_it_resolves),
 		T(test_ack_silences_until_severity_rises),
 		T(test_webhook_is_told_once_and_again_when_worse),
+		T(test_webhook_text_names_fifty_and_counts_the_rest),
 		T(test_listing_and_json_select_alerts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
