@@ -86,3 +86,26 @@ for a in sorted(json.load(open(sys.argv[1]))["alerts"], key=lambda a: (a["subjec
 EOF
 assert_eq "dead, exhausted and failing credentials, with values and times" \
 	"$(sort "$WORK/expected")" "$(sort "$WORK/actual")"
+
+# No full credential reaches any output or the alert tables: only masks and fingerprints.
+run "$TOKSTAT" --db "$DB" alerts --config "$WORK/t.conf" --date 2025-10-12 --all --prometheus "$WORK/t.prom" \
+	--blocklist "$WORK/block.conf"
+cat "$WORK/out" "$WORK/err" > "$WORK/all-outputs"
+"$TOKSTAT" --db "$DB" alerts list --all --format json >> "$WORK/all-outputs"
+"$TOKSTAT" --db "$DB" alerts --config "$WORK/t.conf" --date 2025-10-12 --format nagios >> "$WORK/all-outputs" || true
+cat "$WORK/t.prom" "$WORK/block.conf" >> "$WORK/all-outputs"
+sqlite3 "$DB" ".dump alert" >> "$WORK/all-outputs"
+python3 - "$WORK/all-outputs" $FILES <<'PY' || fail "a full credential in the alert outputs"
+import gzip, re, sys
+outputs = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+secrets = set()
+for path in sys.argv[2:]:
+    raw = open(path, "rb").read()
+    text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8", "replace")
+    for m in re.finditer(r'(?:token|tok|key|api_key)="?(?:Bearer |token )?([A-Za-z0-9_\-]{16,})', text):
+        secrets.add(m.group(1))
+assert len(secrets) >= 5, secrets
+leaked = [s[:6] + "..." for s in secrets if s in outputs or s[8:-4] in outputs]
+assert not leaked, leaked
+print("ok: none of %d credentials leaked" % len(secrets))
+PY
