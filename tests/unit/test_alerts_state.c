@@ -251,7 +251,7 @@ static void test_webhook_text_names_fifty_and_counts_the_rest(void **state)
 	f.v = calloc(60, sizeof(*f.v));
 	f.n = f.cap = 60;
 	for (int i = 0; i < 60; i++) {
-		char name[16];
+		char name[32];
 		snprintf(name, sizeof(name), "user-%02d", i);
 		f.v[i] = (struct alerts_finding){ .rule = ALERTS_DAILY_LIMIT, .severity = ALERTS_CRITICAL,
 						  .kind = ALERTS_USER, .subject = strdup(name), .unit = ALERTS_TOKENS,
