@@ -107,7 +107,52 @@ int event_parse_int(const char *p, size_t n, int64_t *out)
 	return 0;
 }
 
-/* Seconds with a fraction ("0.123") to whole milliseconds, rounded. */
+/*
+ * DIGITS / SCALE seconds times 10^exponent (the exponent's text in P[0..N)) to whole
+ * milliseconds, rounded. DIGITS < 10^18 (at most 10^11 whole seconds and 6 fraction digits).
+ */
+static int seconds_with_exponent_ms(int64_t digits, int64_t scale, const char *p, size_t n, int64_t *out)
+{
+	int64_t e = 0;
+	bool neg = false;
+	size_t i = 0;
+	if (i < n && (p[i] == '+' || p[i] == '-'))
+		neg = p[i++] == '-';
+	if (i == n)
+		return -1;
+	for (; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+		if ((e = e * 10 + (p[i] - '0')) > 40)
+			return -1; /* beyond any latency in either direction */
+	if (i != n)
+		return -1;
+	/* ms = digits * 10^(3 + exponent) / scale */
+	int64_t k = 3 + (neg ? -e : e);
+	int64_t den = scale;
+	for (; k > 0 && den >= 10; k--) /* both powers of ten: exact */
+		den /= 10;
+	for (; k > 0; k--) {
+		if (digits > EVENT_MAX_NUMBER)
+			return -1; /* den is 1: the result only grows */
+		digits *= 10;
+	}
+	for (; k < 0; k++) {
+		if (den > INT64_MAX / 10) {
+			*out = 0; /* far below a millisecond */
+			return 0;
+		}
+		den *= 10;
+	}
+	int64_t ms = digits / den + (digits % den >= den - digits % den ? 1 : 0);
+	if (ms > EVENT_MAX_NUMBER)
+		return -1;
+	*out = ms;
+	return 0;
+}
+
+/*
+ * Seconds with a fraction ("0.123") to whole milliseconds, rounded. An exponent is read
+ * too ("1.2345e-05"): SQLite writes a small JSON number so (Caddy's "duration").
+ */
 static int parse_seconds_ms(const char *p, size_t n, int64_t *out)
 {
 	int64_t whole = 0, frac = 0, scale = 1;
@@ -126,6 +171,8 @@ static int parse_seconds_ms(const char *p, size_t n, int64_t *out)
 				scale *= 10;
 			}
 	}
+	if (i < n && (p[i] == 'e' || p[i] == 'E'))
+		return seconds_with_exponent_ms(whole * scale + frac, scale, p + i + 1, n - i - 1, out);
 	if (i != n)
 		return -1;
 	*out = whole * 1000 + (frac * 1000 + scale / 2) / scale;
@@ -278,6 +325,20 @@ static void set_path(struct event *ev, const char *p, size_t n)
 		ev->text[EV_ENDPOINT] = (struct slice){ p, n };
 }
 
+/*
+ * A credential a server redacted before logging it ("REDACTED": Caddy's Authorization
+ * without log_credentials; "[REDACTED]", "<redacted>"): there is no credential to count,
+ * and all such values as one credential would be a false one.
+ */
+static bool is_redacted(const char *p, size_t n)
+{
+	if (n >= 2 && ((p[0] == '[' && p[n - 1] == ']') || (p[0] == '<' && p[n - 1] == '>'))) {
+		p++;
+		n -= 2;
+	}
+	return n == 8 && strncasecmp(p, "redacted", 8) == 0;
+}
+
 int event_set(struct event *ev, const struct event_field *f, const char *p, size_t n,
 	      const char *time_format, struct buf *reason)
 {
@@ -289,6 +350,8 @@ int event_set(struct event *ev, const struct event_field *f, const char *p, size
 		return 0;
 	switch (f->kind) {
 	case EVF_TEXT:
+		if (f->index == EV_TOKEN && is_redacted(p, n))
+			return 0;
 		ev->text[f->index] = (struct slice){ p, n };
 		return 0;
 	case EVF_PATH:

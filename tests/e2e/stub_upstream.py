@@ -3,7 +3,8 @@
 
 Used by tests/e2e/test_proxy_*.sh, in front of which nginx or Caddy logs for tokstat.
 Run:  python3 stub_upstream.py PORTFILE   (binds 127.0.0.1 on a free port, writes it to
-PORTFILE, serves until SIGTERM).  As a module, CASES holds every fixed answer, so a test
+PORTFILE, serves until SIGTERM); python3 stub_upstream.py requests|secrets prints the
+request list the tests send, or every secret in it.  As a module, CASES holds every fixed answer, so a test
 computes what it expects from the same table the stub answers from (never from tokstat).
 
 A request picks its answer with the header X-Stub-Case: NAME. Each case gives the status,
@@ -291,6 +292,77 @@ ERRORS = {
 }
 
 
+# ---- the requests the tests send through the proxy ----
+
+# Random, never valid. Each has its own mask (first 8, last 4), so masks tell them apart.
+SECRETS = {
+    "GH1": "ghp_Q3vYk8LmN2pR7sT1uW4xZ6aB9cD0eF5gH2iJ",
+    "GH2": "ghp_a7Kd2Lq9Xw3Ep5Rt8Yu1Io4Pz6Sx0Cv2Bn7Mm",
+    "GH3": "ghp_Zm4Nb7Vc1Xz8Lk5Jh2Gf9Ds3Aq6Wp0Oe7Ri1Tu",
+    "GH4": "gho_T6yU1iO9pA4sD7fG2hJ5kL8zX3cV0bN6mQ4wE",
+    "GHBAD": "ghp_0000BadBadBadBadBadBadBadBadBadBad9999",
+    "OA1": "sk-proj-Hn3Kq8Wm1Zr6Tx9Vb2Nc5Ld7Fg0Js4Pa8Ye3Uo6Ii1Qw9Er5Ty2Uu7Aa3Ss6Dd0Ff4Gg8Hh1Jj5Kk9Ll2Zx6Cv0Bn3M",
+    "OA2": "sk-proj-Lp0Oi9Uy8Tr7Ee6Ww5Qq4Aa3Ss2Dd1Ff0Gg9Hh8Jj7Kk6Ll5Zz4Xx3Cc2Vv1Bb0Nn9Mm8Qa7Ws6Ed5Rf4Tg3Yh2Uj1Ik",
+    "OABAD": "sk-proj-BAD0" + "a" * 84 + "9bad",
+    "AN1": "sk-ant-api03-Wq8Er2Ty6Ui0Op4As8Df2Gh6Jk0Lz4Xc8Vb2Nm6Qw0Er4Ty8Ui2Op6As0Df4Gh8Jk2Lz6Xc0Vb4Nm8Qw2Er6Ty0UiAA",
+    "AN2": "sk-ant-api03-Mn1Bv5Cx9Zl3Kj7Hg1Fd5Sa9Qp3Wo7Ei1Ru5Ty9Yu3Io7Pa1Sd5Fg9Hj3Kl7Zx1Cv5Bn9Mq3Wn7Eb1Rv5Tc9YxAA",
+    "ANBAD": "sk-ant-api03-" + "BADbad" * 15 + "bAA",
+    "GE1": "AIzaSyD4f8Hk2Lm6Np0Qr4St8Uv2Wx6Yz0Ab4Cd8E",
+    "GE2": "AIzaSyQ9w3Ee7Rr1Tt5Yy9Uu3Ii7Oo1Pp5Aa9Ss3D",
+    "GEBAD": "AIzaSyBADbadbadbadbadbadbadbadbadbadbad0",
+}
+
+# CASE, LOCATION (the proxy's prefix, also the provider), PATH ({NAME}: a secret), AUTH (how
+# the client sends the secret: bearer, token, basic:USER, basic-user (the secret as the
+# user name), x-api-key, x-goog-api-key, query), SECRET
+REQUESTS = [
+    ("gh_ok", "github", "/user", "token", "GH1"),
+    ("gh_ok2", "github", "/repos/octo/hello/issues?page=2", "bearer", "GH1"),
+    ("gh_search", "github", "/search/code?q=tokstat", "token", "GH2"),
+    ("gh_bad", "github", "/user", "token", "GHBAD"),
+    ("gh_ok", "github", "/user", "basic:octocat", "GH3"),
+    ("gh_limited", "github", "/user", "token", "GH2"),
+    ("gh_ok2", "github", "/user", "basic-user", "GH4"),
+    ("oa_chat", "openai", "/v1/chat/completions", "bearer", "OA1"),
+    ("oa_reasoning", "openai", "/v1/chat/completions", "bearer", "OA1"),
+    ("oa_stream", "openai", "/v1/chat/completions", "bearer", "OA2"),
+    ("oa_stream_nousage", "openai", "/v1/chat/completions", "bearer", "OA2"),
+    ("oa_responses", "openai", "/v1/responses", "bearer", "OA1"),
+    ("oa_big", "openai", "/v1/chat/completions", "bearer", "OA1"),
+    ("oa_garbled", "openai", "/v1/chat/completions", "bearer", "OA1"),
+    ("oa_bad", "openai", "/v1/chat/completions", "bearer", "OABAD"),
+    ("oa_limited", "openai", "/v1/chat/completions", "bearer", "OA2"),
+    ("an_msg", "anthropic", "/v1/messages", "x-api-key", "AN1"),
+    ("an_stream", "anthropic", "/v1/messages", "x-api-key", "AN1"),
+    ("an_bad", "anthropic", "/v1/messages", "x-api-key", "ANBAD"),
+    ("an_limited", "anthropic", "/v1/messages", "x-api-key", "AN2"),
+    ("an_overloaded", "anthropic", "/v1/messages", "x-api-key", "AN2"),
+    ("ge_gen", "google", "/v1beta/models/gemini-2.5-flash:generateContent", "x-goog-api-key", "GE1"),
+    ("ge_stream", "google", "/v1beta/models/gemini-2.5-pro:streamGenerateContent?alt=sse&key={GE2}", "query", "GE2"),
+    ("ge_stream", "google", "/v1beta/models/gemini-2.5-pro:streamGenerateContent?key={GE2}&alt=sse", "query", "GE2"),
+    ("ge_stream", "google", "/v1beta/models/gemini-2.5-pro:streamGenerateContent?key={GE2}", "query", "GE2"),
+    ("ge_bad", "google", "/v1beta/models/gemini-2.5-flash:generateContent?key={GEBAD}&x=1&key={GEBAD}", "query", "GEBAD"),
+    ("ge_limited", "google", "/v1beta/models/gemini-2.5-flash:generateContent", "x-goog-api-key", "GE1"),
+]
+
+
+def print_requests():
+    """One line per request: CASE|LOCATION|PATH|AUTH|SECRET, for the test's curl loop."""
+    for case, loc, path, auth, secret in REQUESTS:
+        print("|".join((case, loc, path.format(**SECRETS), auth, SECRETS[secret])))
+
+
+def print_secrets():
+    """Every secret, and the base64 form in which Basic sends it, one a line."""
+    import base64
+    for v in SECRETS.values():
+        print(v)
+    for case, loc, path, auth, secret in REQUESTS:
+        if auth.startswith("basic"):
+            pair = auth[6:] + ":" + SECRETS[secret] if auth.startswith("basic:") else SECRETS[secret] + ":x-oauth-basic"
+            print(base64.b64encode(pair.encode()).decode())
+
+
 # ---- what a test expects from these answers, computed without tokstat ----
 
 # The first header present, in the order tokstat.conf (and the Caddy format) picks them.
@@ -445,6 +517,12 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
+    if sys.argv[1:] == ["requests"]:
+        print_requests()
+        return
+    if sys.argv[1:] == ["secrets"]:
+        print_secrets()
+        return
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with open(sys.argv[1] + ".tmp", "w") as f:

@@ -768,6 +768,47 @@ static void test_bad_token_count_is_still_a_reject(void **state)
 	buf_free(&reason);
 }
 
+static void test_set_seconds_read_an_exponent(void **state)
+{
+	(void)state;
+	struct event ev;
+	struct buf reason = BUF_INIT;
+	event_clear(&ev);
+	set_ok(&ev, "latency_s", "1.2345e-05"); /* how SQLite writes Caddy's duration 0.000012345 */
+	assert_int_equal(ev.num[EV_LATENCY_MS], 0);
+	set_ok(&ev, "latency_s", "6.5e-04");
+	assert_int_equal(ev.num[EV_LATENCY_MS], 1);
+	set_ok(&ev, "latency_s", "1.5E+01");
+	assert_int_equal(ev.num[EV_LATENCY_MS], 15000);
+	set_ok(&ev, "latency_s", "2e3");
+	assert_int_equal(ev.num[EV_LATENCY_MS], 2000000);
+	set_ok(&ev, "latency_s", "1.2345e-1");
+	assert_int_equal(ev.num[EV_LATENCY_MS], 123);
+	set_ok(&ev, "latency_s", "1e-40");
+	assert_int_equal(ev.num[EV_LATENCY_MS], 0);
+	assert_int_equal(set(&ev, "latency_s", "1e", NULL, &reason), -1);
+	assert_int_equal(set(&ev, "latency_s", "1e-", NULL, &reason), -1);
+	assert_int_equal(set(&ev, "latency_s", "1e99", NULL, &reason), -1);
+	assert_int_equal(set(&ev, "latency_s", "1e13", NULL, &reason), -1); /* 10^16 ms */
+	assert_int_equal(set(&ev, "latency_s", "1e5x", NULL, &reason), -1);
+	buf_free(&reason);
+}
+
+static void test_set_redacted_token_is_no_credential(void **state)
+{
+	(void)state;
+	struct event ev;
+	event_clear(&ev);
+	set_ok(&ev, "token", "REDACTED");
+	set_ok(&ev, "token", "[REDACTED]");
+	set_ok(&ev, "token", "<redacted>");
+	assert_null(ev.text[EV_TOKEN].p);
+	set_ok(&ev, "token", "REDACTED1");
+	assert_slice(ev.text[EV_TOKEN], "REDACTED1");
+	set_ok(&ev, "user", "redacted"); /* only credentials */
+	assert_slice(ev.text[EV_USER], "redacted");
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -809,6 +850,8 @@ int main(void)
 		cmocka_unit_test(test_finish_makes_remote_user_the_user_only_without_token_or_user),
 		cmocka_unit_test(test_is_error_from_status_or_failure),
 		cmocka_unit_test(test_unset_num_makes_it_null_again),
+		cmocka_unit_test(test_set_seconds_read_an_exponent),
+		cmocka_unit_test(test_set_redacted_token_is_no_credential),
 		cmocka_unit_test(test_token_limit_fields_are_their_own_numbers),
 		cmocka_unit_test(test_new_numbers_come_after_the_stored_ones),
 		cmocka_unit_test(test_reset_epoch_seconds_are_stored_as_given),
