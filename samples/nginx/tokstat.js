@@ -16,7 +16,8 @@
  * logged as prompt_tokens, with the cached part as cache_read_tokens, so that tokstat
  * subtracts it. Reasoning and thinking tokens count as output: OpenAI includes them in
  * completion_tokens/output_tokens already; Gemini's thoughtsTokenCount is added here.
- * A response without usage leaves every count unset: "-" in the log, NULL in tokstat.
+ * A response without usage leaves every count unset: "-" in the log, NULL in tokstat;
+ * so does a body that never ended (a stream cut short), whose counts would be partial.
  *
  * usage= says what happened: ok (usage read), none (the body had none), skipped (a body
  * or an SSE line above $tokstat_body_max: no counts, rather than partial ones),
@@ -37,7 +38,7 @@ function start(r) {
 	var s = {
 		mode: 'off', result: 'none', max: max > 0 ? max : DEFAULT_MAX,
 		size: 0, parts: [], pending: null, dropping: false,
-		skipped: false, bad: false, found: false, dirty: false,
+		skipped: false, bad: false, found: false,
 		provider: r.variables.tokstat_provider || '',
 		model: '', input: null, prompt: null, output: null, cacheRead: null, cacheWrite: null,
 	};
@@ -67,10 +68,8 @@ function sum() {
 }
 
 function setModel(m) {
-	if (typeof m === 'string' && m !== '') {
+	if (typeof m === 'string' && m !== '')
 		st.model = m;
-		st.dirty = true;
-	}
 }
 
 /* Set a count when the usage block has it (a later block of one stream overrides). */
@@ -79,7 +78,6 @@ function put(field, v) {
 	if (v !== null) {
 		st[field] = v;
 		st.found = true;
-		st.dirty = true;
 	}
 }
 
@@ -228,12 +226,6 @@ function publish(r) {
 			v[names[k]] = String(st[k]);
 }
 
-function clearCounts(r) {
-	var v = r.variables;
-	v.tokstat_input_tokens = v.tokstat_prompt_tokens = v.tokstat_output_tokens = '';
-	v.tokstat_cache_read_tokens = v.tokstat_cache_write_tokens = '';
-}
-
 /* js_body_filter tokstat.usage buffer_type=buffer; */
 function usage(r, data, flags) {
 	r.sendBuffer(data, flags); /* the client gets every byte unchanged, first */
@@ -253,19 +245,16 @@ function usage(r, data, flags) {
 			if (flags.last && !st.skipped && st.size)
 				parse(Buffer.concat(st.parts).toString());
 		} else if (st.mode === 'sse') {
-			var wasSkipped = st.skipped;
 			feed(data);
 			if (flags.last && st.pending) {
 				sseLine(st.pending);
 				st.pending = null;
 			}
-			if (st.skipped && !wasSkipped)
-				clearCounts(r);
 		}
-		if (st.dirty || flags.last || st.skipped) {
+		/* Only a complete body is counted: a stream cut short (the client hung up)
+		 * would give running counts, not the call's. */
+		if (flags.last)
 			publish(r);
-			st.dirty = false;
-		}
 	} catch (e) {
 		r.variables.tokstat_usage = 'error';
 		r.error('tokstat.js: ' + e);
