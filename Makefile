@@ -84,10 +84,14 @@ fuzz:
 		build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus_$$t tests/fuzz/seeds_$$t; \
 	done
 
+# The proxy recipes go beside the parsers: README, "Logging from nginx" and "from Caddy".
 install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tokstat/parsers
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tokstat/parsers \
+		$(DESTDIR)$(PREFIX)/share/tokstat/nginx $(DESTDIR)$(PREFIX)/share/tokstat/caddy
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tokstat
 	install -m 644 parsers/*.json $(DESTDIR)$(PREFIX)/share/tokstat/parsers/
+	install -m 644 samples/nginx/tokstat.conf samples/nginx/tokstat.js $(DESTDIR)$(PREFIX)/share/tokstat/nginx/
+	install -m 644 samples/caddy/tokstat.caddy $(DESTDIR)$(PREFIX)/share/tokstat/caddy/
 
 clean:
 	rm -rf build build-asan build-fuzz tokstat tokstat-asan tests/e2e/tmp bench-out

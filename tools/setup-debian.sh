@@ -2,8 +2,11 @@
 # Install the Debian packages tokstat needs to build and test, when any is missing.
 # Uses sudo when not root; does nothing when everything is there.
 set -eu
+# The one list: build, unit tests, and the end-to-end tests (the proxy recipes run a real
+# nginx with njs and a real Caddy in front of a Python stub, driven with curl).
 PACKAGES="build-essential pkg-config libpcre2-dev libsqlite3-dev zlib1g-dev libsodium-dev
-libcsv-dev libcmocka-dev sqlite3 python3 gzip time"
+libcsv-dev libcmocka-dev sqlite3 python3 gzip time
+nginx-light libnginx-mod-http-js caddy curl"
 missing=
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
