@@ -2,7 +2,7 @@
 # Install the Debian packages tokstat needs to build and test, when any is missing.
 # Uses sudo when not root; does nothing when everything is there.
 set -eu
-PACKAGES="build-essential pkg-config libpcre2-dev libsqlite3-dev zlib1g-dev libsodium-dev
+PACKAGES="build-essential pkg-config libpcre2-dev libsqlite3-dev libisal-dev libsodium-dev
 libcsv-dev libcmocka-dev sqlite3 python3 gzip time"
 missing=
 for p in $PACKAGES; do
