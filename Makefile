@@ -13,7 +13,7 @@ VERSION  := 0.1.0
 BUILD    ?= build
 BIN      ?= tokstat
 
-PKGS     := libpcre2-8 sqlite3 zlib libsodium
+PKGS     := libpcre2-8 sqlite3 libisal libsodium
 # libcsv ships no pkg-config file on Debian: link it by name.
 CSV_LIBS := -lcsv
 

@@ -4,7 +4,7 @@
 set -eu
 # The one list: build, unit tests, and the end-to-end tests (the proxy recipes run a real
 # nginx with njs and a real Caddy in front of a Python stub, driven with curl).
-PACKAGES="build-essential pkg-config libpcre2-dev libsqlite3-dev zlib1g-dev libsodium-dev
+PACKAGES="build-essential pkg-config libpcre2-dev libsqlite3-dev libisal-dev libsodium-dev
 libcsv-dev libcmocka-dev sqlite3 python3 gzip time
 nginx-light libnginx-mod-http-js caddy curl"
 missing=
