@@ -28,6 +28,8 @@ static inline bool is_word(unsigned char c) { return is_alnum(c) || c == '-' || 
 static inline bool is_run(unsigned char c) { return is_word(c) || c == '+' || c == '/' || c == '='; }
 static inline bool is_space(unsigned char c) { return c == ' ' || c == '\t'; }
 static inline bool is_quote(unsigned char c) { return c == '"' || c == '\'' || c == '`'; }
+/* Between the segments of one base64 run, and the '=' of a query parameter. */
+static inline bool is_joiner(unsigned char c) { return c == '/' || c == '+' || c == '='; }
 
 void credential_strip_scheme(const char **p, size_t *n)
 {
@@ -434,7 +436,9 @@ static bool plain_word(const char *p, size_t n)
 
 static bool ends_value(unsigned char c)
 {
-	return c <= ' ' || c == 0x7f || is_quote(c) || strchr("\\&,;<>()[]{}|", c) != NULL;
+	if (is_alnum(c))
+		return false; /* the usual case, first */
+	return c <= ' ' || c == 0x7f || is_quote(c) || (c && strchr("\\&,;<>()[]{}|", c) != NULL);
 }
 
 /*
@@ -508,7 +512,7 @@ static bool scheme_value(struct credential_scrubber *s, const char *t, size_t n,
 	if (k == we)
 		return false;
 	size_t e = k;
-	while (e < n && (is_alnum((unsigned char)t[e]) || strchr("-._~+/", t[e]) != NULL) && t[e])
+	while (e < n && (is_alnum((unsigned char)t[e]) || (t[e] && strchr("-._~+/", t[e]) != NULL)))
 		s->steps++, e++;
 	while (e < n && t[e] == '=')
 		s->steps++, e++;
@@ -661,7 +665,8 @@ static void scan_run(struct scan *sc, size_t a, size_t b)
 		while (bad < e && (is_alnum((unsigned char)t[bad]) || t[bad] == '+' || t[bad] == '/'))
 			sc->s->steps++, bad++; /* moves forward only: linear over the run */
 		if (bad >= e && is_alnum((unsigned char)t[i]) && is_alnum((unsigned char)t[e - 1]) &&
-		    (i == a || strchr("/+=", t[i - 1])) && (e == b || strchr("/+=", t[e])) && aws_secret_at(sc, i)) {
+		    (i == a || is_joiner((unsigned char)t[i - 1])) && (e == b || is_joiner((unsigned char)t[e])) &&
+		    aws_secret_at(sc, i)) {
 			scan_chains(sc, from, i);
 			emit_mask(sc, i, e);
 			from = e;
