@@ -199,7 +199,7 @@ struct ingest {
 	struct store_batch *b; /* being filled */
 	struct buf reason, clean, tmp, scrubbed;
 	struct memo memo[STORE_DIM_N];
-	struct hashmap raw_endpoints; /* endpoint as logged -> id: scrubbing runs once per value */
+	struct hashmap raw_values; /* a text dimension's value as logged -> id: one scrub per value */
 	struct pool pool;     /* parser threads, started for the first file that can use them */
 	struct ingest_totals *totals;
 	double t_start, t_progress;
@@ -308,7 +308,7 @@ static int flush_batch(struct ingest *in, struct file_state *fs)
 	fs->b_events = fs->b_rejected = fs->b_skipped = fs->b_duplicates = 0;
 	pipeline_submit(&in->pipe, b);
 	in->b = NULL;
-	if (dict_is_full(&in->dict) || hashmap_bytes(&in->raw_endpoints) > in->dict.max_bytes / 4) {
+	if (dict_is_full(&in->dict) || hashmap_bytes(&in->raw_values) > in->dict.max_bytes / 4) {
 		/* bounded memory: commit everything, then forget */
 		if (pipeline_drain(&in->pipe) < 0)
 			return -1;
@@ -348,13 +348,14 @@ static void add_reject(struct ingest *in, struct file_state *fs, uint64_t line, 
 }
 
 /*
- * Text that may carry a credential by accident (an error message quoting the key, a key in
- * a URL path) is masked like a rejected line before it is stored.
+ * Every text field may carry a credential by accident (an error message quoting the key, a
+ * key in a URL path, a token logged as the user): it is masked like a rejected line before
+ * it is stored. An identifier (IS_ID: the request id) is random by design: known shapes only.
  */
-static const char *scrubbed(struct ingest *in, const char *p, size_t n, size_t *out_n)
+static const char *scrubbed(struct ingest *in, const char *p, size_t n, bool is_id, size_t *out_n)
 {
 	buf_reset(&in->scrubbed);
-	credential_scrub(in->scrub, p, n, &in->scrubbed);
+	(is_id ? credential_scrub_id : credential_scrub)(in->scrub, p, n, &in->scrubbed);
 	return clean_text(&in->clean, in->scrubbed.data ? in->scrubbed.data : "", in->scrubbed.len, out_n);
 }
 
@@ -381,19 +382,15 @@ static int64_t text_id(struct ingest *in, enum store_dim dim, const struct slice
 		return 0;
 	if ((id = memo_get(&in->memo[dim], s->p, s->n)))
 		return id;
-	if (dim == STORE_DIM_ENDPOINT) {
-		uint64_t *slot = hashmap_get(&in->raw_endpoints, s->p, s->n);
-		if (slot) {
-			id = (int64_t)*slot;
-		} else {
-			const char *p = scrubbed(in, s->p, s->n, &n);
-			if ((id = dict_value_id(&in->dict, in->b, p, n)) < 0)
-				return -1;
-			*hashmap_put(&in->raw_endpoints, s->p, s->n, NULL) = (uint64_t)id;
-		}
+	/* Values share one dictionary whatever their dimension, so one cache serves them all. */
+	uint64_t *slot = hashmap_get(&in->raw_values, s->p, s->n);
+	if (slot) {
+		id = (int64_t)*slot;
 	} else {
-		const char *p = clean_text(&in->clean, s->p, s->n, &n);
-		id = dict_value_id(&in->dict, in->b, p, n);
+		const char *p = scrubbed(in, s->p, s->n, false, &n);
+		if ((id = dict_value_id(&in->dict, in->b, p, n)) < 0)
+			return -1;
+		*hashmap_put(&in->raw_values, s->p, s->n, NULL) = (uint64_t)id;
 	}
 	memo_set(&in->memo[dim], s->p, s->n, id);
 	return id;
@@ -412,7 +409,7 @@ static int64_t credential_id(struct ingest *in, const char *p, size_t n)
 /* Forget the memos (with the dictionary caches, or at the end: one holds a secret). */
 static void memo_forget(struct ingest *in)
 {
-	hashmap_free(&in->raw_endpoints); /* its memory too: see dict_forget */
+	hashmap_free(&in->raw_values); /* its memory too: see dict_forget */
 	for (int i = 0; i < STORE_DIM_N; i++) {
 		if (in->memo[i].value.data)
 			sodium_memzero(in->memo[i].value.data, in->memo[i].value.cap);
@@ -421,14 +418,14 @@ static void memo_forget(struct ingest *in)
 	}
 }
 
-static uint32_t free_text(struct ingest *in, const struct slice *s, bool scrub, uint32_t *len)
+static uint32_t free_text(struct ingest *in, const struct slice *s, bool is_id, uint32_t *len)
 {
 	size_t n;
 	if (!s->p) {
 		*len = 0;
 		return 0;
 	}
-	const char *p = scrub ? scrubbed(in, s->p, s->n, &n) : clean_text(&in->clean, s->p, s->n, &n);
+	const char *p = scrubbed(in, s->p, s->n, is_id, &n);
 	*len = (uint32_t)n;
 	return store_batch_text(in->b, p, n);
 }
@@ -477,8 +474,8 @@ static int add_event(struct ingest *in, struct file_state *fs, uint64_t line, st
 			return -1;
 	memcpy(r->num, ev->num, sizeof(r->num));
 	r->num_set = ev->num_set;
-	r->request_id_off = free_text(in, &ev->text[EV_REQUEST_ID], false, &r->request_id_len);
-	r->error_off = free_text(in, &ev->text[EV_ERROR], true, &r->error_len);
+	r->request_id_off = free_text(in, &ev->text[EV_REQUEST_ID], true, &r->request_id_len);
+	r->error_off = free_text(in, &ev->text[EV_ERROR], false, &r->error_len);
 	r->failed = ev->failed;
 	r->estimated = ev->estimated;
 	if (has_dedup) {
@@ -1140,7 +1137,7 @@ int ingest_run(struct store *st, const struct format_set *set, const struct inge
 		return -1;
 	}
 	in.scrub = credential_scrubber_new();
-	hashmap_init(&in.raw_endpoints);
+	hashmap_init(&in.raw_values);
 	if (pipeline_start(&in.pipe, st) < 0) {
 		fprintf(stderr, "tokstat: cannot start the writer thread\n");
 		status = -1;
@@ -1165,7 +1162,7 @@ int ingest_run(struct store *st, const struct format_set *set, const struct inge
 out:
 	pool_stop(&in.pool);
 	credential_scrubber_free(in.scrub);
-	memo_forget(&in); /* frees raw_endpoints too */
+	memo_forget(&in); /* frees raw_values too */
 	for (int i = 0; i < STORE_DIM_N; i++)
 		buf_free(&in.memo[i].value);
 	dict_free(&in.dict);
