@@ -59,8 +59,11 @@ void query_out_json_string(struct buf *out, const char *p, size_t n);
 /* A JSON value: null, a number (an infinite REAL as 1e999 or -1e999), or a string. */
 void query_out_json_value(struct buf *out, const struct query_value *v);
 
-/* A Markdown table cell: escaped (utf8_escape), then | and the characters that format text
- * (< > * _ ` [ ] ~) backslash-escaped. NULL is empty. */
+/*
+ * A Markdown table cell: escaped (utf8_escape), then | and the characters that format text
+ * or make HTML (< > * ` [ ] ~) backslash-escaped; not _, which CommonMark leaves alone inside
+ * a word (input_tokens). NULL is empty.
+ */
 void query_out_markdown_cell(struct buf *out, const struct query_value *v);
 
 /* A table cell: escaped (utf8_escape), NULL as '-', text cut to MAX characters with '…'

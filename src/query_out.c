@@ -212,7 +212,7 @@ void query_out_markdown_cell(struct buf *out, const struct query_value *v)
 	case QUERY_TEXT:
 		utf8_escape(&cell, v->p, v->n);
 		for (size_t i = 0; i < cell.len; i++) {
-			if (strchr("|<>*_`[]~", cell.data[i]))
+			if (strchr("|<>*`[]~", cell.data[i]))
 				buf_addc(out, '\\');
 			buf_addc(out, cell.data[i]);
 		}
