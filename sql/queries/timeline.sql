@@ -7,15 +7,15 @@
 --
 -- Read by `tokstat query timeline`. From the raw events: the window is a range on epoch, so
 -- an index on the events' epoch reads only the window's rows. A mask two secrets share
--- matches both (token_fp tells them apart).
+-- matches both (token_fp tells them apart). The token kinds and the rest are in the events
+-- view: 'tokstat query --show timeline' is the SQL to start from.
 WITH cred AS (
 	SELECT token_fp FROM credentials
 	WHERE token = :credential
 	   OR (length(:credential) >= 4
 	       AND substr(token_fp, 1, min(length(:credential), 12)) = lower(substr(:credential, 1, 12))))
-SELECT ts, token, token_fp, user, method, endpoint, status, model, provider,
-	input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, total_tokens,
-	latency_ms, rl_remaining, rl_limit, round(cost_usd, 6) AS cost_usd, error, request_id, file, line
+SELECT ts, token, token_fp, user, method, endpoint, status, model, total_tokens, latency_ms,
+	rl_remaining, round(cost_usd, 6) AS cost_usd, error, request_id, file, line
 FROM events
 WHERE epoch >= coalesce(unixepoch(:from), 0) AND epoch < coalesce(unixepoch(:to), 253402300800)
   AND token_fp IN (SELECT token_fp FROM cred)
