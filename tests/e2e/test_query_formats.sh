@@ -102,16 +102,19 @@ assert_eq "markdown: | escaped in a cell" "| user | input_tokens |
 | a\\|b | 30 |" "$(cat "$WORK/out")"
 
 # ---- streaming: a result far larger than memory allowed is written as it comes ----
-big="WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 1000000)
-	SELECT i, printf('%0100d', i) AS pad FROM c"
+big="WITH RECURSIVE c(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM c WHERE i < 500000)
+	SELECT i, printf('%0200d', i) AS pad FROM c"
 for f in csv json table; do
-	/usr/bin/time -f '%M' -o "$WORK/rss" "$TOKSTAT" --db "$DB" query "$big" --format $f >"$WORK/big" 2>"$WORK/err" ||
+	# under AddressSanitizer (make asan) freed memory waits in a quarantine of 256 MB by
+	# default: kept small, so that the bound measures tokstat, not the sanitizer
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=4 \
+		/usr/bin/time -f '%M' -o "$WORK/rss" "$TOKSTAT" --db "$DB" query "$big" --format $f >"$WORK/big" 2>"$WORK/err" ||
 		fail "the big query ($f) failed: $(cat "$WORK/err")"
 	lines=$(wc -l <"$WORK/big")
-	[ "$lines" -ge 1000000 ] || fail "$f: only $lines lines of a million rows"
+	[ "$lines" -ge 500000 ] || fail "$f: only $lines lines of 500,000 rows"
 	rss=$(cat "$WORK/rss")
-	[ "$rss" -lt 40000 ] || fail "$f: peak RSS $rss KB for $(wc -c <"$WORK/big") bytes of output: rows are held"
-	echo "ok: $f: a million rows ($(wc -c <"$WORK/big") bytes) in a peak RSS of $rss KB"
+	[ "$rss" -lt 30000 ] || fail "$f: peak RSS $rss KB for $(wc -c <"$WORK/big") bytes of output: rows are held"
+	echo "ok: $f: 500,000 rows ($(wc -c <"$WORK/big") bytes) in a peak RSS of $rss KB"
 done
 
 # ---- stopping a runaway query ----
