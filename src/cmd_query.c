@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "credential.h"
 #include "query.h"
 #include "query_out.h"
 
@@ -88,6 +89,20 @@ static void describe_params(struct buf *out, const struct query_def *d)
 		else
 			buf_printf(out, "%s=%s", p->name, p->def);
 	}
+}
+
+/*
+ * An error from SQLite can quote the SQL ("no such column: ghp_..." for an unquoted secret):
+ * anything in it that looks like a credential is masked, as in a stored rejected line.
+ */
+static void print_error(const struct buf *err, const char *tail)
+{
+	struct credential_scrubber *s = credential_scrubber_new();
+	struct buf msg = BUF_INIT;
+	credential_scrub(s, err->data ? err->data : "", err->len, &msg);
+	cmd_error("query: %s%s", buf_str(&msg), tail ? tail : "");
+	buf_free(&msg);
+	credential_scrubber_free(s);
 }
 
 static int write_out(struct buf *out)
@@ -322,7 +337,11 @@ int cmd_query(int argc, char **argv, const struct global *g)
 	if (strcmp(sql, "-") != 0 && sql_n && strspn(sql, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == sql_n) {
 		const struct query_def *d = query_catalog_find(&cat, sql);
 		if (!d) {
-			status = cmd_usage_error("query", "no query named '%s' ('tokstat query --list' shows them)", sql);
+			/* a long word with digits could be a secret pasted by mistake: not repeated */
+			if (sql_n >= 20 && strpbrk(sql, "0123456789"))
+				status = cmd_usage_error("query", "no query has that name ('tokstat query --list' shows them)");
+			else
+				status = cmd_usage_error("query", "no query named '%s' ('tokstat query --list' shows them)", sql);
 			goto out;
 		}
 		if (is_show) {
@@ -367,7 +386,7 @@ int cmd_query(int argc, char **argv, const struct global *g)
 	store_close(st);
 	st = NULL;
 	if (query_prepare(q, sql, &err) < 0 || query_bind(q, bound.v, bound.n, &err) < 0) {
-		cmd_error("query: %s", buf_str(&err));
+		print_error(&err, NULL);
 		goto out;
 	}
 	size_t ncols = query_ncols(q);
@@ -399,8 +418,11 @@ int cmd_query(int argc, char **argv, const struct global *g)
 	}
 	if (step < 0) {
 		enum query_stop why = query_stopped(q);
-		cmd_error("query: %s%s (%ld row%s written)", buf_str(&err),
-			  why == QUERY_INTERRUPTED ? " (Ctrl-C)" : "", rows, rows == 1 ? "" : "s");
+		struct buf rows_note = BUF_INIT;
+		buf_printf(&rows_note, "%s (%ld row%s written)", why == QUERY_INTERRUPTED ? " (Ctrl-C)" : "", rows,
+			   rows == 1 ? "" : "s");
+		print_error(&err, buf_str(&rows_note));
+		buf_free(&rows_note);
 		status = why == QUERY_TIMED_OUT ? QUERY_EXIT_TIMEOUT : why == QUERY_INTERRUPTED ? QUERY_EXIT_INTERRUPTED
 											: EXIT_FAIL;
 		goto out;

@@ -90,3 +90,14 @@ run "$TOKSTAT" --db "$DB" query top-credentials -p limit=1 --no-header
 assert_rc "a named query over an older tokstat's views" 0
 assert_eq "the file keeps its own view" "" \
 	"$(q "SELECT name FROM pragma_table_info('daily_usage') WHERE name = 'day_number'")"
+
+# a secret pasted by mistake is not repeated in a message: as an unquoted word of the SQL
+# (SQLite names it as a column) or as a query name
+secret=ghp_HCThWqWxCbt2AIeRuvf7fcZu9EM1NuwardK4
+run "$TOKSTAT" --db "$DB" query "SELECT count(*) FROM events WHERE token = $secret"
+assert_rc "an unquoted secret in the SQL" 1
+assert_contains "SQLite's message, with the secret masked" "$WORK/err" "no such column: ghp_HCTh...rdK4"
+assert_not_contains "not the secret" "$WORK/err" "$secret"
+run "$TOKSTAT" --db "$DB" query "$secret"
+assert_rc "a secret as a query name" 2
+assert_not_contains "not repeated as a query name" "$WORK/err" "Cbt2AIeRuvf7fcZu9EM1Nuwa"
