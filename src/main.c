@@ -73,6 +73,41 @@ static const struct command commands[] = {
 	  "requests, the week-over-week change and the top N (default 10) models, credentials,\n"
 	  "users and endpoints by cost. --month defaults to the latest month with usage.\n"
 	  "Usage without a price is not counted and is reported (see 'tokstat pricing missing').\n" },
+	{ "query", cmd_query, "run read-only SQL or a named investigation over the views",
+	  "tokstat query SQL|NAME|- [-p NAME=VALUE]... [--from DAY|TIME] [--to DAY|TIME] [--format table|csv|json|jsonl|markdown] [--no-header] [--timeout SECONDS] [--queries DIR] | --list | --show NAME",
+	  "Runs one SQL statement (or SQL from stdin: -) over the views (events, daily_usage,\n"
+	  "hourly_usage, credentials, files, rejects, prices, cost_*) on a read-only connection, or a\n"
+	  "named investigation (a word: see --list). Anything that would write, attach a file, change\n"
+	  "a setting or load an extension is refused before it runs, and so is more than one\n"
+	  "statement. Rows stream as they come.\n"
+	  "\n"
+	  "  -p NAME=VALUE        bind :NAME, @NAME and $NAME (never spliced into the SQL). A decimal\n"
+	  "                       integer or number binds as a number, an empty VALUE as NULL,\n"
+	  "                       anything else as text; NAME:text=VALUE is always text\n"
+	  "  --from, --to         the period, bound as :from and :to: a day YYYY-MM-DD (--to includes\n"
+	  "                       it) or a time YYYY-MM-DDTHH:MM[:SS] (UTC unless it has Z or +HH:MM)\n"
+	  "  --format F           table (default on a terminal: aligned, text cut at 60 characters\n"
+	  "                       and escaped), csv (default otherwise), json, jsonl, markdown\n"
+	  "  --no-header          no header line; json and jsonl write arrays instead of objects\n"
+	  "  --timeout SECONDS    stop the query after SECONDS\n"
+	  "  --queries DIR        also read named queries from DIR/*.sql (default $TOKSTAT_QUERIES);\n"
+	  "                       a file there replaces a built-in query of the same name\n"
+	  "  --list               list the named queries with their parameters and defaults\n"
+	  "  --show NAME          print a named query's SQL\n"
+	  "\n"
+	  "A credential parameter takes a mask (ghp_abc1...xyz1) or a fingerprint prefix\n"
+	  "(token_fp); 'tokstat credential -' turns a secret into its fingerprint.\n"
+	  "Exit status: 0 done; 1 refused or failed; 2 usage error; 3 stopped by --timeout;\n"
+	  "130 stopped by Ctrl-C. The rows before a stop are written.\n" },
+	{ "credential", cmd_credential, "find what tokstat stored for a secret",
+	  "tokstat credential SECRET | -",
+	  "Prints the mask and fingerprint prefix (token_fp) that tokstat stores for SECRET, made with\n"
+	  "this database's key, and whether and when it was seen: requests, first and last seen,\n"
+	  "status, rate limit. '-' reads the secret from stdin (asking without echo on a terminal),\n"
+	  "which keeps it out of the shell's history and the process list: prefer it. The secret is\n"
+	  "never printed or stored. A log that held only the mask gives the mask's fingerprint: that\n"
+	  "is found too, and said so. Other secrets with the same mask are listed.\n"
+	  "Exit status: 0 seen; 1 never seen (or failed); 2 usage error.\n" },
 	{ "help", cmd_help, "show help for a command", "tokstat help [COMMAND]", "" },
 };
 
