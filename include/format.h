@@ -78,6 +78,12 @@ struct format *format_find(const struct format_set *set, const char *name);
  */
 struct format *format_detect(const struct format_set *set, const struct slice *lines, size_t n, size_t *matched);
 
+/*
+ * Is P[0..N) only line breaks, spaces and tabs? Such a file holds no record of any format:
+ * ingest calls it empty instead of failing to tell its format.
+ */
+bool format_text_is_blank(const char *p, size_t n);
+
 static inline int format_parse(struct format *f, const char *line, size_t n, struct event *ev, struct buf *reason)
 {
 	return f->ops->parse(f, line, n, ev, reason);

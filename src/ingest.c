@@ -1067,7 +1067,8 @@ static int ingest_file(struct ingest *in, const char *path)
 		fs.is_stdin = true;
 	}
 	const char *head = source_head(fs.src, &head_n);
-	if (head_n == 0) { /* an empty file: nothing to identify it by, nothing to count */
+	/* Empty, or blank lines only: nothing to identify it by, nothing to count. */
+	if (head_n < SOURCE_HEAD_MAX && format_text_is_blank(head, head_n)) {
 		if (!in->opt->quiet)
 			printf("tokstat: %s: empty\n", fs.path);
 		ret = 0;

@@ -80,6 +80,13 @@ DB=$WORK/files.db
 : >"$WORK/empty.log"
 run "$TOKSTAT" --db "$DB" ingest "$WORK/empty.log"
 assert_rc "empty file" 0
+# a file of line breaks and spaces only (a log rotated before its first request) is empty
+# too: a nightly job over such files must not fail on "cannot tell the format"
+printf '\n\n \r\n\t\n' >"$WORK/blank.log"
+run "$TOKSTAT" --db "$DB" ingest "$WORK/blank.log"
+assert_rc "a file of blank lines only" 0
+assert_contains "it is reported as empty" "$WORK/out" "blank.log: empty"
+assert_eq "nothing is recorded for it" 0 "$(q "SELECT count(*) FROM files")"
 run "$TOKSTAT" --db "$DB" ingest "$WORK/good20.log" "$WORK" "$WORK/no-such.log" "$WORK/empty.log"
 assert_rc "a directory and a missing file among good ones" 1
 assert_contains "message names the directory" "$WORK/err" "$WORK:"

@@ -544,6 +544,16 @@ static void test_regex_match_error_is_reported_as_a_failed_match(void **state)
 	format_set_free(&set);
 }
 
+static void test_text_of_line_breaks_and_spaces_only_is_blank(void **state)
+{
+	(void)state;
+	assert_true(format_text_is_blank("", 0));
+	assert_true(format_text_is_blank("\n", 1));
+	assert_true(format_text_is_blank("\r\n \t\n\n", 6));
+	assert_false(format_text_is_blank("\n\n-\n", 4));
+	assert_false(format_text_is_blank("\n\0\n", 3)); /* a NUL byte is content */
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -581,6 +591,7 @@ int main(void)
 		T(test_detect_picks_elb_for_tcp_listener_entries_only),
 		T(test_detect_picks_combined_for_mostly_combined_mixed_lines),
 		T(test_regex_match_error_is_reported_as_a_failed_match),
+		T(test_text_of_line_breaks_and_spaces_only_is_blank),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
