@@ -243,7 +243,10 @@ int event_set(struct event *ev, const struct event_field *f, const char *p, size
 		else
 			rc = timefmt_parse(time_format, p, n, &v);
 		if (rc < 0) {
-			buf_printf(reason, "bad time \"%.*s\"", n > 64 ? 64 : (int)n, p);
+			/* Whole (the line bounds it): ingest masks a reason before it cuts it. */
+			buf_adds(reason, "bad time \"");
+			buf_add(reason, p, n);
+			buf_addc(reason, '"');
 			return -1;
 		}
 		ev->epoch = v;

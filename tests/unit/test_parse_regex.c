@@ -242,6 +242,25 @@ static void test_combined_bad_time_is_rejected_with_a_reason(void **state)
 	assert_non_null(strstr(buf_str(&reason), "time"));
 }
 
+static void test_bad_time_reason_quotes_the_whole_value(void **state)
+{
+	(void)state;
+	/* A cut before masking could leave part of a secret that the whole value would show
+	 * masked: the parser quotes all of it and ingest masks, then cuts. */
+	struct buf l = BUF_INIT, want = BUF_INIT;
+	buf_adds(&want, "10/Mar/2024:13:55:36 +0000 ");
+	for (int i = 0; i < 10; i++)
+		buf_adds(&want, "sk-proj-0123456789");
+	buf_printf(&l, "203.0.113.7 - - [%s] \"GET /a HTTP/1.1\" 200 10", want.data);
+	assert_int_equal(parse("common", l.data), -1);
+	struct buf r = BUF_INIT;
+	buf_printf(&r, "bad time \"%s\"", want.data);
+	assert_string_equal(buf_str(&reason), r.data);
+	buf_free(&r);
+	buf_free(&l);
+	buf_free(&want);
+}
+
 static void test_combined_comment_line_is_skipped(void **state)
 {
 	(void)state;
@@ -852,6 +871,7 @@ int main(void)
 		cmocka_unit_test(test_combined_accepts_extra_trailing_fields),
 		cmocka_unit_test(test_combined_malformed_line_is_rejected_with_a_reason),
 		cmocka_unit_test(test_combined_bad_time_is_rejected_with_a_reason),
+		cmocka_unit_test(test_bad_time_reason_quotes_the_whole_value),
 		cmocka_unit_test(test_combined_comment_line_is_skipped),
 		cmocka_unit_test(test_combined_blank_line_is_skipped),
 		cmocka_unit_test(test_combined_repeated_timestamp_gives_the_same_epoch),
