@@ -329,13 +329,10 @@ static int csv_parse_line(struct format *f, const char *line, size_t n, struct e
 		if (event_text_is_null(p, len))
 			continue;
 		trim(&p, &len);
-		int failed;
-		if ((ef->kind == EVF_SUCCESS || (ef->kind == EVF_NUM && ef->index == EV_STATUS)) &&
-		    (failed = event_failure_word(p, len)) >= 0) {
-			ev->failed = (int8_t)failed;
-			continue;
-		}
-		if (event_set(ev, ef, p, len, f->time_format, reason) < 0)
+		int rc2 = ef->kind == EVF_SUCCESS || (ef->kind == EVF_NUM && ef->index == EV_STATUS)
+				  ? event_set_outcome(ev, ef, p, len, reason) /* as JSON's: one reading */
+				  : event_set(ev, ef, p, len, f->time_format, reason);
+		if (rc2 < 0)
 			return -1;
 	}
 	format_defaults_apply(&cf->defaults, ev);

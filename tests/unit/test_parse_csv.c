@@ -201,6 +201,24 @@ static void test_litellm_export_failure_status_marks_the_call_failed(void **stat
 	assert_text(&r, EV_PROJECT, "t1");
 }
 
+static void test_status_column_reads_as_a_json_status_does(void **state)
+{
+	(void)state;
+	struct reader r = start("usage_csv");
+	assert_int_equal(feed(&r, "timestamp,model,input_tokens,status"), 1);
+	assert_int_equal(feed(&r, "2025-10-01 08:00:00,gpt-4o,1,429"), 0);
+	assert_int_equal(num(&r, EV_STATUS), 429);
+	assert_int_equal(feed(&r, "2025-10-01 08:00:00,gpt-4o,1,failure"), 0);
+	assert_false(event_has(&r.ev, EV_STATUS));
+	assert_int_equal(r.ev.failed, 1);
+	/* a status word nobody maps to success or failure: the event stays, status NULL */
+	assert_int_equal(feed(&r, "2025-10-01 08:00:00,gpt-4o,1,queued"), 0);
+	assert_false(event_has(&r.ev, EV_STATUS));
+	assert_int_equal(r.ev.failed, -1);
+	assert_int_equal(feed(&r, "2025-10-01 08:00:00,gpt-4o,1,200.5"), -1);
+	assert_string_equal(r.reason, "bad number for status");
+}
+
 static void test_detect_needs_the_header_columns(void **state)
 {
 	(void)state;
@@ -284,6 +302,7 @@ int main(void)
 		cmocka_unit_test(test_row_without_time_is_rejected),
 		cmocka_unit_test(test_blank_line_is_skipped),
 		cmocka_unit_test(test_litellm_export_failure_status_marks_the_call_failed),
+		cmocka_unit_test(test_status_column_reads_as_a_json_status_does),
 		cmocka_unit_test(test_detect_needs_the_header_columns),
 		cmocka_unit_test(test_user_definition_with_tab_delimiter),
 		cmocka_unit_test(test_definition_with_a_long_delimiter_is_refused),
