@@ -601,6 +601,12 @@ static int process_line(struct ingest *in, struct file_state *fs, const struct s
 	struct event ev;
 	buf_reset(&in->reason);
 	int rc = parse_line(fs->fmt, l, &ev, &in->reason);
+	if (rc == FORMAT_RECORD_BROKEN) { /* rejected where it began; L is read afresh */
+		add_reject(in, fs, fs->open_record, "", 0, in->reason.data, in->reason.len);
+		fs->open_record = 0;
+		buf_reset(&in->reason);
+		rc = parse_line(fs->fmt, l, &ev, &in->reason);
+	}
 	return store_line(in, fs, l, end_offset, rc, &ev, in->reason.data, in->reason.len);
 }
 
