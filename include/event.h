@@ -146,6 +146,15 @@ int event_set(struct event *ev, const struct event_field *f, const char *p, size
 int event_failure_word(const char *p, size_t n);
 
 /*
+ * A "status" or "success" field F logged as text P[0..N), read the same way by every parser
+ * kind: for status, a whole number is the HTTP status (a number with a fraction is a bad
+ * number); else a word of event_failure_word sets ev->failed; another word is a status we
+ * do not know ("queued", "in_progress": nothing set) or, for success, a reject.
+ * Returns 0, or -1 with REASON set.
+ */
+int event_set_outcome(struct event *ev, const struct event_field *f, const char *p, size_t n, struct buf *reason);
+
+/*
  * The largest count a log may give (tokens, bytes, milliseconds): 10^15. Larger values and
  * negative ones are rejected, so sums over any realistic number of events cannot overflow.
  */

@@ -74,6 +74,29 @@ int event_failure_word(const char *p, size_t n)
 	return -1;
 }
 
+int event_set_outcome(struct event *ev, const struct event_field *f, const char *p, size_t n, struct buf *reason)
+{
+	int64_t v;
+	if (event_text_is_null(p, n))
+		return 0;
+	if (f->kind == EVF_NUM) {
+		if (event_parse_int(p, n, &v) == 0)
+			return event_set_number(ev, f, v, reason);
+		if ((p[0] >= '0' && p[0] <= '9') || p[0] == '-' || p[0] == '+') {
+			buf_printf(reason, "bad number for %s", f->name);
+			return -1;
+		}
+	}
+	int failed = event_failure_word(p, n);
+	if (failed >= 0)
+		ev->failed = (int8_t)failed;
+	else if (f->kind == EVF_SUCCESS) {
+		buf_printf(reason, "success is neither true nor false");
+		return -1;
+	}
+	return 0;
+}
+
 bool event_text_is_null(const char *p, size_t n)
 {
 	return !p || n == 0 || (n == 1 && p[0] == '-');
@@ -404,7 +427,10 @@ int event_set(struct event *ev, const struct event_field *f, const char *p, size
 		else
 			rc = timefmt_parse(time_format, p, n, &v);
 		if (rc < 0) {
-			buf_printf(reason, "bad time \"%.*s\"", n > 64 ? 64 : (int)n, p);
+			/* Whole (the line bounds it): ingest masks a reason before it cuts it. */
+			buf_adds(reason, "bad time \"");
+			buf_add(reason, p, n);
+			buf_addc(reason, '"');
 			return -1;
 		}
 		ev->epoch = v;

@@ -598,6 +598,12 @@ static int process_line(struct ingest *in, struct file_state *fs, const struct s
 	struct event ev;
 	buf_reset(&in->reason);
 	int rc = parse_line(fs->fmt, l, &ev, &in->reason);
+	if (rc == FORMAT_RECORD_BROKEN) { /* rejected where it began; L is read afresh */
+		add_reject(in, fs, fs->open_record, "", 0, in->reason.data, in->reason.len);
+		fs->open_record = 0;
+		buf_reset(&in->reason);
+		rc = parse_line(fs->fmt, l, &ev, &in->reason);
+	}
 	return store_line(in, fs, l, end_offset, rc, &ev, in->reason.data, in->reason.len);
 }
 
@@ -1064,7 +1070,8 @@ static int ingest_file(struct ingest *in, const char *path)
 		fs.is_stdin = true;
 	}
 	const char *head = source_head(fs.src, &head_n);
-	if (head_n == 0) { /* an empty file: nothing to identify it by, nothing to count */
+	/* Empty, or blank lines only: nothing to identify it by, nothing to count. */
+	if (head_n < SOURCE_HEAD_MAX && format_text_is_blank(head, head_n)) {
 		if (!in->opt->quiet)
 			printf("tokstat: %s: empty\n", fs.path);
 		ret = 0;
