@@ -28,7 +28,7 @@ DEPFLAGS  = -MMD -MP
 SRC      := $(wildcard src/*.c)
 OBJ      := $(SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/embedded.o
 LIB_OBJ  := $(filter-out $(BUILD)/main.o $(BUILD)/cmd_%.o,$(OBJ))
-EMBED    := $(sort $(wildcard sql/*.sql sql/queries/*.sql parsers/*.json))
+EMBED    := $(sort $(wildcard sql/*.sql sql/queries/*.sql sql/reports/*.sql parsers/*.json))
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)

@@ -15,6 +15,7 @@ int cmd_formats(int argc, char **argv, const struct global *g);
 int cmd_summary(int argc, char **argv, const struct global *g);
 int cmd_pricing(int argc, char **argv, const struct global *g);
 int cmd_cost(int argc, char **argv, const struct global *g);
+int cmd_report(int argc, char **argv, const struct global *g);
 int cmd_help(int argc, char **argv, const struct global *g);
 
 /* Exit statuses shared by every command. */

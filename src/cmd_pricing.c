@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "out_text.h"
+#include "out.h"
 #include "pricing.h"
 
 int cmd_pricing(int argc, char **argv, const struct global *g)

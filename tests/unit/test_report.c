@@ -31,7 +31,9 @@ static void test_query_keeps_kinds_and_values(void **state)
 	assert_int_equal(r.ntables, 1);
 	assert_int_equal(t->ncols, 3);
 	assert_int_equal(t->nrows, 3);
-	assert_string_equal(t->names[1], "n");
+	assert_string_equal(t->cols[1].key, "n");
+	assert_int_equal(t->cols[0].type, REPORT_TYPE_TEXT);
+	assert_int_equal(t->cols[2].type, REPORT_TYPE_REAL);
 	assert_int_equal(report_cell(t, 0, 0)->kind, REPORT_TEXT);
 	assert_string_equal(report_text(t, report_cell(t, 0, 0)), "alpha");
 	assert_int_equal(report_cell(t, 1, 1)->kind, REPORT_NULL);

@@ -1,0 +1,8 @@
+#include "out.h"
+int out_email_write(struct buf *out, const struct report *r, const struct out_options *o, struct buf *err)
+{
+	(void)out; (void)r; (void)o;
+	buf_printf(err, "not yet");
+	return -1;
+}
+void out_email_subject(struct buf *out, const struct report *r) { (void)out; (void)r; }

@@ -1,0 +1,7 @@
+#include "out.h"
+int out_html_write(struct buf *out, const struct report *r, const struct out_options *o, struct buf *err)
+{
+	(void)out; (void)r; (void)o;
+	buf_printf(err, "not yet");
+	return -1;
+}
