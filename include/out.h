@@ -53,6 +53,9 @@ int out_emit(const struct buf *data, const char *path, void *stream, struct buf 
  */
 void out_format_number(struct buf *out, const struct report_column *col, const struct report_value *v);
 
+/* A finite double in the fewest digits that read back as the same value (CSV, JSON). */
+void out_format_real(struct buf *out, double v);
+
 /* The writers (out_text.c, out_csv.c, out_json.c, out_html.c, out_email.c). */
 int out_text_write(struct buf *out, const struct report *r, const struct out_options *o, struct buf *err);
 int out_csv_write(struct buf *out, const struct report *r, const struct out_options *o, struct buf *err);

@@ -43,6 +43,18 @@ int out_emit(const struct buf *data, const char *path, void *stream, struct buf 
 	return 0;
 }
 
+void out_format_real(struct buf *out, double v)
+{
+	/* the shortest of %.15g..%.17g that reads back as the same double */
+	char tmp[64];
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*g", prec, v);
+		if (strtod(tmp, NULL) == v)
+			break;
+	}
+	buf_adds(out, tmp);
+}
+
 void out_format_number(struct buf *out, const struct report_column *col, const struct report_value *v)
 {
 	const char *unit = col->unit ? col->unit : "";

@@ -78,7 +78,7 @@ static void json_value(struct buf *out, const struct report_table *t, const stru
 		break;
 	case REPORT_REAL:
 		if (isfinite(v->r))
-			buf_printf(out, "%.17g", v->r);
+			out_format_real(out, v->r);
 		else
 			buf_adds(out, "null");
 		break;

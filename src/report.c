@@ -383,7 +383,9 @@ static char *expand_title(const char *title, int64_t top)
 {
 	struct buf b = BUF_INIT;
 	for (const char *p = title; *p;) {
-		if (strncmp(p, "{top}", 5) == 0) {
+		if (top < 0 && strncmp(p, "top {top} ", 10) == 0) {
+			p += 10; /* every row: "Users (by tokens)" */
+		} else if (strncmp(p, "{top}", 5) == 0) {
 			if (top < 0)
 				buf_adds(&b, "all");
 			else
