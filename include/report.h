@@ -111,6 +111,7 @@ struct report_params {
 	int64_t last_day;            /* the last day with usage in the period (to_day when none) */
 	int64_t top;                 /* rows of a top-N list; -1: all */
 	const char *month;           /* YYYY-MM of to_day */
+	int64_t groups;              /* 1: prepare.sql sums the period per group too */
 };
 
 /*
@@ -120,7 +121,7 @@ struct report_params {
  * Columns whose name starts with '_' are not shown: "_total" is the row count before the
  * cut, "_note" and "_warning" (of any row) become the table's notes. P's fields are bound to
  * :from_day, :to_day, :from_epoch, :to_epoch (the period in epoch seconds, to exclusive),
- * :month_lo, :month_hi, :last_day, :top and :month. Returns the new table, or NULL with ERR
+ * :month_lo, :month_hi, :last_day, :top, :groups and :month. Returns the new table, or NULL with ERR
  * set naming the file.
  */
 struct report_table *report_add_section(struct report *r, sqlite3 *db, const char *name, const char *title,

@@ -369,6 +369,8 @@ static int bind_params(sqlite3_stmt *q, const struct report_params *p, struct bu
 			v = p->last_day;
 		else if (strcmp(name, "top") == 0)
 			v = p->top;
+		else if (strcmp(name, "groups") == 0)
+			v = p->groups;
 		else {
 			buf_printf(err, "unknown parameter :%s", name);
 			return -1;
@@ -638,6 +640,52 @@ const char *report_by_section(const char *by)
 	return s ? s->name : NULL;
 }
 
+/*
+ * Run every statement of the embedded script sql/reports/NAME.sql with P bound (temp tables
+ * that the sections read). 0, or -1 with ERR naming the file.
+ */
+static int run_script(sqlite3 *db, const char *name, const struct report_params *p, struct buf *err)
+{
+	struct buf path = BUF_INIT, why = BUF_INIT;
+	sqlite3_stmt *q = NULL;
+	int rc = -1;
+	buf_printf(&path, "sql/reports/%s.sql", name);
+	const struct embedded_file *f = embedded_find(buf_str(&path));
+	if (!f) {
+		buf_printf(&why, "no such report script");
+		goto out;
+	}
+	for (const char *sql = f->data; *sql;) {
+		const char *tail;
+		if (sqlite3_prepare_v2(db, sql, -1, &q, &tail) != SQLITE_OK) {
+			buf_printf(&why, "%s", sqlite3_errmsg(db));
+			goto out;
+		}
+		sql = tail;
+		if (!q) /* only comments or spaces were left */
+			continue;
+		if (bind_params(q, p, &why) < 0)
+			goto out;
+		int step;
+		while ((step = sqlite3_step(q)) == SQLITE_ROW)
+			;
+		if (step != SQLITE_DONE) {
+			buf_printf(&why, "%s", sqlite3_errmsg(db));
+			goto out;
+		}
+		sqlite3_finalize(q);
+		q = NULL;
+	}
+	rc = 0;
+out:
+	if (rc < 0)
+		buf_printf(err, "%s: %s", buf_str(&path), buf_str(&why));
+	sqlite3_finalize(q);
+	buf_free(&path);
+	buf_free(&why);
+	return rc;
+}
+
 /* Day number of a valid YYYY-MM-DD, or -1. */
 static int64_t parse_day(const char *s)
 {
@@ -764,7 +812,8 @@ static int build_summary(struct report *r, sqlite3 *db, const struct report_requ
 	p->to_day = v[1] < 0 ? 0 : v[1];
 	p->top = -1;
 	report_set_title(r, "tokstat summary of %s", q->db_name ? q->db_name : "the database");
-	if (add(r, db, "files", "Files", p, err) < 0 || add(r, db, "daily", "Tokens per day (UTC)", p, err) < 0 ||
+	p->groups = 0;
+	if (run_script(db, "prepare", p, err) < 0 || add(r, db, "files", "Files", p, err) < 0 || add(r, db, "daily", "Tokens per day (UTC)", p, err) < 0 ||
 	    add(r, db, "credentials_all", NULL, p, err) < 0)
 		return -1;
 	return 0;
@@ -810,13 +859,12 @@ static int build_full(struct report *r, sqlite3 *db, const struct report_request
 		report_set_title(r, "tokstat report, %s (UTC)", r->from);
 	else
 		report_set_title(r, "tokstat report, %s .. %s (UTC, %lld days)", r->from, r->to, (long long)r->days);
-	int64_t v[1];
-	int has = scalar_section(db, "period", p, v, NULL, 1, err);
-	if (has < 0)
-		return -1;
-	if (!has)
+	if (p->last_day < 0) /* report_build found no usage in the period */
 		return 1;
-	p->last_day = v[0];
+	/* the period read once: per day, and per group with names (sql/reports/prepare_*.sql) */
+	p->groups = 1;
+	if (run_script(db, "prepare", p, err) < 0)
+		return -1;
 	struct buf title = BUF_INIT;
 	int rc = -1;
 	if (q->nby > 0) {
@@ -877,6 +925,7 @@ int report_build(struct report *r, sqlite3 *db, const struct report_request *q, 
 	if (scalar_section(db, "period", &p, v, dates, 3, err) < 0)
 		return -1;
 	snprintf(r->latest, sizeof(r->latest), "%s", dates[2]);
+	p.last_day = v[0]; /* -1: no usage in the period */
 	if (q->preset == REPORT_SUMMARY)
 		return build_summary(r, db, q, &p, err);
 	if (q->preset == REPORT_FULL)

@@ -2,6 +2,7 @@
 -- uses, successes, errors and success rate in the period, its latest rate-limit reading and
 -- how much is left, when it was last used, and the 5 endpoints it called most.
 -- Read by: src/report.c (`tokstat report`, section credentials; --by token).
+-- From temp.report_groups (prepare.sql): the period's groups, named.
 --
 -- rl_level thresholds on rate-limit remaining: above 1000 'fine', 100 to 1000 'watch', under
 -- 100 'low', 0 'exhausted'. Source: the report's requirements (tokstat issue "output
@@ -23,13 +24,14 @@
 -- column: top_endpoints | top endpoints | text
 WITH all_u AS (
 	SELECT token_fp, token, sum(requests) AS uses, sum(errors) AS errors
-	FROM daily_usage WHERE day_number BETWEEN :from_day AND :to_day AND token_fp IS NOT NULL
+	FROM temp.report_groups WHERE token_fp IS NOT NULL
 	GROUP BY token_fp, token),
 u AS (SELECT *, count(*) OVER () AS total FROM all_u ORDER BY uses DESC, token_fp LIMIT :top),
 e AS (
-	SELECT token_fp, endpoint, sum(requests) AS n FROM daily_usage
-	WHERE day_number BETWEEN :from_day AND :to_day AND token_fp IN (SELECT token_fp FROM u)
+	SELECT token_fp, endpoint, sum(requests) AS n FROM temp.report_groups
+	WHERE token_fp IN (SELECT token_fp FROM u)
 	GROUP BY token_fp, endpoint),
+cv AS MATERIALIZED (SELECT * FROM credentials), -- joined by fingerprint: an automatic index
 ranked AS (SELECT *, row_number() OVER (PARTITION BY token_fp ORDER BY n DESC, endpoint) AS rn FROM e),
 top AS (SELECT token_fp, group_concat(coalesce(endpoint, '-') || ' (' || n || ')', ', ') AS endpoints
 	FROM (SELECT * FROM ranked WHERE rn <= 5 ORDER BY token_fp, rn) GROUP BY token_fp)
@@ -39,6 +41,6 @@ SELECT u.token, u.token_fp, c.status, u.uses, u.uses - u.errors AS successes, u.
 	CASE WHEN c.rl_remaining IS NULL THEN NULL WHEN c.rl_remaining = 0 THEN 'exhausted'
 	     WHEN c.rl_remaining < 100 THEN 'low' WHEN c.rl_remaining <= 1000 THEN 'watch' ELSE 'fine' END AS rl_level,
 	c.last_seen AS last_used, top.endpoints AS top_endpoints, u.total AS _total
-FROM u LEFT JOIN credentials c ON c.token_fp = u.token_fp AND c.token = u.token
+FROM u LEFT JOIN cv c ON c.token_fp = u.token_fp AND c.token = u.token
 LEFT JOIN top ON top.token_fp = u.token_fp
 ORDER BY u.uses DESC, u.token_fp

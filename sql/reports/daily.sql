@@ -1,7 +1,8 @@
 -- Per UTC day of the period: requests, errors, tokens by kind, the share of requests whose
 -- tokens are estimates (never silent), cost, and the tokens that have no price (cost_usd sums
 -- what has one). Drawn as bars of tokens and cost in HTML.
--- Read by: src/report.c (`tokstat report`, section daily; --by day; `tokstat summary`).
+-- Read by: src/report.c (`tokstat report`, section daily; --by day; `tokstat summary`), from
+-- temp.report_days (prepare.sql).
 -- title: Per day (UTC)
 -- shape: series
 -- column: day | day | date
@@ -15,11 +16,7 @@
 -- column: estimated | estimated | real | percent
 -- column: cost_usd | cost_usd | real | usd
 -- column: unpriced_tokens | unpriced_tokens | int | tokens
-SELECT day, sum(requests) AS requests, sum(errors) AS errors, sum(input_tokens) AS input,
-	sum(output_tokens) AS output, sum(cache_read_tokens) AS cache_read,
-	sum(cache_write_tokens) AS cache_write, sum(total_tokens) AS total,
-	CASE WHEN sum(estimated_requests) > 0 THEN 100.0 * sum(estimated_requests) / sum(requests) END AS estimated,
-	sum(cost_usd) AS cost_usd,
-	sum(CASE WHEN cost_usd IS NULL AND total_tokens > 0 THEN total_tokens ELSE 0 END) AS unpriced_tokens
-FROM daily_usage WHERE day_number BETWEEN :from_day AND :to_day
-GROUP BY day ORDER BY day
+SELECT day, requests, errors, input_tokens AS input, output_tokens AS output, cache_read_tokens AS cache_read,
+	cache_write_tokens AS cache_write, total_tokens AS total,
+	CASE WHEN estimated > 0 THEN 100.0 * estimated / requests END AS estimated, cost_usd, unpriced_tokens
+FROM temp.report_days WHERE day_number BETWEEN :from_day AND :to_day ORDER BY day_number

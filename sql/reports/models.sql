@@ -1,6 +1,7 @@
 -- Per model in the period: requests, tokens by kind, cost, average tokens per request and
 -- the model's share of the period's tokens (drawn as a bar in HTML).
 -- Read by: src/report.c (`tokstat report`, section models; --by model).
+-- From temp.report_groups (prepare.sql): the period's groups, named.
 -- title: Models (top {top} by tokens)
 -- shape: list
 -- column: model | model | text
@@ -19,7 +20,7 @@ WITH m AS (
 		sum(output_tokens) AS output_tokens, sum(cache_read_tokens) AS cache_read_tokens,
 		sum(cache_write_tokens) AS cache_write_tokens, sum(total_tokens) AS total_tokens,
 		sum(cost_usd) AS cost_usd
-	FROM daily_usage WHERE day_number BETWEEN :from_day AND :to_day AND model IS NOT NULL
+	FROM temp.report_groups WHERE model IS NOT NULL
 	GROUP BY model, provider)
 SELECT model, provider, requests, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens,
 	total_tokens, cost_usd, 1.0 * total_tokens / nullif(requests, 0) AS avg_tokens,

@@ -1,5 +1,6 @@
 -- Per provider in the period: requests, errors, tokens and cost per provider.
 -- Read by: src/report.c (`tokstat report`, --by provider).
+-- From temp.report_groups (prepare.sql): the period's groups, named.
 -- title: Providers (top {top} by requests)
 -- shape: list
 -- column: provider | provider | text
@@ -12,8 +13,8 @@
 WITH g AS (
 	SELECT provider, sum(requests) AS requests, sum(errors) AS errors, sum(total_tokens) AS total_tokens,
 		sum(cost_usd) AS cost_usd,
-		sum(CASE WHEN cost_usd IS NULL AND total_tokens > 0 THEN total_tokens ELSE 0 END) AS unpriced_tokens
-	FROM daily_usage WHERE day_number BETWEEN :from_day AND :to_day
+		sum(unpriced_tokens) AS unpriced_tokens
+	FROM temp.report_groups
 	GROUP BY provider)
 SELECT provider, requests, errors, 100.0 * errors / nullif(requests, 0) AS error_rate, total_tokens, cost_usd,
 	unpriced_tokens, count(*) OVER () AS _total

@@ -1,6 +1,7 @@
 -- The period at a glance: credentials and their state, requests, success and error rates,
 -- tokens by kind, cost, and the request capacity the credentials' rate limits give.
--- Read by: src/report.c (`tokstat report`, section summary).
+-- Read by: src/report.c (`tokstat report`, section summary), from temp.report_days
+-- (prepare.sql).
 --
 -- Thresholds (the word goes with the colour, so a plain-text or colour-blind reader gets it):
 --   success rate above 95% is 'good', else 'below 95%'; error rate above 5% is 'warning',
@@ -34,9 +35,8 @@ WITH u AS (
 	SELECT sum(requests) AS requests, sum(errors) AS errors,
 		sum(input_tokens) AS input_tokens, sum(output_tokens) AS output_tokens,
 		sum(cache_read_tokens) AS cache_read_tokens, sum(cache_write_tokens) AS cache_write_tokens,
-		sum(total_tokens) AS total_tokens, sum(cost_usd) AS cost_usd,
-		sum(CASE WHEN cost_usd IS NULL AND total_tokens > 0 THEN total_tokens ELSE 0 END) AS unpriced_tokens
-	FROM daily_usage WHERE day_number BETWEEN :from_day AND :to_day),
+		sum(total_tokens) AS total_tokens, sum(cost_usd) AS cost_usd, sum(unpriced_tokens) AS unpriced_tokens
+	FROM temp.report_days),
 c AS (
 	SELECT count(*) AS n, sum(status = 'active') AS active, sum(status = 'rate_limited') AS rate_limited,
 		sum(status = 'invalid') AS invalid,

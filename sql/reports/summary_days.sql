@@ -3,5 +3,10 @@
 -- shape: record
 -- column: from_day | first day | int
 -- column: to_day | last day | int
-SELECT (SELECT day_number FROM cost_daily ORDER BY day_number DESC LIMIT 1 OFFSET :top - 1) AS from_day,
-	(SELECT last_day FROM usage_span) AS to_day
+-- One seek on the aggregates' key per day, back from the last: not a scan of the history.
+WITH RECURSIVE d(day, n) AS (
+	SELECT last_day, 1 FROM usage_span WHERE last_day IS NOT NULL
+	UNION ALL
+	SELECT (SELECT day FROM daily_cost WHERE day < d.day ORDER BY day DESC LIMIT 1), n + 1 FROM d
+	WHERE n < :top AND d.day IS NOT NULL)
+SELECT (SELECT day FROM d WHERE n = :top) AS from_day, (SELECT last_day FROM usage_span) AS to_day

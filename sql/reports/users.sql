@@ -1,5 +1,6 @@
 -- Per user in the period: a leaderboard: who spent the most tokens (the share of a user's limit comes with alerts).
 -- Read by: src/report.c (`tokstat report`, section users; --by user).
+-- From temp.report_groups (prepare.sql): the period's groups, named.
 -- title: Users (top {top} by tokens)
 -- shape: list
 -- column: user | user | text
@@ -12,8 +13,8 @@
 WITH g AS (
 	SELECT user, sum(requests) AS requests, sum(errors) AS errors, sum(total_tokens) AS total_tokens,
 		sum(cost_usd) AS cost_usd,
-		sum(CASE WHEN cost_usd IS NULL AND total_tokens > 0 THEN total_tokens ELSE 0 END) AS unpriced_tokens
-	FROM daily_usage WHERE day_number BETWEEN :from_day AND :to_day
+		sum(unpriced_tokens) AS unpriced_tokens
+	FROM temp.report_groups
 	GROUP BY user)
 SELECT user, requests, errors, 100.0 * errors / nullif(requests, 0) AS error_rate, total_tokens, cost_usd,
 	unpriced_tokens, count(*) OVER () AS _total
