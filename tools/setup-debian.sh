@@ -3,7 +3,8 @@
 # Uses sudo when not root; does nothing when everything is there.
 set -eu
 PACKAGES="build-essential pkg-config libpcre2-dev libsqlite3-dev zlib1g-dev libsodium-dev
-libcsv-dev libcmocka-dev sqlite3 python3 gzip time"
+libcsv-dev libcmocka-dev sqlite3 python3 gzip time bc chromium tidy msmtp python3-aiosmtpd
+python3-jsonschema"
 missing=
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

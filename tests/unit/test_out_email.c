@@ -28,7 +28,7 @@ static void test_message_has_headers_two_parts_and_short_lines(void **state)
 	assert_non_null(strstr(m, "@example.org>\nMIME-Version: 1.0\n"));
 	assert_non_null(strstr(m, "Content-Type: multipart/alternative; boundary="));
 	assert_non_null(strstr(m, "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: base64\n"));
-	assert_non_null(strstr(m, "Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: base64\n"));
+	assert_non_null(strstr(m, "Content-Type: text/html; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n"));
 	size_t longest = 0;
 	for (const char *p = m; *p;) {
 		const char *nl = strchr(p, '\n');
