@@ -198,18 +198,25 @@ static void cell(struct html *h, const struct report_table *t, size_t row, size_
 		/* a short text (a credential, a model) stays on one line; a long one wraps at its
 		 * commas and slashes, in a column wide enough to read */
 		buf_adds(out, v->len <= 32 ? "<td style=\"padding:3px 6px;white-space:nowrap\">"
-					   : "<td style=\"padding:3px 6px;min-width:220px;overflow-wrap:break-word\">");
+					   : "<td style=\"padding:3px 6px;min-width:180px;overflow-wrap:break-word\">");
 		esc(out, report_text(t, v), v->len, h->max_text);
-	} else { /* dates and times: "2025-10-12T21:31:02Z" reads better as "2025-10-12 21:31:02" */
+	} else if (col->type == REPORT_TYPE_DATE) {
 		buf_adds(out, "<td style=\"padding:3px 6px;white-space:nowrap\">");
+		esc(out, report_text(t, v), v->len, 40);
+	} else { /* a time "2025-10-12T21:31:02Z" reads as "2025-10-12 21:31", the date above the
+		  * time where the column is narrow (the text and JSON reports keep the seconds) */
+		buf_adds(out, "<td style=\"padding:3px 6px\">");
 		struct buf s = BUF_INIT;
 		buf_add(&s, report_text(t, v), v->len);
-		if (s.len >= 13 && s.data[10] == 'T') {
-			s.data[10] = ' ';
-			if (s.data[s.len - 1] == 'Z')
-				s.data[--s.len] = '\0';
+		if (s.len == 20 && s.data[10] == 'T' && s.data[19] == 'Z') {
+			buf_adds(out, "<span style=\"white-space:nowrap\">");
+			esc(out, s.data, 10, 0);
+			buf_adds(out, "</span> <span style=\"white-space:nowrap\">");
+			esc(out, s.data + 11, 5, 0);
+			buf_adds(out, "</span>");
+		} else {
+			esc(out, s.data, s.len, 40);
 		}
-		esc(out, s.data, s.len, 40);
 		buf_free(&s);
 	}
 	buf_adds(out, "</td>");
@@ -401,7 +408,7 @@ static void page(struct html *h, const struct report *r)
 	buf_printf(out, "<table role=\"presentation\" width=\"100%%\" cellpadding=\"0\" cellspacing=\"0\" "
 			"style=\"border-collapse:collapse;table-layout:fixed;background:#f3f4f6\"><tr><td style=\"padding:8px 4px\">\n"
 			"<table role=\"presentation\" cellpadding=\"0\" cellspacing=\"0\" style=\"border-collapse:collapse;"
-			"table-layout:fixed;width:100%%;max-width:980px;margin:0 auto;background:#ffffff;color:#111827;%s\">\n",
+			"table-layout:fixed;width:100%%;max-width:1180px;margin:0 auto;background:#ffffff;color:#111827;%s\">\n",
 		   FONT);
 	buf_adds(out, "<tr><td style=\"padding:16px 16px 4px\"><h1 style=\"font-size:20px;margin:0\">");
 	esc_s(out, r->title ? r->title : "tokstat report");
