@@ -45,3 +45,9 @@ LEFT JOIN dict dp  ON dp.id  = g.provider_id
 LEFT JOIN dict dop ON dop.id = g.operation_id
 LEFT JOIN dict dpr ON dpr.id = g.project_id;
 DROP TABLE temp.report_rows;
+-- The credentials view, indexed by fingerprint prefix, for the credentials section's join.
+DROP TABLE IF EXISTS temp.report_credentials;
+CREATE TEMP TABLE report_credentials AS SELECT * FROM credentials WHERE :groups;
+CREATE INDEX temp.report_credentials_fp ON report_credentials(token_fp);
+-- For each credential's busiest endpoints.
+CREATE INDEX temp.report_groups_fp ON report_groups(token_fp, endpoint);

@@ -42,7 +42,7 @@ INSERT OR IGNORE INTO dict(id, value) VALUES (5000, 'openai'), (5001, 'anthropic
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10000)
 INSERT INTO credential(id, fingerprint, display, first_seen, last_seen, requests, errors, last_status,
 	last_status_at, rl_remaining, rl_limit, rl_reset, rl_at)
-SELECT i, printf('%032x', i * 7919), 'sk-bench...' || printf('%04d', i), 0, 1735689600 + i, 100 + i % 900, i % 37,
+SELECT i, lower(hex(randomblob(16))), 'sk-bench...' || printf('%04d', i), 0, 1735689600 + i, 100 + i % 900, i % 37,
 	CASE WHEN i % 97 = 0 THEN 401 WHEN i % 89 = 0 THEN 429 ELSE 200 END, 1735689600 + i,
 	(i * 37) % 5000, 5000, 1735693200 + i, 1735689600 + i FROM n;"
 
