@@ -194,3 +194,15 @@ run ts report --by nothing
 assert_rc "an unknown --by" 2
 run ts report --format pdf
 assert_rc "an unknown --format" 2
+
+# -o FILE is atomic: a new file replaces the old one by a rename (a new inode, no half file),
+# and a file that cannot be written leaves nothing behind and fails with a message.
+before=$(stat -c %i "$WORK/all.json")
+run ts report --from 2025-10-05 --to 2025-10-12 --format json -o "$WORK/all.json"
+assert_rc "report -o over an existing file" 0
+[ "$(stat -c %i "$WORK/all.json")" != "$before" ] || fail "-o rewrote the file in place"
+$PY -c 'import json, sys; json.load(open(sys.argv[1]))' "$WORK/all.json" || fail "-o left no valid JSON"
+assert_eq "-o leaves no temporary file" "" "$(ls -A "$WORK" | grep '^\.all\.json\.' || true)"
+run ts report --format json -o "$WORK/no/such/dir/r.json"
+assert_rc "-o into a missing directory" 1
+assert_contains "the error names the file" "$WORK/err" "$WORK/no/such/dir/"
