@@ -18,6 +18,14 @@ static int header_value_ok(const char *s)
 	return strpbrk(s, "\r\n") == NULL;
 }
 
+static int is_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
 /* Is S shaped like a day (YYYY-MM-DD), as opposed to a mail address? */
 static int looks_like_day(const char *s)
 {
@@ -81,8 +89,13 @@ int cmd_report(int argc, char **argv, const struct global *g)
 						   "operation, project, day or hour, not '%s'", optarg);
 			if (nby == MAX_BY)
 				return cmd_usage_error("report", "at most %d --by", MAX_BY);
-			by[nby] = optarg;
-			csv_tables[nby++] = report_by_section(optarg);
+			for (size_t i = 0; i < nby; i++)
+				if (strcmp(by[i], optarg) == 0)
+					optarg = NULL; /* once is enough: a table appears once */
+			if (optarg) {
+				by[nby] = optarg;
+				csv_tables[nby++] = report_by_section(optarg);
+			}
 			break;
 		case 'n':
 			q.top = strtoll(optarg, &end, 10);
@@ -114,6 +127,8 @@ int cmd_report(int argc, char **argv, const struct global *g)
 	if ((mail_from && !header_value_ok(mail_from)) || (mail_to && !header_value_ok(mail_to)) ||
 	    (o.subject && !header_value_ok(o.subject)))
 		return cmd_usage_error("report", "a mail header cannot hold a line break");
+	if ((mail_from && !is_ascii(mail_from)) || (mail_to && !is_ascii(mail_to)))
+		return cmd_usage_error("report", "--from and --to addresses must be ASCII (the subject may be any text)");
 	q.now = (int64_t)time(NULL);
 	if (report_period(from, to, days, month, q.now, &q.from_day, &q.to_day, &err) < 0) {
 		cmd_usage_error("report", "%s", buf_str(&err));

@@ -73,7 +73,7 @@ static bool is_ascii(const char *s)
 	return true;
 }
 
-/* NAME: VALUE, VALUE as RFC 2047 encoded words (B, UTF-8) unless it is printable ASCII. */
+/* NAME: VALUE, VALUE as RFC 2047 encoded words (B, UTF-8) unless it is printable ASCII (the subject). */
 static void header(struct buf *out, const char *name, const char *value)
 {
 	buf_printf(out, "%s: ", name);
@@ -145,8 +145,8 @@ int out_email_write(struct buf *out, const struct report *r, const struct out_op
 		buf_adds(&v, o->mail_from);
 	else
 		buf_printf(&v, "tokstat <tokstat@%s>", host);
-	header(out, "From", buf_str(&v));
-	header(out, "To", o && o->mail_to ? o->mail_to : "root");
+	/* addresses go as given (an encoded word would hide the address itself) */
+	buf_printf(out, "From: %s\nTo: %s\n", buf_str(&v), o && o->mail_to ? o->mail_to : "root");
 	buf_reset(&v);
 	if (o && o->subject)
 		buf_adds(&v, o->subject);
