@@ -5,6 +5,7 @@
 #   make check      unit + end-to-end tests
 #   make asan       the tests under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)
 #   make bench      ingest speed and memory on a generated 2M-line log (not a test)
+#   make report-shots  screenshots of samples/report.html at 375 and 1280 px (chromium)
 #   make install PREFIX=/usr/local
 
 PREFIX   ?= /usr/local
@@ -28,7 +29,7 @@ DEPFLAGS  = -MMD -MP
 SRC      := $(wildcard src/*.c)
 OBJ      := $(SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/embedded.o
 LIB_OBJ  := $(filter-out $(BUILD)/main.o $(BUILD)/cmd_%.o,$(OBJ))
-EMBED    := $(sort $(wildcard sql/*.sql sql/queries/*.sql parsers/*.json))
+EMBED    := $(sort $(wildcard sql/*.sql sql/queries/*.sql sql/reports/*.sql parsers/*.json))
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -73,6 +74,10 @@ test: check asan
 bench: $(BIN)
 	@sh tests/bench/run.sh
 
+# Screenshots of samples/report.html (made by tools/demo.sh) for a person to look at.
+report-shots: $(BIN)
+	@sh tools/demo.sh shots
+
 # Coverage-guided fuzzing with clang's libFuzzer: FUZZ_SECONDS per target (not part of test).
 FUZZ_SECONDS ?= 60
 fuzz:
@@ -99,6 +104,6 @@ clean:
 clean-objects:
 	rm -rf $(BUILD) $(BIN)
 
-.PHONY: all unit e2e check asan test bench fuzz install clean clean-objects
+.PHONY: all unit e2e check asan test bench report-shots fuzz install clean clean-objects
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)

@@ -17,6 +17,7 @@ int cmd_pricing(int argc, char **argv, const struct global *g);
 int cmd_cost(int argc, char **argv, const struct global *g);
 int cmd_query(int argc, char **argv, const struct global *g);
 int cmd_credential(int argc, char **argv, const struct global *g);
+int cmd_report(int argc, char **argv, const struct global *g);
 int cmd_help(int argc, char **argv, const struct global *g);
 
 /* Exit statuses shared by every command. */

@@ -58,12 +58,4 @@ int pricing_list(sqlite3 *db, const char *filter, struct report *r, struct buf *
 /* Add the models with tokens but no cost to R. Returns how many, or -1 with ERR set. */
 int pricing_missing(sqlite3 *db, struct report *r, struct buf *err);
 
-/*
- * Fill R with the cost report of MONTH (YYYY-MM; NULL: the latest month with usage): month to
- * date, daily average, projected month end, cost per 1,000 requests (a figures table whose
- * note says what had no price), the week-over-week change, and the top TOP models,
- * credentials, users and endpoints. Returns 0, or -1 with ERR set.
- */
-int pricing_cost_report(sqlite3 *db, const char *month, int top, struct report *r, struct buf *err);
-
 #endif

@@ -3,11 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
-#include "out_text.h"
+#include "out.h"
 #include "pricing.h"
+#include "report.h"
 
 int cmd_cost(int argc, char **argv, const struct global *g)
 {
@@ -19,9 +21,10 @@ int cmd_cost(int argc, char **argv, const struct global *g)
 	struct store *st = NULL;
 	struct buf err = BUF_INIT, out = BUF_INIT;
 	struct report r = { 0 };
+	struct report_request q = { .preset = REPORT_COST, .top = 10 };
 	const char *month = NULL;
 	char day[16];
-	int c, top = 10, status = EXIT_FAIL;
+	int c, status = EXIT_FAIL;
 
 	while ((c = getopt_long(argc, argv, "+m:t:", options, NULL)) != -1) {
 		char *end;
@@ -33,8 +36,8 @@ int cmd_cost(int argc, char **argv, const struct global *g)
 				return cmd_usage_error("cost", "--month wants YYYY-MM, not '%s'", month);
 			break;
 		case 't':
-			top = (int)strtol(optarg, &end, 10);
-			if (end == optarg || *end || top <= 0)
+			q.top = strtoll(optarg, &end, 10);
+			if (end == optarg || *end || q.top <= 0)
 				return cmd_usage_error("cost", "--top wants a positive number, not '%s'", optarg);
 			break;
 		default:
@@ -48,13 +51,17 @@ int cmd_cost(int argc, char **argv, const struct global *g)
 		cmd_error("%s: no such database (run 'tokstat ingest' first)", g->db_path);
 		goto out;
 	}
-	if (store_open(&st, g->db_path, STORE_READ_WRITE, &err) < 0 ||
-	    pricing_cost_report(store_db(st), month, top, &r, &err) < 0) {
+	q.month = month;
+	q.now = (int64_t)time(NULL);
+	if (store_open(&st, g->db_path, STORE_READ_WRITE, &err) < 0 || report_build(&r, store_db(st), &q, &err) < 0) {
 		cmd_error("%s", err.data);
 		goto out;
 	}
 	out_text_report(&out, &r);
-	fputs(buf_str(&out), stdout);
+	if (out_emit(&out, NULL, stdout, &err) < 0) {
+		cmd_error("%s", buf_str(&err));
+		goto out;
+	}
 	status = EXIT_OK;
 out:
 	store_close(st);

@@ -12,7 +12,7 @@
 
 #include "cmd.h"
 #include "credential.h"
-#include "out_text.h"
+#include "out.h"
 #include "report.h"
 
 /* A secret longer than this is no API credential. */
@@ -163,10 +163,10 @@ int cmd_credential(int argc, char **argv, const struct global *g)
 		cmd_error("%s", buf_str(&err));
 		goto out;
 	}
-	t->is_figures = true;
+	t->shape = REPORT_RECORD;
 	const char *seen = report_text(t, report_cell(t, 0, 2));
 	if (strcmp(seen, "no") != 0)
-		report_set_note(t, "\nIts events: tokstat query timeline -p credential=%s --from DAY --to DAY",
+		report_table_note(t, REPORT_LEVEL_NONE, "Its events: tokstat query timeline -p credential=%s --from DAY --to DAY",
 				report_text(t, report_cell(t, 0, 1)));
 	report_set_title(&r, "tokstat credential (the secret itself is neither shown nor kept)");
 	out_text_report(&out, &r);

@@ -6,8 +6,9 @@
 #include <unistd.h>
 
 #include "cmd.h"
-#include "out_text.h"
+#include "out.h"
 #include "pricing.h"
+#include "report.h"
 
 int cmd_pricing(int argc, char **argv, const struct global *g)
 {
@@ -55,26 +56,28 @@ int cmd_pricing(int argc, char **argv, const struct global *g)
 			cmd_error("%s", err.data);
 			goto out;
 		}
-		printf("%s: %s prices: %lld added, %lld changed, %lld unchanged\n", argv[optind],
-		       stats.is_litellm ? "LiteLLM" : "CSV", (long long)stats.added, (long long)stats.changed,
-		       (long long)stats.unchanged);
+		report_set_title(&r, "%s: %s prices: %lld added, %lld changed, %lld unchanged", argv[optind],
+				 stats.is_litellm ? "LiteLLM" : "CSV", (long long)stats.added, (long long)stats.changed,
+				 (long long)stats.unchanged);
 	} else if (strcmp(sub, "list") == 0) {
 		if (pricing_list(db, optind < argc ? argv[optind] : NULL, &r, &err) < 0) {
 			cmd_error("%s", err.data);
 			goto out;
 		}
-		out_text_report(&out, &r);
-		fputs(buf_str(&out), stdout);
 	} else {
 		if ((n = pricing_missing(db, &r, &err)) < 0) {
 			cmd_error("%s", err.data);
 			goto out;
 		}
-		out_text_report(&out, &r);
-		if (n == 0)
-			printf("Every model with tokens has a price.\n");
-		else
-			fputs(buf_str(&out), stdout);
+		if (n == 0) { /* a sentence, not an empty table */
+			report_free(&r);
+			report_add_note(&r, REPORT_LEVEL_GOOD, "Every model with tokens has a price.");
+		}
+	}
+	out_text_report(&out, &r);
+	if (out_emit(&out, NULL, stdout, &err) < 0) {
+		cmd_error("%s", buf_str(&err));
+		goto out;
 	}
 	status = EXIT_OK;
 out:

@@ -108,6 +108,28 @@ static const struct command commands[] = {
 	  "never printed or stored. A log that held only the mask gives the mask's fingerprint: that\n"
 	  "is found too, and said so. Other secrets with the same mask are listed.\n"
 	  "Exit status: 0 seen; 1 never seen (or failed); 2 usage error.\n" },
+	{ "report", cmd_report, "write the report of a period: text, CSV, JSON, HTML or email",
+	  "tokstat report [--from DAY] [--to DAY] [--days N] [--month YYYY-MM] [--by DIM]... [--top N]\n"
+	  "              [--format text|csv|json|html|email] [-o FILE] [--to ADDRESS] [--from ADDRESS] [--subject S]",
+	  "Writes what the period's usage was: a summary (credentials, requests, success and error\n"
+	  "rates, tokens, cost, request capacity), credentials with their status and rate limits,\n"
+	  "models, users, endpoints, operations, per day and per hour, the last 20 requests, the\n"
+	  "month's cost and week-over-week change, and data quality (files, rejects, unpriced models).\n"
+	  "\n"
+	  "  --from DAY, --to DAY  the period (UTC days, inclusive); default: yesterday\n"
+	  "  --days N              N days ending on --to (or starting on --from)\n"
+	  "  --month YYYY-MM       a calendar month\n"
+	  "  --by DIM              only the summary and the table per DIM: token, user, endpoint,\n"
+	  "                        model, provider, operation, project, day or hour (repeatable);\n"
+	  "                        for CSV, the tables written (default: day)\n"
+	  "  --top N               rows of each list (default 10; csv and json: all; 0: all)\n"
+	  "  --format F            text (default), csv, json, html (one self-contained file), or\n"
+	  "                        email (a MIME message for 'sendmail -t': text and HTML parts)\n"
+	  "  -o, --output FILE     write FILE atomically (a temporary file, then a rename)\n"
+	  "  --to ADDRESS, --from ADDRESS, --subject S   email headers (a value that is not a\n"
+	  "                        day YYYY-MM-DD is an address; or --mail-to, --mail-from)\n"
+	  "\n"
+	  "An empty period is no error: the report says so and names the latest day with data.\n" },
 	{ "help", cmd_help, "show help for a command", "tokstat help [COMMAND]", "" },
 };
 

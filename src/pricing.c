@@ -1,6 +1,6 @@
 /*
- * Prices: matching (through the cost views), import from CSV and LiteLLM JSON, and the text of
- * the price, missing-price and cost reports. See pricing.h; the rule is in sql/pricing.sql.
+ * Prices: matching (through the cost views), import from CSV and LiteLLM JSON, and the tables
+ * of the price and missing-price lists. See pricing.h; the rule is in sql/pricing.sql.
  */
 #include "pricing.h"
 
@@ -527,7 +527,7 @@ out:
 	return rc;
 }
 
-/* ---- the price, missing-price and cost reports ---- */
+/* ---- the price and missing-price lists (the cost report is sql/reports/cost*.sql) ---- */
 
 int pricing_list(sqlite3 *db, const char *filter, struct report *r, struct buf *err)
 {
@@ -539,7 +539,7 @@ int pricing_list(sqlite3 *db, const char *filter, struct report *r, struct buf *
 		"WHERE instr(model, ?1) > 0 ORDER BY model, provider, effective_from", &b, 1, err);
 	if (!t)
 		return -1;
-	t->decimals = 4;
+	report_set_unit(t, NULL, "usd_per_mtok");
 	return 0;
 }
 
@@ -552,154 +552,4 @@ int pricing_missing(sqlite3 *db, struct report *r, struct buf *err)
 		"ORDER BY coalesce(total_tokens, 0) + coalesce(input_tokens, 0) + coalesce(output_tokens, 0) DESC, model",
 		NULL, 0, err);
 	return t ? (int)t->nrows : -1;
-}
-
-/*
- * The report reads the same views as cost_month, cost_week_over_week and cost_by_* but bounds
- * every query by day number (cost_daily.day_number, daily_usage.day_number), so SQLite reads
- * one month through the primary key of the aggregates instead of grouping the whole history
- * per query: the difference between ~1 s and ~0.1 s over a year of aggregates
- * (tests/bench/cost_bench.sh). Keep the figures in step with those views.
- */
-static const char figures_sql[] =
-	"WITH s AS (SELECT max(day_number) AS hi, sum(requests) AS r, sum(cost_usd) AS c "
-	"FROM cost_daily WHERE day_number >= ?1 AND day_number < ?2), "
-	"b AS (SELECT s.*, max(?1, (SELECT first_day FROM usage_span)) AS first FROM s WHERE hi IS NOT NULL) "
-	"SELECT printf('%s .. %s (%d days)', date(first * 86400, 'unixepoch'), date(hi * 86400, 'unixepoch'), "
-	"hi - first + 1) AS days, r AS requests, c AS 'month to date', c / (hi - first + 1) AS 'daily average', "
-	"c + c / (hi - first + 1) * (?2 - 1 - hi) AS 'projected month end', "
-	"1000.0 * c / nullif(r, 0) AS 'per 1,000 requests' FROM b";
-
-static const char unpriced_sql[] =
-	"SELECT max(day_number), sum(unpriced_requests), sum(unpriced_tokens) "
-	"FROM cost_daily WHERE day_number >= ?1 AND day_number < ?2";
-
-static const char week_sql[] =
-	"SELECT date(?1 * 86400, 'unixepoch') AS 'to', sum(CASE WHEN day_number > ?1 - 7 THEN cost_usd END) AS last_7d_usd, "
-	"sum(CASE WHEN day_number <= ?1 - 7 THEN cost_usd END) AS previous_7d_usd, "
-	"100.0 * (sum(CASE WHEN day_number > ?1 - 7 THEN cost_usd END) - sum(CASE WHEN day_number <= ?1 - 7 THEN cost_usd END)) "
-	"/ nullif(sum(CASE WHEN day_number <= ?1 - 7 THEN cost_usd END), 0) AS change_pct "
-	"FROM cost_daily WHERE day_number > ?1 - 14 AND day_number <= ?1";
-
-static const struct {
-	const char *title, *cols, *group;
-} report_dims[] = {
-	{ "By model", "model, provider, sum(total_tokens) AS tokens", "model, provider" },
-	{ "By credential", "token, token_fp", "token_fp, token" },
-	{ "By user", "user", "user" },
-	{ "By endpoint", "endpoint", "endpoint" },
-};
-
-/* Day numbers (days since 1970-01-01) of MONTH's first day and the next month's. 0, or -1. */
-static int month_bounds(sqlite3 *db, const char *month, int64_t *lo, int64_t *hi, struct buf *err)
-{
-	sqlite3_stmt *q = NULL;
-	int rc = -1;
-	if (sqlite3_prepare_v2(db, "SELECT CAST(julianday(?1 || '-01') - 2440587.5 AS INTEGER), "
-			       "CAST(julianday(?1 || '-01', '+1 month') - 2440587.5 AS INTEGER)", -1, &q, NULL) != SQLITE_OK) {
-		db_error(db, err, "cannot query");
-		goto out;
-	}
-	sqlite3_bind_text(q, 1, month, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) != SQLITE_ROW || sqlite3_column_type(q, 0) == SQLITE_NULL) {
-		buf_printf(err, "'%s' is not a month YYYY-MM", month);
-		goto out;
-	}
-	*lo = sqlite3_column_int64(q, 0);
-	*hi = sqlite3_column_int64(q, 1);
-	rc = 0;
-out:
-	sqlite3_finalize(q);
-	return rc;
-}
-
-/* The first row of SQL (binding ?1, ?2) into V[0..N-1]. Returns 1 a row, 0 none, -1 ERR set. */
-static int query_row(sqlite3 *db, const char *sql, int64_t a, int64_t b, int64_t *v, int n, struct buf *err)
-{
-	sqlite3_stmt *q = NULL;
-	int rc = -1, step;
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
-		db_error(db, err, "cannot query");
-		goto out;
-	}
-	sqlite3_bind_int64(q, 1, a);
-	sqlite3_bind_int64(q, 2, b);
-	step = sqlite3_step(q);
-	if (step != SQLITE_ROW && step != SQLITE_DONE) {
-		db_error(db, err, "cannot query");
-		goto out;
-	}
-	rc = step == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL;
-	for (int i = 0; i < n; i++)
-		v[i] = rc ? sqlite3_column_int64(q, i) : 0;
-out:
-	sqlite3_finalize(q);
-	return rc;
-}
-
-int pricing_cost_report(sqlite3 *db, const char *month, int top, struct report *r, struct buf *err)
-{
-	struct buf m = BUF_INIT, sql = BUF_INIT;
-	struct report_table *t;
-	int64_t lo, hi, span[3];
-	int rc = -1;
-
-	if (month) {
-		buf_adds(&m, month);
-	} else {
-		/* the latest month with usage */
-		struct report scratch = { 0 };
-		t = report_add_query(&scratch, db, NULL, "SELECT substr(last_date, 1, 7) FROM usage_span "
-				     "WHERE last_date IS NOT NULL", NULL, 0, err);
-		if (t && t->nrows)
-			buf_adds(&m, report_text(t, report_cell(t, 0, 0)));
-		report_free(&scratch);
-		if (!t)
-			goto out;
-		if (!m.len) {
-			report_set_title(r, "No usage stored yet.");
-			rc = 0;
-			goto out;
-		}
-	}
-	if (month_bounds(db, buf_str(&m), &lo, &hi, err) < 0)
-		goto out;
-	report_set_title(r, "Cost in USD, %s (UTC days; prices in force on each day)", buf_str(&m));
-	struct report_bind month_binds[3] = { { NULL, lo }, { NULL, hi }, { NULL, top } };
-	if (!(t = report_add_query(r, db, NULL, figures_sql, month_binds, 2, err)))
-		goto out;
-	t->is_figures = true;
-	if (t->nrows == 0) {
-		report_set_note(t, "No usage in this month.");
-		rc = 0;
-		goto out;
-	}
-	/* span: the month's last day with usage, then its requests and tokens without a price */
-	if (query_row(db, unpriced_sql, lo, hi, span, 3, err) < 0)
-		goto out;
-	if (span[1] > 0)
-		report_set_note(t, "  NOT COUNTED: %lld requests with %lld tokens have no price "
-				"(see 'tokstat pricing missing')", (long long)span[1], (long long)span[2]);
-	struct report_bind week = { NULL, span[0] };
-	if (!report_add_query(r, db, "Week over week (the 7 days ending on the month's last day with usage, and the 7 before)",
-			      week_sql, &week, 1, err))
-		goto out;
-	for (size_t i = 0; i < sizeof(report_dims) / sizeof(report_dims[0]); i++) {
-		char title[64];
-		buf_reset(&sql);
-		buf_printf(&sql, "SELECT %s, sum(requests) AS requests, sum(cost_usd) AS cost_usd, "
-			   "1000.0 * sum(cost_usd) / nullif(sum(requests), 0) AS per_1k_requests, "
-			   "sum(CASE WHEN cost_usd IS NULL AND total_tokens > 0 THEN total_tokens ELSE 0 END) AS unpriced_tokens "
-			   "FROM daily_usage WHERE day_number >= ?1 AND day_number < ?2 GROUP BY %s "
-			   "ORDER BY cost_usd DESC NULLS LAST, requests DESC LIMIT ?3",
-			   report_dims[i].cols, report_dims[i].group);
-		snprintf(title, sizeof(title), "%s (top %d by cost)", report_dims[i].title, top);
-		if (!report_add_query(r, db, title, buf_str(&sql), month_binds, 3, err))
-			goto out;
-	}
-	rc = 0;
-out:
-	buf_free(&m);
-	buf_free(&sql);
-	return rc;
 }

@@ -3,10 +3,12 @@
 # Uses sudo when not root; does nothing when everything is there.
 set -eu
 # The one list: build, unit tests, and the end-to-end tests (the proxy recipes run a real
-# nginx with njs and a real Caddy in front of a Python stub, driven with curl).
+# nginx with njs and a real Caddy in front of a Python stub, driven with curl; the report is
+# rendered by chromium, checked by tidy and mailed through msmtp to a local aiosmtpd).
 PACKAGES="build-essential pkg-config libpcre2-dev libsqlite3-dev libisal-dev libsodium-dev
-libcsv-dev libcmocka-dev sqlite3 python3 gzip time
-nginx-light libnginx-mod-http-js caddy curl"
+libcsv-dev libcmocka-dev sqlite3 python3 gzip time bc
+nginx-light libnginx-mod-http-js caddy curl
+chromium tidy msmtp python3-aiosmtpd python3-jsonschema"
 missing=
 for p in $PACKAGES; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -7,7 +7,7 @@
 
 #include <cmocka.h>
 
-#include "out_text.h"
+#include "out.h"
 #include "report.h"
 
 static sqlite3 *open_db(void)
@@ -67,8 +67,8 @@ static void test_figures_are_name_value_lines_with_note(void **state)
 	struct report_table *t = report_add_query(&r, db, NULL,
 		"SELECT 'x .. y' AS days, 1234.5678 AS 'month to date', NULL AS 'per 1,000 requests'", NULL, 0, &err);
 	assert_non_null(t);
-	t->is_figures = true;
-	report_set_note(t, "  NOT COUNTED: %d", 7);
+	t->shape = REPORT_RECORD;
+	report_table_note(t, REPORT_LEVEL_WATCH, "NOT COUNTED: %d", 7);
 	out_text_report(&out, &r);
 	assert_string_equal(buf_str(&out),
 			    "  days                x .. y\n"
