@@ -19,6 +19,12 @@ static int parse_size(const char *s, size_t *out)
 	return 0;
 }
 
+static void say_waiting(void *ctx, const char *path)
+{
+	(void)ctx;
+	cmd_error("%s: another ingest is running; waiting for it to finish", path);
+}
+
 int cmd_ingest(int argc, char **argv, const struct global *g)
 {
 	static const struct option options[] = {
@@ -125,8 +131,8 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 		status = cmd_usage_error("ingest", "no format named '%s' (see 'tokstat formats')", opt.format);
 		goto out;
 	}
-	if (store_open(&st, g->db_path, STORE_READ_WRITE, &err) < 0 ||
-	    store_lock_ingest(st, opt.wait, opt.quiet, &err) < 0) {
+	struct store_lock lock = { .wait = opt.wait, .on_wait = opt.quiet ? NULL : say_waiting };
+	if (store_open_ingest(&st, g->db_path, &lock, &err) < 0) {
 		cmd_error("%s", err.data);
 		goto out;
 	}

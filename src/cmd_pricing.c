@@ -51,7 +51,7 @@ int cmd_pricing(int argc, char **argv, const struct global *g)
 	sqlite3 *db = store_db(st);
 	if (strcmp(sub, "import") == 0) {
 		strftime(today, sizeof(today), "%Y-%m-%d", gmtime(&now));
-		if (pricing_import(db, argv[optind], from ? from : today, &stats, &err) < 0) {
+		if (pricing_import(st, argv[optind], from ? from : today, &stats, &err) < 0) {
 			cmd_error("%s", err.data);
 			goto out;
 		}

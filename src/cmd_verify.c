@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "cmd.h"
+#include "verify.h"
 
 int cmd_verify(int argc, char **argv, const struct global *g)
 {
@@ -17,7 +18,7 @@ int cmd_verify(int argc, char **argv, const struct global *g)
 		cmd_error("%s", err.data);
 		goto out;
 	}
-	problems = store_verify(st, &out, &err);
+	problems = verify_database(st, &out, &err);
 	if (problems < 0) {
 		cmd_error("%s", err.data);
 		goto out;

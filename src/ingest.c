@@ -11,7 +11,9 @@
 
 #include "credential.h"
 #include "dict.h"
+#include "fileid.h"
 #include "source.h"
+#include "store_write.h"
 #include "utf8.h"
 
 #define INGEST_NBATCH 3            /* one being filled, one queued, one being written */
@@ -32,8 +34,8 @@ struct pipeline {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct store_batch batches[INGEST_NBATCH];
-	struct store_batch *free_q[INGEST_NBATCH], *todo_q[INGEST_NBATCH];
+	struct batch batches[INGEST_NBATCH];
+	struct batch *free_q[INGEST_NBATCH], *todo_q[INGEST_NBATCH];
 	size_t n_free, n_todo;
 	bool busy, stop, failed;
 	struct buf err;
@@ -49,7 +51,7 @@ static void *writer_main(void *arg)
 			pthread_cond_wait(&p->cv, &p->mu);
 		if (!p->n_todo)
 			break;
-		struct store_batch *b = p->todo_q[0];
+		struct batch *b = p->todo_q[0];
 		memmove(p->todo_q, p->todo_q + 1, --p->n_todo * sizeof(*p->todo_q));
 		p->busy = true;
 		bool skip = p->failed;
@@ -76,16 +78,16 @@ static int pipeline_start(struct pipeline *p, struct store *st)
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
 	for (int i = 0; i < INGEST_NBATCH; i++) {
-		store_batch_init(&p->batches[i]);
+		batch_init(&p->batches[i]);
 		p->free_q[p->n_free++] = &p->batches[i];
 	}
 	return pthread_create(&p->thread, NULL, writer_main, p) == 0 ? 0 : -1;
 }
 
 /* A batch to fill, or NULL when the writer failed. */
-static struct store_batch *pipeline_get(struct pipeline *p)
+static struct batch *pipeline_get(struct pipeline *p)
 {
-	struct store_batch *b = NULL;
+	struct batch *b = NULL;
 	pthread_mutex_lock(&p->mu);
 	while (!p->n_free && !p->failed)
 		pthread_cond_wait(&p->cv, &p->mu);
@@ -93,11 +95,11 @@ static struct store_batch *pipeline_get(struct pipeline *p)
 		b = p->free_q[--p->n_free];
 	pthread_mutex_unlock(&p->mu);
 	if (b)
-		store_batch_reset(b);
+		batch_reset(b);
 	return b;
 }
 
-static void pipeline_submit(struct pipeline *p, struct store_batch *b)
+static void pipeline_submit(struct pipeline *p, struct batch *b)
 {
 	pthread_mutex_lock(&p->mu);
 	p->todo_q[p->n_todo++] = b;
@@ -134,7 +136,7 @@ static void pipeline_stop(struct pipeline *p)
 	pthread_mutex_unlock(&p->mu);
 	pthread_join(p->thread, NULL);
 	for (int i = 0; i < INGEST_NBATCH; i++)
-		store_batch_free(&p->batches[i]);
+		batch_free(&p->batches[i]);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
 	buf_free(&p->err);
@@ -196,9 +198,10 @@ struct ingest {
 	struct pipeline pipe;
 	struct dict dict;
 	struct credential_scrubber *scrub;
-	struct store_batch *b; /* being filled */
+	struct batch *b; /* being filled */
 	struct buf reason, clean, tmp, scrubbed;
-	struct memo memo[STORE_DIM_N];
+	struct buf db_err; /* what a failed database lookup said */
+	struct memo memo[BATCH_DIM_N];
 	struct hashmap raw_endpoints; /* endpoint as logged -> id: scrubbing runs once per value */
 	struct pool pool;     /* parser threads, started for the first file that can use them */
 	struct ingest_totals *totals;
@@ -292,7 +295,7 @@ static void memo_forget(struct ingest *in);
 /* Hand the batch being filled to the writer with the file's checkpoint; take a fresh one. */
 static int flush_batch(struct ingest *in, struct file_state *fs)
 {
-	struct store_batch *b = in->b;
+	struct batch *b = in->b;
 	b->file_id = fs->sf.id;
 	b->offset = fs->last_offset;
 	b->lines = fs->last_line;
@@ -343,7 +346,7 @@ static void add_reject(struct ingest *in, struct file_state *fs, uint64_t line, 
 		while (tn > 0 && ((unsigned char)text[tn] & 0xc0) == 0x80) /* whole characters only */
 			tn--;
 	}
-	store_batch_add_reject(in->b, line, reason.data, reason.len, text, tn);
+	batch_add_reject(in->b, line, reason.data, reason.len, text, tn);
 	buf_free(&reason);
 }
 
@@ -373,7 +376,7 @@ static void memo_set(struct memo *m, const char *p, size_t n, int64_t id)
 	m->valid = id > 0;
 }
 
-static int64_t text_id(struct ingest *in, enum store_dim dim, const struct slice *s)
+static int64_t text_id(struct ingest *in, enum batch_dim dim, const struct slice *s)
 {
 	size_t n;
 	int64_t id;
@@ -381,19 +384,19 @@ static int64_t text_id(struct ingest *in, enum store_dim dim, const struct slice
 		return 0;
 	if ((id = memo_get(&in->memo[dim], s->p, s->n)))
 		return id;
-	if (dim == STORE_DIM_ENDPOINT) {
+	if (dim == BATCH_DIM_ENDPOINT) {
 		uint64_t *slot = hashmap_get(&in->raw_endpoints, s->p, s->n);
 		if (slot) {
 			id = (int64_t)*slot;
 		} else {
 			const char *p = scrubbed(in, s->p, s->n, &n);
-			if ((id = dict_value_id(&in->dict, in->b, p, n)) < 0)
+			if ((id = dict_value_id(&in->dict, in->b, p, n, &in->db_err)) < 0)
 				return -1;
 			*hashmap_put(&in->raw_endpoints, s->p, s->n, NULL) = (uint64_t)id;
 		}
 	} else {
 		const char *p = clean_text(&in->clean, s->p, s->n, &n);
-		id = dict_value_id(&in->dict, in->b, p, n);
+		id = dict_value_id(&in->dict, in->b, p, n, &in->db_err);
 	}
 	memo_set(&in->memo[dim], s->p, s->n, id);
 	return id;
@@ -402,10 +405,10 @@ static int64_t text_id(struct ingest *in, enum store_dim dim, const struct slice
 static int64_t credential_id(struct ingest *in, const char *p, size_t n)
 {
 	int64_t id;
-	if ((id = memo_get(&in->memo[STORE_DIM_TOKEN], p, n)))
+	if ((id = memo_get(&in->memo[BATCH_DIM_TOKEN], p, n)))
 		return id;
-	id = dict_credential_id(&in->dict, in->b, p, n);
-	memo_set(&in->memo[STORE_DIM_TOKEN], p, n, id);
+	id = dict_credential_id(&in->dict, in->b, p, n, &in->db_err);
+	memo_set(&in->memo[BATCH_DIM_TOKEN], p, n, id);
 	return id;
 }
 
@@ -413,7 +416,7 @@ static int64_t credential_id(struct ingest *in, const char *p, size_t n)
 static void memo_forget(struct ingest *in)
 {
 	hashmap_free(&in->raw_endpoints); /* its memory too: see dict_forget */
-	for (int i = 0; i < STORE_DIM_N; i++) {
+	for (int i = 0; i < BATCH_DIM_N; i++) {
 		if (in->memo[i].value.data)
 			sodium_memzero(in->memo[i].value.data, in->memo[i].value.cap);
 		buf_reset(&in->memo[i].value);
@@ -430,15 +433,15 @@ static uint32_t free_text(struct ingest *in, const struct slice *s, bool scrub, 
 	}
 	const char *p = scrub ? scrubbed(in, s->p, s->n, &n) : clean_text(&in->clean, s->p, s->n, &n);
 	*len = (uint32_t)n;
-	return store_batch_text(in->b, p, n);
+	return batch_text(in->b, p, n);
 }
 
 /* Store one parsed event. Returns 0, or -1 when the database failed. */
 static int add_event(struct ingest *in, struct file_state *fs, uint64_t line, struct event *ev)
 {
-	static const enum store_dim dims[] = { STORE_DIM_USER, STORE_DIM_ENDPOINT, STORE_DIM_METHOD,
-					       STORE_DIM_MODEL, STORE_DIM_PROVIDER, STORE_DIM_OPERATION,
-					       STORE_DIM_PROJECT, STORE_DIM_SESSION };
+	static const enum batch_dim dims[] = { BATCH_DIM_USER, BATCH_DIM_ENDPOINT, BATCH_DIM_METHOD,
+					       BATCH_DIM_MODEL, BATCH_DIM_PROVIDER, BATCH_DIM_OPERATION,
+					       BATCH_DIM_PROJECT, BATCH_DIM_SESSION };
 	static const enum event_text texts[] = { EV_USER, EV_ENDPOINT, EV_METHOD, EV_MODEL, EV_PROVIDER,
 						 EV_OPERATION, EV_PROJECT, EV_SESSION };
 	unsigned char key[16];
@@ -452,7 +455,7 @@ static int add_event(struct ingest *in, struct file_state *fs, uint64_t line, st
 		crypto_generichash_update(&h, (const unsigned char *)fs->fmt->name, strlen(fs->fmt->name) + 1);
 		crypto_generichash_update(&h, (const unsigned char *)ev->dedup.p, ev->dedup.n);
 		crypto_generichash_final(&h, key, sizeof(key));
-		int seen = dict_seen(&in->dict, key);
+		int seen = dict_seen(&in->dict, key, &in->db_err);
 		if (seen < 0)
 			return -1;
 		if (seen) {
@@ -462,14 +465,14 @@ static int add_event(struct ingest *in, struct file_state *fs, uint64_t line, st
 		}
 		has_dedup = true;
 	}
-	struct store_row *r = store_batch_add_row(in->b);
-	r->id = (int64_t)((uint64_t)fs->sf.id << STORE_LINE_BITS | line);
+	struct batch_row *r = batch_add_row(in->b);
+	r->id = store_event_id(fs->sf.id, line);
 	r->epoch = ev->epoch;
 	if (ev->text[EV_TOKEN].p) {
 		const char *p = ev->text[EV_TOKEN].p;
 		size_t n = ev->text[EV_TOKEN].n;
 		credential_strip_scheme(&p, &n);
-		if (n && !(n == 1 && *p == '-') && (r->dim[STORE_DIM_TOKEN] = credential_id(in, p, n)) < 0)
+		if (n && !(n == 1 && *p == '-') && (r->dim[BATCH_DIM_TOKEN] = credential_id(in, p, n)) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < sizeof(dims) / sizeof(dims[0]); i++)
@@ -485,7 +488,7 @@ static int add_event(struct ingest *in, struct file_state *fs, uint64_t line, st
 		r->has_dedup = true;
 		memcpy(r->dedup, key, sizeof(key));
 	}
-	store_batch_aggregate(in->b, r);
+	batch_aggregate(in->b, r);
 	fs->events++;
 	fs->b_events++;
 	return 0;
@@ -1003,7 +1006,7 @@ static int identify(struct ingest *in, struct file_state *fs, const char *head, 
 	size_t n = 0;
 	int rc = -1, checked = 0;
 
-	if (store_file_candidates(in->st, head, head_n, &list, &n, err) < 0)
+	if (fileid_candidates(in->st, head, head_n, &list, &n, err) < 0)
 		goto out;
 	for (size_t i = 0; i < n && !pick; i++) {
 		struct source_tail t = { list[i].tail_offset, list[i].tail_hash, STORE_TAIL_BYTES };
@@ -1042,9 +1045,9 @@ static int identify(struct ingest *in, struct file_state *fs, const char *head, 
 	if (pick) {
 		fs->sf = *pick;
 		fs->resumed = pick->bytes > 0;
-		rc = store_file_claim(in->st, &fs->sf, fs->path, head, head_n, err);
+		rc = fileid_claim(in->st, &fs->sf, fs->path, head, head_n, err);
 	} else {
-		rc = store_file_create(in->st, fs->path, head, head_n, &fs->sf, err);
+		rc = fileid_create(in->st, fs->path, head, head_n, &fs->sf, err);
 	}
 out:
 	free(list);
@@ -1086,7 +1089,11 @@ static int ingest_file(struct ingest *in, const char *path)
 		fs.fmt = format_find(in->set, in->opt->format);
 	if (fs.resumed && !fs.fmt) {
 		char *known = NULL;
-		if (store_file_format(in->st, fs.sf.id, &known) == 0 && known)
+		if (store_file_format(in->st, fs.sf.id, &known, &err) < 0) {
+			ret = -1;
+			goto out;
+		}
+		if (known)
 			fs.fmt = format_find(in->set, known);
 		free(known);
 	}
@@ -1106,8 +1113,10 @@ static int ingest_file(struct ingest *in, const char *path)
 		}
 	}
 out:
-	if (ret == -1)
+	if (ret == -1) {
 		pipeline_error(&in->pipe, &err);
+		buf_add(&err, in->db_err.data, in->db_err.len);
+	}
 	if (ret != 0 && err.len)
 		fprintf(stderr, "tokstat: %s\n", err.data);
 	in->totals->files++;
@@ -1166,13 +1175,14 @@ out:
 	pool_stop(&in.pool);
 	credential_scrubber_free(in.scrub);
 	memo_forget(&in); /* frees raw_endpoints too */
-	for (int i = 0; i < STORE_DIM_N; i++)
+	for (int i = 0; i < BATCH_DIM_N; i++)
 		buf_free(&in.memo[i].value);
 	dict_free(&in.dict);
 	buf_free(&in.reason);
 	buf_free(&in.clean);
 	buf_free(&in.tmp);
 	buf_free(&in.scrubbed);
+	buf_free(&in.db_err);
 	buf_free(&err);
 	return status;
 }
