@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "source.h"
-
-int fileid_candidates(struct store *st, const char *head, size_t head_n, struct store_file **list, size_t *n,
+/*
+ * The stored files whose content starts like HEAD[0..HEAD_N) (their first bytes, or all of
+ * them when they were shorter then): the longest head first. *LIST is the caller's to free.
+ */
+static int candidates(struct store *st, const char *head, size_t head_n, struct store_file **list, size_t *n,
 		      struct buf *err)
 {
 	char fp[33], cand[33];
@@ -29,18 +31,67 @@ int fileid_candidates(struct store *st, const char *head, size_t head_n, struct 
 	return 0;
 }
 
-int fileid_claim(struct store *st, const struct store_file *f, const char *name, const char *head, size_t head_n,
-		 struct buf *err)
+int fileid_tail_hash(const struct source *src, uint64_t offset, char hex[33])
 {
-	char fp[33];
-	source_fingerprint(head, head_n, fp);
-	return store_file_claim(st, f->id, name, head_n, fp, err);
+	return source_tail_hash(src, offset, STORE_TAIL_BYTES, hex);
 }
 
-int fileid_create(struct store *st, const char *name, const char *head, size_t head_n, struct store_file *f,
-		  struct buf *err)
+int fileid_identify(struct store *st, struct source **src, const char *path, bool is_stdin, size_t max_line,
+		    struct fileid *out, struct buf *err)
 {
+	struct store_file *list = NULL;
+	const struct store_file *pick = NULL;
+	size_t n = 0, head_n;
+	const char *head = source_head(*src, &head_n);
 	char fp[33];
+	int rc = -1, checked = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (candidates(st, head, head_n, &list, &n, err) < 0)
+		goto out;
+	for (size_t i = 0; i < n && !pick; i++) {
+		struct source_tail t = { list[i].tail_offset, list[i].tail_hash, STORE_TAIL_BYTES };
+		/* a plain file is checked here (1: same); gzip and stdin while skipping (-1) */
+		checked = list[i].bytes && list[i].tail_offset ? source_check_tail(*src, &t) : -1;
+		if (checked != 0)
+			pick = &list[i];
+	}
+	out->is_lookalike = n > 0 && !pick;
+	if (pick && pick->bytes > 0) {
+		struct source_tail t = { pick->tail_offset, pick->tail_hash, STORE_TAIL_BYTES };
+		int skip = source_skip(*src, pick->bytes, pick->lines, checked == 1 ? NULL : &t, err);
+		if (skip < 0) {
+			rc = 1;
+			goto out;
+		}
+		if (skip > 0) { /* shorter than the checkpoint, or other content: another file */
+			pick = NULL;
+			out->is_lookalike = true;
+			if (is_stdin) { /* what was read of it is gone */
+				buf_printf(err, "%s: starts like a file read before but is another one; "
+						"save it to a file and ingest that", source_name(*src));
+				rc = 1;
+				goto out;
+			}
+			/* read it again from the start */
+			source_close(*src);
+			*src = NULL;
+			if (source_open(src, path, max_line, err) < 0) {
+				rc = 1;
+				goto out;
+			}
+			head = source_head(*src, &head_n);
+		}
+	}
 	source_fingerprint(head, head_n, fp);
-	return store_file_create(st, name, head_n, fp, f, err);
+	if (pick) {
+		out->sf = *pick;
+		out->is_resumed = pick->bytes > 0;
+		rc = store_file_claim(st, pick->id, path, head_n, fp, err);
+	} else {
+		rc = store_file_create(st, path, head_n, fp, &out->sf, err);
+	}
+out:
+	free(list);
+	return rc;
 }

@@ -19,7 +19,6 @@
 #include "buf.h"
 #include "credential.h"
 #include "dict.h"
-#include "fileid.h"
 #include "store.h"
 #include "store_write.h"
 #include "testlib.h"
@@ -51,7 +50,7 @@ static int setup(void **state)
 		return -1;
 	}
 	fx->st = testlib_store(fx->dir, "test.db", STORE_READ_WRITE);
-	if (fileid_create(fx->st, "d.log", "dict\n", 5, &f, &fx->err) != 0) {
+	if (store_file_create(fx->st, "d.log", 5, "00000000000000000000000000000000", &f, &fx->err) != 0) {
 		fprintf(stderr, "setup: %s\n", buf_str(&fx->err));
 		store_close(fx->st);
 		testlib_rmtree(fx->dir);

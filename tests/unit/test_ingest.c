@@ -1,7 +1,8 @@
 /*
  * Unit tests of ingest.c through ingest_run(): small logs written to a temporary directory
- * are ingested into temporary databases and read back through the views. Expected values
- * come from how each test builds its input, never from tokstat itself.
+ * are ingested into temporary databases and read back through the views, and the per-file
+ * results ingest_run hands to its caller. Expected values come from how each test builds
+ * its input, never from tokstat itself.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -94,7 +95,7 @@ static void write_file(const struct fixture *fx, const char *name, const struct 
 
 static struct ingest_options default_options(void)
 {
-	return (struct ingest_options){ .quiet = true, .max_reject_rate = -1, .wait = true };
+	return (struct ingest_options){ .max_reject_rate = -1 };
 }
 
 /* Ingest the named files of the test directory into ST; returns ingest_run's status. */
@@ -107,7 +108,11 @@ static int ingest(struct fixture *fx, struct store *st, const struct ingest_opti
 		paths[i] = xmalloc(512);
 		path_in(fx, names[i], paths[i], 512);
 	}
-	int rc = ingest_run(st, &fx->set, opt, paths, n, totals);
+	struct buf err = BUF_INIT;
+	int rc = ingest_run(st, &fx->set, opt, paths, n, totals, &err);
+	if (rc < 0 && err.len)
+		fprintf(stderr, "ingest_run: %s\n", buf_str(&err));
+	buf_free(&err);
 	for (size_t i = 0; i < n; i++)
 		free(paths[i]);
 	return rc;
@@ -554,7 +559,7 @@ static void test_estimates_apply_only_to_events_without_tokens(void **state)
 {
 	struct fixture *fx = *state;
 	struct buf text = BUF_INIT, err = BUF_INIT;
-	struct ingest_estimate *est = NULL;
+	struct encode_estimate *est = NULL;
 	size_t n_est = 0;
 	/* line: operation, logged tokens -> expected total, estimated */
 	proxy_line(&text, DAY0 + 1, "/v1/chat", 200, "model=m op=chat");                          /* 500, 1 */
@@ -564,7 +569,7 @@ static void test_estimates_apply_only_to_events_without_tokens(void **state)
 	proxy_line(&text, DAY0 + 5, "/v1/emb", 200, "model=m op=embed total_tokens=9");           /* 9, 0 */
 	proxy_line(&text, DAY0 + 6, "/v1/chat", 200, "model=m op=chat output_tokens=0");          /* 0, 0 */
 	write_file(fx, "est.log", &text);
-	assert_int_equal(ingest_estimates_parse("chat=500,*=10", &est, &n_est, &err), 0);
+	assert_int_equal(encode_estimates_parse("chat=500,*=10", &est, &n_est, &err), 0);
 	assert_int_equal(n_est, 2);
 	struct store *st = open_db(fx, 0, "a.db");
 	struct ingest_options opt = default_options();
@@ -590,25 +595,9 @@ static void test_estimates_apply_only_to_events_without_tokens(void **state)
 	assert_sql_int(store_db(st), "SELECT sum(estimated_requests) FROM daily_usage", 3);
 	assert_sql_int(store_db(st), "SELECT sum(total_tokens) FROM daily_usage", 536);
 	assert_verify_clean(st);
-	ingest_estimates_free(est, n_est);
+	encode_estimates_free(est, n_est);
 	buf_free(&text);
 	buf_free(&err);
-}
-
-static void test_estimates_parse_rejects_a_bad_spec(void **state)
-{
-	(void)state;
-	const char *bad[] = { "chat", "=5", "chat=x", "chat=-1", "chat=500,,*=1" };
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct buf err = BUF_INIT;
-		struct ingest_estimate *est = NULL;
-		size_t n = 0;
-		if (ingest_estimates_parse(bad[i], &est, &n, &err) != -1)
-			fail_msg("'%s' accepted", bad[i]);
-		assert_true(err.len > 0);
-		ingest_estimates_free(est, n);
-		buf_free(&err);
-	}
 }
 
 static void test_rejected_line_stores_credentials_masked(void **state)
@@ -662,6 +651,136 @@ static void test_rejected_line_stores_credentials_masked(void **state)
 	buf_free(&text);
 }
 
+/* What on_file is given: kept as text, one line per file, so a test can compare it whole. */
+struct seen_files {
+	struct buf text;
+	sqlite3 *damage_after_first; /* a connection to run DAMAGE on once the first file is done */
+	const char *damage;
+};
+
+static void collect(void *ctx, const struct ingest_file_result *r)
+{
+	struct seen_files *sf = ctx;
+	const char *name = strrchr(r->path, '/') ? strrchr(r->path, '/') + 1 : r->path;
+	buf_printf(&sf->text, "%s status=%d empty=%d counted=%d lines=%llu events=%llu rejected=%llu skipped=%llu "
+		   "duplicates=%llu resumed=%d after=%llu format=%s detected=%d %zu/%zu error=%s\n", name, r->status,
+		   r->is_empty, r->is_counted, (unsigned long long)r->lines, (unsigned long long)r->events,
+		   (unsigned long long)r->rejected, (unsigned long long)r->skipped, (unsigned long long)r->duplicates,
+		   r->is_resumed, (unsigned long long)(r->is_resumed ? r->resumed_after : 0), r->format ? r->format : "-",
+		   r->is_detected, r->detect_matched, r->detect_tried, r->error ? "yes" : "no");
+	if (sf->damage_after_first) {
+		testlib_exec(sf->damage_after_first, sf->damage);
+		sf->damage_after_first = NULL;
+	}
+}
+
+static void test_results_say_what_each_file_gave(void **state)
+{
+	struct fixture *fx = *state;
+	struct buf text = BUF_INIT, none = BUF_INIT;
+	struct proxy_expect pw;
+	struct seen_files sf = { BUF_INIT, NULL, NULL };
+	const char *files[] = { "p.log", "empty.log", "p.log", "missing.log" };
+	proxy_lines(&text, 40, &pw);
+	buf_adds(&text, "not a log line\n");
+	write_file(fx, "p.log", &text);
+	write_file(fx, "empty.log", &none);
+	struct store *st = open_db(fx, 0, "a.db");
+	struct ingest_options opt = default_options();
+	struct ingest_totals t;
+	opt.on_file = collect;
+	opt.ctx = &sf;
+	assert_int_equal(ingest(fx, st, &opt, files, 4, &t), 1);
+	assert_string_equal(buf_str(&sf.text),
+		/* 41 lines: the proxy format is detected from the first 32, all of them proxy lines */
+		"p.log status=0 empty=0 counted=1 lines=41 events=40 rejected=1 skipped=0 duplicates=0 resumed=0 "
+		"after=0 format=proxy detected=1 32/32 error=no\n"
+		"empty.log status=0 empty=1 counted=0 lines=0 events=0 rejected=0 skipped=0 duplicates=0 resumed=0 "
+		"after=0 format=- detected=0 0/0 error=no\n"
+		/* the second time: read before, to line 41; its format is the one recorded */
+		"p.log status=0 empty=0 counted=1 lines=0 events=0 rejected=0 skipped=0 duplicates=0 resumed=1 "
+		"after=41 format=proxy detected=0 0/0 error=no\n"
+		"missing.log status=1 empty=0 counted=0 lines=0 events=0 rejected=0 skipped=0 duplicates=0 resumed=0 "
+		"after=0 format=- detected=0 0/0 error=yes\n");
+	assert_int_equal(t.files, 4);
+	assert_int_equal(t.failed_files, 1);
+	buf_free(&text);
+	buf_free(&sf.text);
+}
+
+/* ingest_run returns what happened; it writes nothing to stdout or stderr itself. */
+static void test_ingest_prints_nothing(void **state)
+{
+	struct fixture *fx = *state;
+	struct buf text = BUF_INIT, out = BUF_INIT;
+	struct proxy_expect pw;
+	char path[512];
+	const char *files[] = { "p.log", "missing.log" };
+	proxy_lines(&text, 10, &pw);
+	write_file(fx, "p.log", &text);
+	struct store *st = open_db(fx, 0, "a.db");
+	struct ingest_options opt = default_options();
+	struct ingest_totals t;
+	path_in(fx, "captured", path, sizeof(path));
+	fflush(stdout);
+	fflush(stderr);
+	int saved_out = dup(1), saved_err = dup(2);
+	FILE *cap = fopen(path, "w");
+	assert_non_null(cap);
+	dup2(fileno(cap), 1);
+	dup2(fileno(cap), 2);
+	int rc = ingest(fx, st, &opt, files, 2, &t);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_out, 1);
+	dup2(saved_err, 2);
+	close(saved_out);
+	close(saved_err);
+	fclose(cap);
+	assert_int_equal(rc, 1);
+	assert_true(testlib_read_file(path, &out));
+	assert_int_equal(out.len, 0);
+	buf_free(&text);
+	buf_free(&out);
+}
+
+/* A database lookup that fails mid-run ends the run with a message naming the database. */
+static void test_failed_lookup_stops_the_run_with_a_message(void **state)
+{
+	struct fixture *fx = *state;
+	struct buf a = BUF_INIT, b = BUF_INIT, c = BUF_INIT;
+	struct cc_expect cw;
+	char db_path[512];
+	/* the second run looks its de-duplication keys up in the database (the first stored some) */
+	claude_code_lines(&a, 20, 20, &cw);
+	claude_code_lines(&b, 30, 30, &cw);
+	claude_code_lines(&c, 40, 40, &cw);
+	write_file(fx, "a.jsonl", &a);
+	write_file(fx, "b.jsonl", &b);
+	write_file(fx, "c.jsonl", &c);
+	struct store *st = open_db(fx, 0, "a.db");
+	struct ingest_options opt = default_options();
+	struct ingest_totals t;
+	opt.format = "claude_code";
+	ingest_ok(fx, st, &opt, "a.jsonl", &t);
+	path_in(fx, "a.db", db_path, sizeof(db_path));
+	struct seen_files sf = { BUF_INIT, testlib_sql_open(db_path), "DROP TABLE seen" };
+	sqlite3 *damage = sf.damage_after_first;
+	const char *files[] = { "b.jsonl", "c.jsonl" };
+	opt.on_file = collect;
+	opt.ctx = &sf;
+	assert_int_equal(ingest(fx, st, &opt, files, 2, &t), -1);
+	/* b.jsonl was read; c.jsonl failed on its first lookup and said so */
+	assert_non_null(strstr(buf_str(&sf.text), "b.jsonl status=0"));
+	assert_non_null(strstr(buf_str(&sf.text), "c.jsonl status=-1"));
+	assert_non_null(strstr(buf_str(&sf.text), "error=yes"));
+	sqlite3_close(damage);
+	buf_free(&a);
+	buf_free(&b);
+	buf_free(&c);
+	buf_free(&sf.text);
+}
+
 int main(void)
 {
 	if (testlib_init() < 0)
@@ -673,8 +792,10 @@ int main(void)
 		T(test_tiny_cache_and_small_batches_give_the_same_totals),
 		T(test_ingesting_the_same_file_twice_adds_nothing),
 		T(test_estimates_apply_only_to_events_without_tokens),
-		T(test_estimates_parse_rejects_a_bad_spec),
 		T(test_rejected_line_stores_credentials_masked),
+		T(test_results_say_what_each_file_gave),
+		T(test_ingest_prints_nothing),
+		T(test_failed_lookup_stops_the_run_with_a_message),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,8 +2,7 @@
  * Unit tests of the store (store.c, store_migrate.c, store_write.c, batch.c, verify.c):
  * batches written in one transaction and read back through the views on the store's
  * read-only connection (values and NULLs), aggregates merged across batches, the ordered
- * migrations, the lock, lookups that say what failed, prices, verify_database, and file
- * identity by content (candidates, claim, create).
+ * migrations, the lock, lookups that say what failed, prices and verify_database.
  */
 #include <fcntl.h>
 #include <setjmp.h>
@@ -25,7 +24,7 @@
 #include "credential.h"
 #include "embedded.h"
 #include "event.h"
-#include "fileid.h"
+#include "source.h"
 #include "store.h"
 #include "store_migrate.h"
 #include "store_write.h"
@@ -170,32 +169,15 @@ static void add_row(struct batch *b, const struct row_spec *s)
 		b->lines = s->line;
 }
 
-/* The first candidate (no tail check), claimed, or a new file. */
-static int store_file_open(struct store *st, const char *name, const char *head, size_t head_n,
-			   struct store_file *f, struct buf *err)
-{
-	struct store_file *list = NULL;
-	size_t n = 0;
-	int rc = -1;
-	if (fileid_candidates(st, head, head_n, &list, &n, err) < 0)
-		goto out;
-	if (n) {
-		*f = list[0];
-		rc = fileid_claim(st, f, name, head, head_n, err);
-	} else {
-		rc = fileid_create(st, name, head, head_n, f, err);
-	}
-out:
-	free(list);
-	return rc;
-}
-
+/* A new file whose first bytes are HEAD (file identity itself is tested in test_fileid.c). */
 static int64_t open_file(struct fixture *fx, const char *name, const char *head)
 {
 	struct store_file f;
 	struct buf err = BUF_INIT;
-	if (store_file_open(fx->st, name, head, strlen(head), &f, &err) != 0)
-		fail_msg("store_file_open: %s", buf_str(&err));
+	char fp[33];
+	source_fingerprint(head, strlen(head), fp);
+	if (store_file_create(fx->st, name, strlen(head), fp, &f, &err) != 0)
+		fail_msg("store_file_create: %s", buf_str(&err));
 	buf_free(&err);
 	return f.id;
 }
@@ -603,98 +585,6 @@ static void test_verify_finds_a_raw_event_missing_from_aggregates(void **state)
 	buf_free(&err);
 }
 
-/* ---- file identity ---- */
-
-static void test_file_open_creates_a_new_file(void **state)
-{
-	struct fixture *fx = *state;
-	struct store_file f;
-	struct buf err = BUF_INIT;
-	assert_int_equal(store_file_open(fx->st, "x.log", "hello\n", 6, &f, &err), 0);
-	assert_true(f.is_new);
-	assert_true(f.id > 0);
-	assert_int_equal(f.bytes, 0);
-	assert_int_equal(f.lines, 0);
-	buf_free(&err);
-}
-
-static void test_file_open_finds_a_file_by_its_head(void **state)
-{
-	struct fixture *fx = *state;
-	struct store_file f;
-	struct buf err = BUF_INIT;
-	int64_t id = write_sample(fx); /* a.log: checkpoint 1000 bytes, 8 lines */
-	const char head[] = "first line\nsecond line\n";
-	assert_int_equal(store_file_open(fx->st, "renamed.log.1", head, strlen(head), &f, &err), 0);
-	assert_false(f.is_new);
-	assert_int_equal(f.id, id);
-	assert_int_equal(f.bytes, 1000);
-	assert_int_equal(f.lines, 8);
-	/* the name follows the latest path */
-	assert_sql_text(reader(fx), "SELECT file FROM files", "renamed.log.1");
-	buf_free(&err);
-}
-
-static void test_file_open_finds_a_grown_file(void **state)
-{
-	struct fixture *fx = *state;
-	struct store_file f1, f2, f3;
-	struct buf err = BUF_INIT;
-	const char grown[] = "line one\nline two\nline three\n";
-	assert_int_equal(store_file_open(fx->st, "g.log", grown, 9, &f1, &err), 0); /* "line one\n" then */
-	assert_true(f1.is_new);
-	assert_int_equal(store_file_open(fx->st, "g.log", grown, strlen(grown), &f2, &err), 0);
-	assert_false(f2.is_new);
-	assert_int_equal(f2.id, f1.id);
-	/* and once more after it grew again */
-	struct buf more = BUF_INIT;
-	buf_printf(&more, "%sline four\n", grown);
-	assert_int_equal(store_file_open(fx->st, "g.log", more.data, more.len, &f3, &err), 0);
-	assert_false(f3.is_new);
-	assert_int_equal(f3.id, f1.id);
-	assert_sql_int(reader(fx), "SELECT count(*) FROM files", 1);
-	buf_free(&more);
-	buf_free(&err);
-}
-
-static void test_file_open_creates_a_new_file_for_other_content(void **state)
-{
-	struct fixture *fx = *state;
-	struct store_file f1, f2;
-	struct buf err = BUF_INIT;
-	assert_int_equal(store_file_open(fx->st, "same-name.log", "monday\n", 7, &f1, &err), 0);
-	assert_int_equal(store_file_open(fx->st, "same-name.log", "tuesday\n", 8, &f2, &err), 0);
-	assert_true(f2.is_new);
-	assert_int_not_equal(f2.id, f1.id);
-	assert_sql_int(reader(fx), "SELECT count(*) FROM files", 2);
-	buf_free(&err);
-}
-
-static void test_file_open_does_not_match_an_empty_file_to_content(void **state)
-{
-	struct fixture *fx = *state;
-	struct store_file f1, f2;
-	struct buf err = BUF_INIT;
-	assert_int_equal(store_file_open(fx->st, "empty.log", "", 0, &f1, &err), 0);
-	assert_int_equal(store_file_open(fx->st, "full.log", "content\n", 8, &f2, &err), 0);
-	assert_true(f2.is_new);
-	assert_int_not_equal(f2.id, f1.id);
-	buf_free(&err);
-}
-
-static void test_file_open_does_not_match_a_shorter_file_with_other_content(void **state)
-{
-	struct fixture *fx = *state;
-	struct store_file f1, f2;
-	struct buf err = BUF_INIT;
-	assert_int_equal(store_file_open(fx->st, "a.log", "abc\n", 4, &f1, &err), 0);
-	/* longer, but its first 4 bytes differ: not a grown a.log */
-	assert_int_equal(store_file_open(fx->st, "b.log", "abd\nmore\n", 9, &f2, &err), 0);
-	assert_true(f2.is_new);
-	assert_int_not_equal(f2.id, f1.id);
-	buf_free(&err);
-}
-
 /* ---- migrations ---- */
 
 static void test_new_database_has_the_version_of_the_last_migration(void **state)
@@ -918,12 +808,6 @@ int main(void)
 		T(test_verify_finds_a_daily_token_sum_set_to_null),
 		T(test_verify_finds_a_corrupted_hourly_aggregate),
 		T(test_verify_finds_a_raw_event_missing_from_aggregates),
-		T(test_file_open_creates_a_new_file),
-		T(test_file_open_finds_a_file_by_its_head),
-		T(test_file_open_finds_a_grown_file),
-		T(test_file_open_creates_a_new_file_for_other_content),
-		T(test_file_open_does_not_match_an_empty_file_to_content),
-		T(test_file_open_does_not_match_a_shorter_file_with_other_content),
 		T(test_new_database_has_the_version_of_the_last_migration),
 		T(test_version_1_database_gets_the_later_migrations),
 		T(test_database_from_a_newer_tokstat_is_refused),
