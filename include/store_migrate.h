@@ -16,12 +16,6 @@
 #include "buf.h"
 
 /*
- * The schema version this binary writes: the number of the last migration file. -1 with
- * ERR set when the embedded migrations are not numbered 1, 2, ... without gaps.
- */
-int store_migrate_latest(struct buf *err);
-
-/*
  * Is the database on DB (read-write) already what store_migrate() would make it: WAL, the
  * latest schema, price table and views current? Reads only. Sets *IS_CURRENT; 0, or -1 with ERR.
  */
@@ -31,8 +25,9 @@ int store_migrate_is_current(sqlite3 *db, const char *path, bool *is_current, st
  * Bring DB (read-write) up to this binary in one transaction: WAL, the migrations the
  * database lacks in order (all of them on a new database, which also gets its random
  * credential key in meta), then the price table and the views when they changed. A database
- * whose version is newer than this binary's is refused. The caller holds the ingest lock.
- * Returns 0, or -1 with ERR set.
+ * whose version is newer than this binary's (the number of its last migration file) is
+ * refused, as are embedded migrations not numbered 1, 2, ... without gaps (a build mistake).
+ * The caller holds the ingest lock. Returns 0, or -1 with ERR set.
  */
 int store_migrate(sqlite3 *db, const char *path, struct buf *err);
 

@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cmd.h"
 #include "out_text.h"
@@ -14,6 +13,7 @@ int cmd_cost(int argc, char **argv, const struct global *g)
 	static const struct option options[] = {
 		{ "month", required_argument, NULL, 'm' },
 		{ "top", required_argument, NULL, 't' },
+		CMD_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct store *st = NULL;
@@ -23,7 +23,7 @@ int cmd_cost(int argc, char **argv, const struct global *g)
 	char day[16];
 	int c, top = 10, status = EXIT_FAIL;
 
-	while ((c = getopt_long(argc, argv, "+m:t:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:m:t:h", options, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 'm':
@@ -38,18 +38,14 @@ int cmd_cost(int argc, char **argv, const struct global *g)
 				return cmd_usage_error("cost", "--top wants a positive number, not '%s'", optarg);
 			break;
 		default:
-			return cmd_usage_error("cost", "unknown option");
+			return cmd_option(g, c, argv);
 		}
 	}
 	if (optind != argc)
 		return cmd_usage_error("cost", "takes no arguments");
-	/* Write mode so the price table and cost views follow this binary (older databases). */
-	if (access(g->db_path, F_OK) != 0) {
-		cmd_error("%s: no such database (run 'tokstat ingest' first)", g->db_path);
+	if (cmd_open_store(g, STORE_READ_ONLY, &st) < 0)
 		goto out;
-	}
-	if (store_open(&st, g->db_path, STORE_READ_WRITE, &err) < 0 ||
-	    pricing_cost_report(store_db(st), month, top, &r, &err) < 0) {
+	if (pricing_cost_report(store_db(st), month, top, &r, &err) < 0) {
 		cmd_error("%s", err.data);
 		goto out;
 	}

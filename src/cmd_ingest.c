@@ -129,7 +129,7 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 		{ "complete", no_argument, NULL, 'C' },
 		{ "estimate", required_argument, NULL, 'e' },
 		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
+		CMD_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ingest_options opt = { .max_reject_rate = -1 };
@@ -145,7 +145,7 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 	struct buf err = BUF_INIT;
 	int c, status = EXIT_FAIL;
 
-	while ((c = getopt_long(argc, argv, "+f:p:qh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:f:p:qh", options, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			opt.format = optarg;
@@ -193,12 +193,8 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 		case 'q':
 			pr.quiet = true;
 			break;
-		case 'h':
-			cmd_print_help("ingest", stdout);
-			status = EXIT_OK;
-			goto out;
-		default:
-			status = cmd_usage_error("ingest", "unknown option");
+		default: /* 'h', or a wrong option */
+			status = cmd_option(g, c, argv);
 			goto out;
 		}
 	}

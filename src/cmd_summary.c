@@ -13,7 +13,8 @@ static const char files_sql[] =
 
 /*
  * The last ?1 days with data. Estimates are never silent: their share of the requests is
- * shown. Nor are tokens without a price: cost_usd sums what has one, unpriced counts the rest.
+ * shown. Nor are tokens without a price: cost_usd sums what has one, unpriced_tokens (defined
+ * once, in the daily_cost view) counts the rest.
  */
 static const char days_sql[] =
 	"SELECT day, sum(requests) AS requests, sum(errors) AS errors, sum(input_tokens) AS input, "
@@ -21,8 +22,7 @@ static const char days_sql[] =
 	"sum(cache_write_tokens) AS cache_write, sum(total_tokens) AS total, "
 	"CASE WHEN sum(estimated_requests) > 0 THEN printf('%.1f%%', "
 	"100.0 * sum(estimated_requests) / sum(requests)) END AS estimated, "
-	"sum(cost_usd) AS cost_usd, "
-	"sum(CASE WHEN cost_usd IS NULL AND total_tokens > 0 THEN total_tokens ELSE 0 END) AS unpriced_tokens "
+	"sum(cost_usd) AS cost_usd, sum(unpriced_tokens) AS unpriced_tokens "
 	"FROM daily_usage WHERE day_number >= coalesce((SELECT DISTINCT day_number FROM daily_usage "
 	"ORDER BY day_number DESC LIMIT 1 OFFSET ?1 - 1), 0) "
 	"GROUP BY day ORDER BY day";
@@ -35,6 +35,7 @@ int cmd_summary(int argc, char **argv, const struct global *g)
 {
 	static const struct option options[] = {
 		{ "days", required_argument, NULL, 'd' },
+		CMD_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct store *st = NULL;
@@ -42,20 +43,18 @@ int cmd_summary(int argc, char **argv, const struct global *g)
 	struct buf err = BUF_INIT, out = BUF_INIT;
 	int c, days = 14, status = EXIT_FAIL;
 
-	while ((c = getopt_long(argc, argv, "+d:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:d:h", options, NULL)) != -1) {
 		char *end;
 		if (c != 'd')
-			return cmd_usage_error("summary", "unknown option");
+			return cmd_option(g, c, argv);
 		days = (int)strtol(optarg, &end, 10);
 		if (end == optarg || *end || days <= 0)
 			return cmd_usage_error("summary", "--days wants a positive number, not '%s'", optarg);
 	}
 	if (optind != argc)
 		return cmd_usage_error("summary", "takes no arguments");
-	if (store_open(&st, g->db_path, STORE_READ_ONLY, &err) < 0) {
-		cmd_error("%s", err.data);
+	if (cmd_open_store(g, STORE_READ_ONLY, &st) < 0)
 		goto out;
-	}
 	sqlite3 *db = store_db(st);
 	struct report_bind n_days = { NULL, days };
 	report_set_title(&r, "tokstat summary of %s", g->db_path);

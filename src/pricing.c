@@ -626,7 +626,7 @@ int pricing_cost_report(sqlite3 *db, const char *month, int top, struct report *
 		buf_reset(&sql);
 		buf_printf(&sql, "SELECT %s, sum(requests) AS requests, sum(cost_usd) AS cost_usd, "
 			   "1000.0 * sum(cost_usd) / nullif(sum(requests), 0) AS per_1k_requests, "
-			   "sum(CASE WHEN cost_usd IS NULL AND total_tokens > 0 THEN total_tokens ELSE 0 END) AS unpriced_tokens "
+			   "sum(unpriced_tokens) AS unpriced_tokens "
 			   "FROM daily_usage WHERE day_number >= ?1 AND day_number < ?2 GROUP BY %s "
 			   "ORDER BY cost_usd DESC NULLS LAST, requests DESC LIMIT ?3",
 			   report_dims[i].cols, report_dims[i].group);

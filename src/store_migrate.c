@@ -109,7 +109,8 @@ static int migrations(const struct embedded_file *list[MIGRATE_MAX], struct buf 
 	return n ? n : -1;
 }
 
-int store_migrate_latest(struct buf *err)
+/* The schema version this binary writes: the number of its last migration. -1 with ERR. */
+static int latest_version(struct buf *err)
 {
 	const struct embedded_file *list[MIGRATE_MAX];
 	return migrations(list, err);
@@ -121,7 +122,7 @@ int store_migrate_is_current(sqlite3 *db, const char *path, bool *out, struct bu
 	const struct embedded_file *pricing = embedded_find("sql/pricing.sql");
 	unsigned char hash[16];
 	sqlite3_stmt *q;
-	int version, has_price, latest = store_migrate_latest(err);
+	int version, has_price, latest = latest_version(err);
 	bool is_wal = false;
 
 	*out = false;
