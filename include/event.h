@@ -190,12 +190,20 @@ void event_finish(struct event *ev);
  */
 void event_warning_text(const struct event *ev, struct buf *out);
 
-/* The number of an error response: status >= 400 or a logged failure. */
+/*
+ * The error rule, in one place: a response is an error when the log said the call failed
+ * (FAILED == 1) or its status is known (HAS_STATUS) and 400 or more. Stored rows keep these
+ * fields, so the batch's sums call this too; sql/verify.sql restates it in SQL.
+ */
+static inline bool event_is_error_values(int8_t failed, bool has_status, int64_t status)
+{
+	return failed == 1 || (has_status && status >= 400);
+}
+
+/* Is EV an error response? (event_is_error_values over its fields) */
 static inline bool event_is_error(const struct event *ev)
 {
-	if (ev->failed == 1)
-		return true;
-	return event_has(ev, EV_STATUS) && ev->num[EV_STATUS] >= 400;
+	return event_is_error_values(ev->failed, event_has(ev, EV_STATUS), ev->num[EV_STATUS]);
 }
 
 #endif

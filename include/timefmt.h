@@ -16,6 +16,8 @@
 int64_t timefmt_days_from_civil(int64_t y, unsigned m, unsigned d);
 /* The date of day number DAYS since 1970-01-01. */
 void timefmt_civil_from_days(int64_t days, int64_t *y, unsigned *m, unsigned *d);
+/* The days of month M (1..12) of year Y: the one leap-year rule of tokstat. */
+unsigned timefmt_days_in_month(int64_t y, unsigned m);
 
 /*
  * Parse S[0..N) with FMT into *EPOCH (seconds UTC; offsets applied, fractions dropped).

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cmd.h"
 #include "out.h"
@@ -16,6 +15,7 @@ int cmd_cost(int argc, char **argv, const struct global *g)
 	static const struct option options[] = {
 		{ "month", required_argument, NULL, 'm' },
 		{ "top", required_argument, NULL, 't' },
+		CMD_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct store *st = NULL;
@@ -26,7 +26,7 @@ int cmd_cost(int argc, char **argv, const struct global *g)
 	char day[16];
 	int c, status = EXIT_FAIL;
 
-	while ((c = getopt_long(argc, argv, "+m:t:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:m:t:h", options, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 'm':
@@ -41,19 +41,16 @@ int cmd_cost(int argc, char **argv, const struct global *g)
 				return cmd_usage_error("cost", "--top wants a positive number, not '%s'", optarg);
 			break;
 		default:
-			return cmd_usage_error("cost", "unknown option");
+			return cmd_option(g, c, argv);
 		}
 	}
 	if (optind != argc)
 		return cmd_usage_error("cost", "takes no arguments");
-	/* Write mode so the price table and cost views follow this binary (older databases). */
-	if (access(g->db_path, F_OK) != 0) {
-		cmd_error("%s: no such database (run 'tokstat ingest' first)", g->db_path);
+	if (cmd_open_store(g, STORE_READ_ONLY, &st) < 0)
 		goto out;
-	}
 	q.month = month;
 	q.now = (int64_t)time(NULL);
-	if (store_open(&st, g->db_path, STORE_READ_WRITE, &err) < 0 || report_build(&r, store_db(st), &q, &err) < 0) {
+	if (report_build(&r, store_db(st), &q, &err) < 0) {
 		cmd_error("%s", err.data);
 		goto out;
 	}

@@ -120,9 +120,13 @@ int cmd_credential(int argc, char **argv, const struct global *g)
 	size_t n = 0;
 	int status = EXIT_FAIL;
 
+	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+		return cmd_option(g, 'h', argv);
 	if (argc != 2 || (argv[1][0] == '-' && argv[1][1] != '\0'))
 		return cmd_usage_error("credential", "give the secret, or - to read it from stdin");
-	if (store_open(&st, g->db_path, STORE_READ_ONLY, &err) < 0 || load_key(st, key, &err) < 0) {
+	if (cmd_open_store(g, STORE_READ_ONLY, &st) < 0)
+		goto out;
+	if (load_key(st, key, &err) < 0) {
 		cmd_error("%s", buf_str(&err));
 		goto out;
 	}

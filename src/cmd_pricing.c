@@ -3,7 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cmd.h"
 #include "out.h"
@@ -14,6 +13,7 @@ int cmd_pricing(int argc, char **argv, const struct global *g)
 {
 	static const struct option options[] = {
 		{ "effective-from", required_argument, NULL, 'f' },
+		CMD_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct store *st = NULL;
@@ -26,9 +26,9 @@ int cmd_pricing(int argc, char **argv, const struct global *g)
 	time_t now = time(NULL);
 	int c, n, status = EXIT_FAIL;
 
-	while ((c = getopt_long(argc, argv, "f:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:h", options, NULL)) != -1) {
 		if (c != 'f')
-			return cmd_usage_error("pricing", "unknown option");
+			return cmd_option(g, c, argv);
 		from = optarg;
 		if (!pricing_is_date(from))
 			return cmd_usage_error("pricing", "--effective-from wants a date YYYY-MM-DD, not '%s'", from);
@@ -40,19 +40,13 @@ int cmd_pricing(int argc, char **argv, const struct global *g)
 		return cmd_usage_error("pricing", "unknown subcommand or wrong arguments: %s", sub);
 	if (from && strcmp(sub, "import") != 0)
 		return cmd_usage_error("pricing", "--effective-from goes with import");
-	/* Write mode so the price table and views follow this binary; only import creates a database. */
-	if (strcmp(sub, "import") != 0 && access(g->db_path, F_OK) != 0) {
-		cmd_error("%s: no such database (run 'tokstat ingest' first)", g->db_path);
+	/* import writes the price table (creating the database); list and missing only read */
+	if (cmd_open_store(g, strcmp(sub, "import") == 0 ? STORE_READ_WRITE : STORE_READ_ONLY, &st) < 0)
 		goto out;
-	}
-	if (store_open(&st, g->db_path, STORE_READ_WRITE, &err) < 0) {
-		cmd_error("%s", err.data);
-		goto out;
-	}
 	sqlite3 *db = store_db(st);
 	if (strcmp(sub, "import") == 0) {
 		strftime(today, sizeof(today), "%Y-%m-%d", gmtime(&now));
-		if (pricing_import(db, argv[optind], from ? from : today, &stats, &err) < 0) {
+		if (pricing_import(st, argv[optind], from ? from : today, &stats, &err) < 0) {
 			cmd_error("%s", err.data);
 			goto out;
 		}

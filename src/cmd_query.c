@@ -209,6 +209,7 @@ int cmd_query(int argc, char **argv, const struct global *g)
 		{ "list", no_argument, NULL, 'l' },
 		{ "show", no_argument, NULL, 's' },
 		{ "queries", required_argument, NULL, 'q' },
+		CMD_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct query_out_options opt = { .format = QUERY_FORMAT_CSV, .header = true };
@@ -230,7 +231,7 @@ int cmd_query(int argc, char **argv, const struct global *g)
 	struct sigaction sa = { 0 }, old_sa;
 	bool has_handler = false;
 
-	while ((c = getopt_long(argc, argv, "p:f:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":p:f:h", options, NULL)) != -1) {
 		struct query_param p;
 		char *end;
 		switch (c) {
@@ -279,7 +280,7 @@ int cmd_query(int argc, char **argv, const struct global *g)
 			queries_dir = optarg;
 			break;
 		default:
-			status = cmd_usage_error("query", "unknown option");
+			status = cmd_option(g, c, argv);
 			goto out;
 		}
 	}
@@ -378,8 +379,9 @@ int cmd_query(int argc, char **argv, const struct global *g)
 		given = (struct params){ 0 };
 	}
 
-	if (store_open(&st, g->db_path, STORE_READ_ONLY, &err) < 0 ||
-	    query_open(&q, store_path(st), store_db(st), &err) < 0) {
+	if (cmd_open_store(g, STORE_READ_ONLY, &st) < 0)
+		goto out;
+	if (query_open(&q, store_path(st), store_db(st), &err) < 0) {
 		cmd_error("%s", buf_str(&err));
 		goto out;
 	}

@@ -40,7 +40,7 @@ int cmd_report(int argc, char **argv, const struct global *g)
 		{ "by", required_argument, NULL, 'b' },     { "top", required_argument, NULL, 'n' },
 		{ "format", required_argument, NULL, 'F' }, { "output", required_argument, NULL, 'o' },
 		{ "subject", required_argument, NULL, 's' }, { "mail-from", required_argument, NULL, 'A' },
-		{ "mail-to", required_argument, NULL, 'B' }, { NULL, 0, NULL, 0 },
+		{ "mail-to", required_argument, NULL, 'B' }, CMD_OPTION_HELP, { NULL, 0, NULL, 0 },
 	};
 	struct store *st = NULL;
 	struct report r = { 0 };
@@ -54,7 +54,7 @@ int cmd_report(int argc, char **argv, const struct global *g)
 	int64_t days = 0;
 	size_t nby = 0;
 
-	while ((c = getopt_long(argc, argv, "+o:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:o:h", options, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 'f':
@@ -116,7 +116,7 @@ int cmd_report(int argc, char **argv, const struct global *g)
 			o.subject = optarg;
 			break;
 		default:
-			return cmd_usage_error("report", "unknown option");
+			return cmd_option(g, c, argv);
 		}
 	}
 	if (optind != argc)
@@ -140,7 +140,9 @@ int cmd_report(int argc, char **argv, const struct global *g)
 		q.top = strcmp(format, "csv") == 0 || strcmp(format, "json") == 0 ? -1 : 10;
 	q.by = by;
 	q.nby = nby;
-	if (store_open(&st, g->db_path, STORE_READ_ONLY, &err) < 0 || report_build(&r, store_db(st), &q, &err) < 0) {
+	if (cmd_open_store(g, STORE_READ_ONLY, &st) < 0)
+		goto out;
+	if (report_build(&r, store_db(st), &q, &err) < 0) {
 		cmd_error("%s", buf_str(&err));
 		goto out;
 	}

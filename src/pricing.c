@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "timefmt.h"
 #include "utf8.h"
 
 #define CSV_MAX_FIELDS 16
@@ -22,6 +23,7 @@ static const char *const csv_columns[] = {
 	"cache_write_per_mtok", "effective_from",
 };
 enum { COL_PROVIDER, COL_MODEL, COL_RATE0, COL_FROM = COL_RATE0 + PRICING_KINDS, COL_N };
+_Static_assert(PRICING_KINDS == STORE_PRICE_RATES, "a price has one rate per token kind");
 
 void pricing_price_free(struct pricing_price *p)
 {
@@ -34,15 +36,24 @@ void pricing_price_free(struct pricing_price *p)
 bool pricing_is_date(const char *s)
 {
 	int y, m, d, n = 0;
-	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
 		return false;
 	for (int i = 0; i < 10; i++)
 		if (i == 4 || i == 7 ? s[i] != '-' : !isdigit((unsigned char)s[i]))
 			return false;
-	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-		return false;
-	return !(m == 2 && d == 29 && (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0)));
+	return m >= 1 && m <= 12 && d >= 1 && (unsigned)d <= timefmt_days_in_month(y, (unsigned)m);
+}
+
+/* The day number (days since 1970-01-01) of DAY, a date YYYY-MM-DD. 0, or -1 with ERR set. */
+static int day_number_of(const char *day, int64_t *out, struct buf *err)
+{
+	int y, m, d;
+	if (!pricing_is_date(day) || sscanf(day, "%4d-%2d-%2d", &y, &m, &d) != 3) {
+		buf_printf(err, "'%s' is not a date YYYY-MM-DD", day ? day : "");
+		return -1;
+	}
+	*out = timefmt_days_from_civil(y, (unsigned)m, (unsigned)d);
+	return 0;
 }
 
 static int db_error(sqlite3 *db, struct buf *err, const char *what)
@@ -64,19 +75,21 @@ int pricing_match(sqlite3 *db, const char *model, const char *provider, const ch
 		"FROM model_price_periods mp "
 		"WHERE mp.model_id IN (SELECT model_id FROM price_match WHERE model = ?1) "
 		"AND mp.provider_id = coalesce((SELECT id FROM priced_provider WHERE value = ?2), 0) "
-		"AND CAST(julianday(?3) - 2440587.5 AS INTEGER) >= mp.from_day "
-		"AND CAST(julianday(?3) - 2440587.5 AS INTEGER) < mp.to_day";
+		"AND ?3 >= mp.from_day AND ?3 < mp.to_day";
 	sqlite3_stmt *q = NULL;
+	int64_t day_number;
 	int rc = -1, step;
 
 	memset(out, 0, sizeof(*out));
+	if (day_number_of(day, &day_number, err) < 0)
+		goto out;
 	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
 		db_error(db, err, "cannot match a price");
 		goto out;
 	}
 	sqlite3_bind_text(q, 1, model, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, provider, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, day, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, day_number);
 	step = sqlite3_step(q);
 	if (step == SQLITE_DONE) {
 		rc = 0;
@@ -101,16 +114,8 @@ out:
 
 /* ---- import ---- */
 
-/* One price to put: strings point into the caller's storage. */
-struct price_row {
-	const char *provider, *model, *from;
-	double rate[PRICING_KINDS];
-	bool has_rate[PRICING_KINDS];
-};
-
 struct importer {
-	sqlite3 *db;
-	sqlite3_stmt *find, *insert, *update;
+	struct store *st;
 	const char *path, *default_from;
 	struct pricing_import_stats *stats;
 	struct buf *err;
@@ -123,70 +128,24 @@ struct importer {
 	int64_t record;
 };
 
-static bool same_rates(sqlite3_stmt *q, int col, const struct price_row *r)
+/* Put one price (strings in the caller's storage) and count what it did. 0, or -1 with ERR. */
+static int put_price(struct importer *im, struct store_price *r)
 {
-	for (int k = 0; k < PRICING_KINDS; k++) {
-		bool is_null = sqlite3_column_type(q, col + k) == SQLITE_NULL;
-		if (is_null != !r->has_rate[k] || (!is_null && sqlite3_column_double(q, col + k) != r->rate[k]))
-			return false;
+	enum store_price_result result;
+	struct buf msg = BUF_INIT;
+	r->source = im->path;
+	if (store_price_upsert(im->st, r, &result, &msg) < 0) {
+		buf_printf(im->err, "%s: %s", im->path, buf_str(&msg));
+		buf_free(&msg);
+		return -1;
 	}
-	return true;
-}
-
-static void bind_rates(sqlite3_stmt *q, int col, const struct price_row *r)
-{
-	for (int k = 0; k < PRICING_KINDS; k++) {
-		if (r->has_rate[k])
-			sqlite3_bind_double(q, col + k, r->rate[k]);
-		else
-			sqlite3_bind_null(q, col + k);
-	}
-}
-
-/*
- * Put one price: the same key with other rates is changed; a price equal to the one in force
- * on its day (same provider and model) is unchanged, which makes re-imports idempotent even
- * with a later default date; anything else is added.
- */
-static int put_price(struct importer *im, const struct price_row *r)
-{
-	sqlite3_stmt *q = im->find;
-	int step, rc = -1;
-	bool found = false, same_day = false, same = false;
-
-	sqlite3_bind_text(q, 1, r->provider, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, r->model, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, r->from, -1, SQLITE_STATIC);
-	step = sqlite3_step(q);
-	if (step == SQLITE_ROW) {
-		found = true;
-		same_day = strcmp((const char *)sqlite3_column_text(q, 0), r->from) == 0;
-		same = same_rates(q, 1, r);
-	}
-	sqlite3_reset(q);
-	if (step != SQLITE_ROW && step != SQLITE_DONE)
-		return db_error(im->db, im->err, im->path);
-	if (found && same) {
+	if (result == STORE_PRICE_ADDED)
+		im->stats->added++;
+	else if (result == STORE_PRICE_CHANGED)
+		im->stats->changed++;
+	else
 		im->stats->unchanged++;
-		return 0;
-	}
-	q = same_day ? im->update : im->insert;
-	sqlite3_bind_text(q, 1, r->provider, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, r->model, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, r->from, -1, SQLITE_STATIC);
-	bind_rates(q, 4, r);
-	sqlite3_bind_text(q, 8, im->path, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_DONE) {
-		rc = 0;
-		if (same_day)
-			im->stats->changed++;
-		else
-			im->stats->added++;
-	} else {
-		db_error(im->db, im->err, im->path);
-	}
-	sqlite3_reset(q);
-	return rc;
+	return 0;
 }
 
 static void trim(struct buf *b)
@@ -224,7 +183,7 @@ static int parse_rate(const char *s, double *v)
 
 static void csv_record(struct importer *im)
 {
-	struct price_row r = { 0 };
+	struct store_price r = { 0 };
 	struct buf provider = BUF_INIT;
 
 	im->record++;
@@ -272,10 +231,10 @@ static void csv_record(struct importer *im)
 		for (const char *p = CELL(COL_PROVIDER); *p; p++)
 			buf_addc(&provider, (char)tolower((unsigned char)*p));
 	r.provider = buf_str(&provider);
-	r.from = CELL(COL_FROM) ? CELL(COL_FROM) : im->default_from;
-	if (!pricing_is_date(r.from)) {
+	r.effective_from = CELL(COL_FROM) ? CELL(COL_FROM) : im->default_from;
+	if (!pricing_is_date(r.effective_from)) {
 		buf_printf(im->err, "%s: line %lld: effective_from '", im->path, (long long)im->record);
-		utf8_escape(im->err, r.from, strlen(r.from));
+		utf8_escape(im->err, r.effective_from, strlen(r.effective_from));
 		buf_adds(im->err, "' is not a date YYYY-MM-DD");
 		im->failed = 1;
 		goto out;
@@ -381,19 +340,24 @@ static int import_litellm(struct importer *im, const struct buf *json)
 		"FROM json_each(?1) WHERE key NOT IN ('sample_spec', 'fallback_generalizations')) "
 		"WHERE i IS NOT NULL OR o IS NOT NULL";
 #undef COST
+	sqlite3 *db = store_db(im->st); /* SQLite's JSON functions only: no table is read */
 	sqlite3_stmt *q = NULL;
 	struct buf provider = BUF_INIT, model = BUF_INIT;
 	int rc = -1, step;
 
-	if (sqlite3_prepare_v2(im->db, sql, -1, &q, NULL) != SQLITE_OK) {
-		db_error(im->db, im->err, im->path);
+	if (!db) {
+		buf_printf(im->err, "%s: cannot open the database for reading", store_path(im->st));
+		goto out;
+	}
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
+		db_error(db, im->err, im->path);
 		goto out;
 	}
 	sqlite3_bind_text(q, 1, json->data, (int)json->len, SQLITE_STATIC);
 	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
 		const char *key = (const char *)sqlite3_column_text(q, 0);
 		const char *slash = strchr(key, '/');
-		struct price_row r = { 0 };
+		struct store_price r = { 0 };
 		buf_reset(&provider);
 		buf_reset(&model);
 		if (slash && slash != key && slash[1]) {
@@ -405,7 +369,7 @@ static int import_litellm(struct importer *im, const struct buf *json)
 		}
 		r.provider = buf_str(&provider);
 		r.model = buf_str(&model);
-		r.from = im->default_from;
+		r.effective_from = im->default_from;
 		for (int k = 0; k < PRICING_KINDS; k++) {
 			r.has_rate[k] = sqlite3_column_type(q, 1 + k) != SQLITE_NULL;
 			r.rate[k] = sqlite3_column_double(q, 1 + k);
@@ -425,7 +389,7 @@ static int import_litellm(struct importer *im, const struct buf *json)
 			goto out;
 	}
 	if (step != SQLITE_DONE) {
-		db_error(im->db, im->err, im->path);
+		db_error(db, im->err, im->path);
 		goto out;
 	}
 	rc = 0;
@@ -436,7 +400,7 @@ out:
 	return rc;
 }
 
-int pricing_import(sqlite3 *db, const char *path, const char *default_from,
+int pricing_import(struct store *st, const char *path, const char *default_from,
 		   struct pricing_import_stats *stats, struct buf *err)
 {
 	struct importer im = { 0 };
@@ -448,7 +412,7 @@ int pricing_import(sqlite3 *db, const char *path, const char *default_from,
 	bool in_tx = false;
 
 	memset(stats, 0, sizeof(*stats));
-	im.db = db;
+	im.st = st;
 	im.path = path;
 	im.default_from = default_from;
 	im.stats = stats;
@@ -471,21 +435,8 @@ int pricing_import(sqlite3 *db, const char *path, const char *default_from,
 	while (i < head_n && isspace((unsigned char)head[i]))
 		i++;
 	stats->is_litellm = i < head_n && head[i] == '{';
-	if (sqlite3_prepare_v2(db, "SELECT effective_from, input_per_mtok, output_per_mtok, cache_read_per_mtok, "
-			       "cache_write_per_mtok FROM price WHERE provider = ?1 AND model = ?2 "
-			       "AND effective_from <= ?3 ORDER BY effective_from DESC LIMIT 1", -1, &im.find, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO price VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1, &im.insert,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "UPDATE price SET input_per_mtok = ?4, output_per_mtok = ?5, cache_read_per_mtok = ?6, "
-			       "cache_write_per_mtok = ?7, source = ?8 WHERE provider = ?1 AND model = ?2 "
-			       "AND effective_from = ?3", -1, &im.update, NULL) != SQLITE_OK) {
-		db_error(db, err, "cannot import prices");
+	if (store_begin(st, err) < 0)
 		goto out;
-	}
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		db_error(db, err, "cannot import prices");
-		goto out;
-	}
 	in_tx = true;
 	if (stats->is_litellm) {
 		size_t n;
@@ -505,20 +456,15 @@ int pricing_import(sqlite3 *db, const char *path, const char *default_from,
 	} else if (import_csv(&im, f, head + i, head_n - i) < 0) {
 		goto out;
 	}
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		db_error(db, err, "cannot import prices");
+	if (store_commit(st, err) < 0)
 		goto out;
-	}
 	in_tx = false;
 	rc = 0;
 out:
 	if (in_tx)
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		store_rollback(st);
 	if (rc < 0)
 		stats->added = stats->changed = stats->unchanged = 0;
-	sqlite3_finalize(im.find);
-	sqlite3_finalize(im.insert);
-	sqlite3_finalize(im.update);
 	for (int k = 0; k < CSV_MAX_FIELDS; k++)
 		buf_free(&im.field[k]);
 	buf_free(&json);

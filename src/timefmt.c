@@ -34,7 +34,7 @@ static bool is_leap(int64_t y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-static unsigned days_in_month(int64_t y, unsigned m)
+unsigned timefmt_days_in_month(int64_t y, unsigned m)
 {
 	static const unsigned dim[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	return m == 2 && is_leap(y) ? 29 : dim[m - 1];
@@ -109,7 +109,7 @@ static int finish(const struct tm_parts *t, int64_t *epoch)
 		*epoch = t->epoch;
 		return in_range(*epoch);
 	}
-	if (t->mon < 1 || t->mon > 12 || t->day < 1 || t->day > days_in_month(t->year, (unsigned)t->mon))
+	if (t->mon < 1 || t->mon > 12 || t->day < 1 || t->day > timefmt_days_in_month(t->year, (unsigned)t->mon))
 		return -1;
 	if (t->min > 59 || t->sec > 60) /* 60: a leap second */
 		return -1;

@@ -5,7 +5,7 @@
 -- Read by: src/report.c (`tokstat cost`, and `tokstat report`, section cost).
 -- A range on daily_cost.day, so SQLite reads one month through the aggregates' key (through
 -- cost_daily it grouped the whole history first); the figures are those of the cost_month
--- and cost_daily views (unpriced: rows with tokens and no cost): keep them in step.
+-- and cost_daily views; unpriced_* are daily_cost's columns (the one definition).
 -- shape: record
 -- column: days | days | text
 -- column: requests | requests | int | requests
@@ -15,8 +15,8 @@
 -- column: per_1k_requests_usd | per 1,000 requests | real | usd
 WITH s AS (
 	SELECT max(day) AS hi, sum(requests) AS r, sum(cost_usd) AS c,
-		sum(CASE WHEN cost_usd IS NULL AND tokens > 0 THEN requests ELSE 0 END) AS ur,
-		sum(CASE WHEN cost_usd IS NULL AND tokens > 0 THEN tokens ELSE 0 END) AS ut
+		sum(unpriced_requests) AS ur,
+		sum(unpriced_tokens) AS ut
 	FROM daily_cost WHERE day >= :month_lo AND day < :month_hi),
 b AS (SELECT s.*, max(:month_lo, (SELECT first_day FROM usage_span)) AS first FROM s WHERE hi IS NOT NULL)
 SELECT printf('%s .. %s (%d days)', date(first * 86400, 'unixepoch'), date(hi * 86400, 'unixepoch'),

@@ -11,7 +11,7 @@
 -- column: unpriced_tokens | unpriced_tokens | int | tokens
 SELECT token, token_fp, sum(requests) AS requests, sum(cost_usd) AS cost_usd,
 	1000.0 * sum(cost_usd) / nullif(sum(requests), 0) AS per_1k_requests,
-	sum(CASE WHEN cost_usd IS NULL AND total_tokens > 0 THEN total_tokens ELSE 0 END) AS unpriced_tokens,
+	sum(unpriced_tokens) AS unpriced_tokens,
 	count(*) OVER () AS _total
 FROM daily_usage WHERE day_number >= :month_lo AND day_number < :month_hi GROUP BY token_fp, token
 ORDER BY cost_usd DESC NULLS LAST, requests DESC LIMIT :top

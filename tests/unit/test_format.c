@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "event.h"
 #include "format.h"
+#include "testlib.h"
 
 struct fixture {
 	char dir[256];
@@ -27,9 +28,7 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	const char *tmp = getenv("TMPDIR");
-	snprintf(fx->dir, sizeof(fx->dir), "%s/tokstat-format-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(fx->dir)) {
+	if (!fx || testlib_tmpdir("format", fx->dir, sizeof(fx->dir)) < 0) {
 		free(fx);
 		return -1;
 	}
@@ -40,9 +39,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	for (int i = 0; i < fx->n_files; i++)
-		unlink(fx->files[i]);
-	rmdir(fx->dir);
+	testlib_rmtree(fx->dir);
 	free(fx);
 	return 0;
 }

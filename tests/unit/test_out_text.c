@@ -9,16 +9,12 @@
 
 #include "out.h"
 #include "report.h"
+#include "testlib.h"
 
 static sqlite3 *open_db(void)
 {
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-		"CREATE TABLE t(name TEXT, n INTEGER, cost REAL);"
-		"INSERT INTO t VALUES ('alpha', 12, 1.5), ('b', NULL, 0.125), (NULL, 3000, NULL);",
-		NULL, NULL, NULL), SQLITE_OK);
-	return db;
+	return testlib_memory_db("CREATE TABLE t(name TEXT, n INTEGER, cost REAL);"
+				 "INSERT INTO t VALUES ('alpha', 12, 1.5), ('b', NULL, 0.125), (NULL, 3000, NULL);");
 }
 
 static void test_columns_align_numbers_right_and_show_null(void **state)

@@ -14,27 +14,7 @@
 #include <cmocka.h>
 
 #include "format.h"
-
-static struct format_set builtins;
-
-static int setup(void **state)
-{
-	struct buf err = BUF_INIT;
-	(void)state;
-	if (format_set_load(&builtins, NULL, &err) < 0) {
-		fprintf(stderr, "%s\n", err.data);
-		return -1;
-	}
-	buf_free(&err);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	format_set_free(&builtins);
-	return 0;
-}
+#include "testlib.h"
 
 /* A format read line by line as ingest does: reset at the start of the file. */
 struct reader {
@@ -45,7 +25,7 @@ struct reader {
 
 static struct reader start(const char *name)
 {
-	struct reader r = { format_find(&builtins, name), { 0 }, "" };
+	struct reader r = { format_find(&testlib_formats, name), { 0 }, "" };
 	if (!r.f)
 		fail_msg("no built-in format %s", name);
 	r.f->ops->reset(r.f);
@@ -305,30 +285,23 @@ static void test_detect_needs_the_header_columns(void **state)
 		b[i] = (struct slice){ costs[i], strlen(costs[i]) };
 		c[i] = (struct slice){ litellm[i], strlen(litellm[i]) };
 	}
-	assert_string_equal(format_detect(&builtins, a, 2, &matched)->name, "usage_csv");
+	assert_string_equal(format_detect(&testlib_formats, a, 2, &matched)->name, "usage_csv");
 	assert_int_equal(matched, 2);
-	assert_null(format_detect(&builtins, b, 2, &matched)); /* costs, no token column */
-	assert_string_equal(format_detect(&builtins, c, 2, &matched)->name, "litellm_csv");
+	assert_null(format_detect(&testlib_formats, b, 2, &matched)); /* costs, no token column */
+	assert_string_equal(format_detect(&testlib_formats, c, 2, &matched)->name, "litellm_csv");
 }
 
 /* A user definition with a tab delimiter and require_any, loaded as from --parsers DIR. */
 static void test_user_definition_with_tab_delimiter(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/tokstat-test-csv-XXXXXX", path[64];
 	struct format_set set;
 	struct buf err = BUF_INIT, reason = BUF_INIT;
 	struct event ev;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/t.json", dir);
-	FILE *fp = fopen(path, "w");
-	fputs("{\"name\":\"t\",\"kind\":\"csv\",\"delimiter\":\"\\t\",\"time_format\":\"epoch\","
-	      "\"columns\":{\"time\":\"when\",\"total_tokens\":[\"n\",\"count\"],\"user\":\"who\"},"
-	      "\"require_any\":[\"total_tokens\"],\"defaults\":{\"provider\":\"acme\"}}", fp);
-	fclose(fp);
-	assert_int_equal(format_set_load(&set, dir, &err), 0);
-	unlink(path);
-	rmdir(dir);
+	assert_int_equal(testlib_load_definition(
+		"{\"name\":\"t\",\"kind\":\"csv\",\"delimiter\":\"\\t\",\"time_format\":\"epoch\","
+		"\"columns\":{\"time\":\"when\",\"total_tokens\":[\"n\",\"count\"],\"user\":\"who\"},"
+		"\"require_any\":[\"total_tokens\"],\"defaults\":{\"provider\":\"acme\"}}", &set, &err), 0);
 	struct format *f = format_find(&set, "t");
 	f->ops->reset(f);
 	event_clear(&ev);
@@ -347,18 +320,11 @@ static void test_user_definition_with_tab_delimiter(void **state)
 static void test_definition_with_a_long_delimiter_is_refused(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/tokstat-test-csv-XXXXXX", path[64];
 	struct format_set set;
 	struct buf err = BUF_INIT;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/t.json", dir);
-	FILE *fp = fopen(path, "w");
-	fputs("{\"name\":\"t\",\"kind\":\"csv\",\"delimiter\":\"||\",\"columns\":{\"time\":\"when\"}}", fp);
-	fclose(fp);
-	assert_int_equal(format_set_load(&set, dir, &err), -1);
+	assert_int_equal(testlib_load_definition(
+		"{\"name\":\"t\",\"kind\":\"csv\",\"delimiter\":\"||\",\"columns\":{\"time\":\"when\"}}", &set, &err), -1);
 	assert_non_null(strstr(buf_str(&err), "delimiter"));
-	unlink(path);
-	rmdir(dir);
 	buf_free(&err);
 }
 
@@ -385,5 +351,5 @@ int main(void)
 		cmocka_unit_test(test_user_definition_with_tab_delimiter),
 		cmocka_unit_test(test_definition_with_a_long_delimiter_is_refused),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, testlib_formats_setup, testlib_formats_teardown);
 }

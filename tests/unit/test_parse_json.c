@@ -15,27 +15,7 @@
 #include <cmocka.h>
 
 #include "format.h"
-
-static struct format_set builtins;
-
-static int setup(void **state)
-{
-	struct buf err = BUF_INIT;
-	(void)state;
-	if (format_set_load(&builtins, NULL, &err) < 0) {
-		fprintf(stderr, "%s\n", err.data);
-		return -1;
-	}
-	buf_free(&err);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	format_set_free(&builtins);
-	return 0;
-}
+#include "testlib.h"
 
 struct parsed {
 	int rc;
@@ -48,7 +28,7 @@ static struct parsed parse(const char *name, const char *line)
 {
 	struct parsed r;
 	struct buf reason = BUF_INIT;
-	struct format *f = format_find(&builtins, name);
+	struct format *f = format_find(&testlib_formats, name);
 	if (!f)
 		fail_msg("no built-in format %s", name);
 	event_clear(&r.ev);
@@ -90,19 +70,7 @@ static void assert_text(const struct parsed *r, enum event_text i, const char *w
 /* Load one user definition TEXT (as if from --parsers DIR); returns 0 or -1 with ERR. */
 static int load_user(const char *text, struct format_set *set, struct buf *err)
 {
-	char dir[] = "/tmp/tokstat-test-json-XXXXXX";
-	char path[64];
-	int rc;
-	if (!mkdtemp(dir))
-		fail_msg("mkdtemp");
-	snprintf(path, sizeof(path), "%s/user.json", dir);
-	FILE *fp = fopen(path, "w");
-	fputs(text, fp);
-	fclose(fp);
-	rc = format_set_load(set, dir, err);
-	unlink(path);
-	rmdir(dir);
-	return rc;
+	return testlib_load_definition(text, set, err);
 }
 
 /* ---- Claude Code ---- */
@@ -167,7 +135,7 @@ static void test_detect_takes_claude_code_whose_first_lines_are_not_assistant(vo
 	size_t matched;
 	for (int i = 0; i < 3; i++)
 		lines[i] = (struct slice){ l[i], strlen(l[i]) };
-	struct format *f = format_detect(&builtins, lines, 3, &matched);
+	struct format *f = format_detect(&testlib_formats, lines, 3, &matched);
 	assert_non_null(f);
 	assert_string_equal(f->name, "claude_code");
 	assert_int_equal(matched, 3);
@@ -306,8 +274,8 @@ static void test_detect_tells_anthropic_from_openai_responses(void **state)
 			   "\"input_tokens_details\":{\"cached_tokens\":0},\"output_tokens\":1}}";
 	struct slice a = { anth, strlen(anth) }, b = { resp, strlen(resp) };
 	size_t matched;
-	assert_string_equal(format_detect(&builtins, &a, 1, &matched)->name, "anthropic");
-	assert_string_equal(format_detect(&builtins, &b, 1, &matched)->name, "openai");
+	assert_string_equal(format_detect(&testlib_formats, &a, 1, &matched)->name, "anthropic");
+	assert_string_equal(format_detect(&testlib_formats, &b, 1, &matched)->name, "openai");
 }
 
 /* ---- Gemini ---- */
@@ -727,5 +695,5 @@ int main(void)
 		cmocka_unit_test(test_sum_of_a_text_field_is_refused),
 		cmocka_unit_test(test_body_without_has_is_refused),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, testlib_formats_setup, testlib_formats_teardown);
 }

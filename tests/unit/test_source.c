@@ -22,6 +22,7 @@
 
 #include "buf.h"
 #include "source.h"
+#include "testlib.h"
 
 struct fixture {
 	char dir[256];
@@ -34,9 +35,7 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	const char *tmp = getenv("TMPDIR");
-	snprintf(fx->dir, sizeof(fx->dir), "%s/tokstat-source-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(fx->dir)) {
+	if (!fx || testlib_tmpdir("source", fx->dir, sizeof(fx->dir)) < 0) {
 		free(fx);
 		return -1;
 	}
@@ -51,8 +50,7 @@ static int teardown(void **state)
 	source_close(fx->s);
 	buf_free(&fx->content);
 	buf_free(&fx->err);
-	unlink(fx->path);
-	rmdir(fx->dir);
+	testlib_rmtree(fx->dir);
 	free(fx);
 	return 0;
 }
