@@ -5,6 +5,7 @@
 #   make check      unit + end-to-end tests
 #   make asan       the tests under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)
 #   make bench      ingest speed and memory on a generated 2M-line log (not a test)
+#   make report-shots  screenshots of samples/report.html at 375 and 1280 px (chromium)
 #   make install PREFIX=/usr/local
 
 PREFIX   ?= /usr/local
@@ -13,27 +14,37 @@ VERSION  := 0.1.0
 BUILD    ?= build
 BIN      ?= tokstat
 
-PKGS     := libpcre2-8 sqlite3 zlib libsodium inih libcurl
+PKGS     := libpcre2-8 sqlite3 libisal libsodium inih libcurl
 # libcsv ships no pkg-config file on Debian: link it by name.
 CSV_LIBS := -lcsv
+
+# pkg-config runs once per make, not once per compile (:= expands here).
+PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS    := $(shell pkg-config --libs $(PKGS))
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka)
 
 # CFLAGS/LDFLAGS are yours to set (make CFLAGS=-O0); what the build needs is added apart.
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = $(CFLAGS) -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-            -D_GNU_SOURCE -DTOKSTAT_VERSION='"$(VERSION)"' -Iinclude \
-            $(shell pkg-config --cflags $(PKGS))
-LIBS      = $(shell pkg-config --libs $(PKGS)) $(CSV_LIBS) -lpthread -lm
+            -D_GNU_SOURCE -DTOKSTAT_VERSION='"$(VERSION)"' -Iinclude $(PKG_CFLAGS)
+LIBS      = $(PKG_LIBS) $(CSV_LIBS) -lpthread -lm
 DEPFLAGS  = -MMD -MP
 
 SRC      := $(wildcard src/*.c)
 OBJ      := $(SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/embedded.o
 LIB_OBJ  := $(filter-out $(BUILD)/main.o $(BUILD)/cmd_%.o,$(OBJ))
-EMBED    := $(sort $(wildcard sql/*.sql sql/queries/*.sql parsers/*.json))
+# Every file here is compiled into the binary; a new migration is a new sql/migrate/NNN-name.sql.
+EMBED    := $(sort $(wildcard sql/*.sql sql/migrate/*.sql sql/queries/*.sql sql/reports/*.sql parsers/*.json))
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# Fixtures shared by every unit test (temporary databases and stores, SQL assertions).
+TESTLIB  := $(BUILD)/tests/testlib.o
 
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+# A recipe that fails leaves no half-written target behind (embedded.c, a test binary).
+.DELETE_ON_ERROR:
 
 all: $(BIN)
 
@@ -43,25 +54,31 @@ $(BIN): $(OBJ)
 $(BUILD)/%.o: src/%.c | $(BUILD)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-# SQL and built-in parser definitions are compiled into the binary.
-$(BUILD)/embedded.c: tools/embed.sh $(EMBED) | $(BUILD)
+# SQL and built-in parser definitions are compiled into the binary (the Makefile is a
+# prerequisite too: it holds the list, and a file added to it must regenerate the table).
+$(BUILD)/embedded.c: tools/embed.sh $(EMBED) Makefile | $(BUILD)
 	sh tools/embed.sh $(EMBED) > $@
 
 $(BUILD)/embedded.o: $(BUILD)/embedded.c
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) | $(BUILD)
-	@mkdir -p $(BUILD)/tests
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(DEPFLAGS) -o $@ $< $(LIB_OBJ) $(LIBS) $(shell pkg-config --libs cmocka)
+$(TESTLIB): tests/unit/testlib.c | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c -o $@ $<
 
-$(BUILD):
-	@mkdir -p $(BUILD)
+$(BUILD)/tests/%: tests/unit/%.c $(TESTLIB) $(LIB_OBJ) | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) $(DEPFLAGS) -Itests/unit -o $@ $< $(TESTLIB) $(LIB_OBJ) $(LIBS) $(CMOCKA_LIBS)
+
+$(BUILD) $(BUILD)/tests:
+	@mkdir -p $@
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
+# Each build keeps the e2e scratch directories apart ($(BUILD)/e2e), so `make -j test` (check
+# and asan at once) never shares one between the two runs.
 e2e: $(BIN)
-	@TOKSTAT=$(CURDIR)/$(BIN) sh tests/e2e/run.sh
+	@rm -rf $(BUILD)/e2e && mkdir -p $(BUILD)/e2e
+	@TOKSTAT=$(CURDIR)/$(BIN) CORPUS=$(CURDIR)/../shared/corpus E2E_TMP=$(CURDIR)/$(BUILD)/e2e sh tests/e2e/run.sh
 
 check: unit e2e
 
@@ -72,6 +89,10 @@ test: check asan
 
 bench: $(BIN)
 	@sh tests/bench/run.sh
+
+# Screenshots of samples/report.html (made by tools/demo.sh) for a person to look at.
+report-shots: $(BIN)
+	@sh tools/demo.sh shots
 
 # Coverage-guided fuzzing with clang's libFuzzer: FUZZ_SECONDS per target (not part of test).
 FUZZ_SECONDS ?= 60
@@ -84,10 +105,14 @@ fuzz:
 		build-fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=65536 build-fuzz/corpus_$$t tests/fuzz/seeds_$$t; \
 	done
 
+# The proxy recipes go beside the parsers: README, "Logging from nginx" and "from Caddy".
 install: $(BIN)
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tokstat/parsers
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/tokstat/parsers \
+		$(DESTDIR)$(PREFIX)/share/tokstat/nginx $(DESTDIR)$(PREFIX)/share/tokstat/caddy
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/tokstat
 	install -m 644 parsers/*.json $(DESTDIR)$(PREFIX)/share/tokstat/parsers/
+	install -m 644 samples/nginx/tokstat.conf samples/nginx/tokstat.js $(DESTDIR)$(PREFIX)/share/tokstat/nginx/
+	install -m 644 samples/caddy/tokstat.caddy $(DESTDIR)$(PREFIX)/share/tokstat/caddy/
 
 clean:
 	rm -rf build build-asan build-fuzz tokstat tokstat-asan tests/e2e/tmp bench-out
@@ -95,6 +120,6 @@ clean:
 clean-objects:
 	rm -rf $(BUILD) $(BIN)
 
-.PHONY: all unit e2e check asan test bench fuzz install clean clean-objects
+.PHONY: all unit e2e check asan test bench report-shots fuzz install clean clean-objects
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)

@@ -4,7 +4,8 @@
  *
  * alerts_read() fills small structs from the views (and, until the store has a per-minute
  * aggregate, from raw events); alerts_evaluate() runs the rules, pure functions of those
- * structs and the config, into findings. Alert state (new, worse, ongoing) is alerts_state's.
+ * structs and the config, into findings. Alert state (new, worse, ongoing) is the store's
+ * (store_alerts.h).
  */
 #ifndef TOKSTAT_ALERTS_H
 #define TOKSTAT_ALERTS_H

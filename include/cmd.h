@@ -4,8 +4,17 @@
 
 #include "store.h"
 
+/* What a command does with the database (the command table says it for each). */
+enum cmd_db {
+	CMD_DB_NONE = 0,
+	CMD_DB_READS = 1,  /* opens it read-only */
+	CMD_DB_WRITES = 2, /* opens it read-write (creating it) */
+};
+
 struct global {
 	const char *db_path; /* --db, else $TOKSTAT_DB, else ./tokstat.db */
+	const char *command; /* the command's name */
+	enum cmd_db db;      /* what the command table allows it (CMD_DB_* bits) */
 };
 
 /* Each returns the process exit status. ARGV[0] is the command name. */
@@ -15,8 +24,10 @@ int cmd_formats(int argc, char **argv, const struct global *g);
 int cmd_summary(int argc, char **argv, const struct global *g);
 int cmd_pricing(int argc, char **argv, const struct global *g);
 int cmd_cost(int argc, char **argv, const struct global *g);
+int cmd_query(int argc, char **argv, const struct global *g);
+int cmd_credential(int argc, char **argv, const struct global *g);
+int cmd_report(int argc, char **argv, const struct global *g);
 int cmd_alerts(int argc, char **argv, const struct global *g);
-int cmd_help(int argc, char **argv, const struct global *g);
 
 /* Exit statuses shared by every command. */
 #define EXIT_OK 0
@@ -27,7 +38,23 @@ int cmd_help(int argc, char **argv, const struct global *g);
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "tokstat COMMAND: MSG" and the command's usage line; returns EXIT_USAGE. */
 int cmd_usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Print the help text of COMMAND on OUT; returns -1 when there is no such command. */
-int cmd_print_help(const char *command, void *out);
+
+/*
+ * For a command's getopt_long loop (main sets opterr = 0, so getopt prints nothing; option
+ * strings start with ':' after any '+'). C is what getopt_long returned: 'h' (--help or -h)
+ * prints the command's help on stdout and returns EXIT_OK; '?' (an unknown option) or ':' (a
+ * value missing) prints one line naming the option, and the usage line, and returns
+ * EXIT_USAGE. G names the command.
+ */
+int cmd_option(const struct global *g, int c, char *const *argv);
+/* The long option every command takes; end each options table with it and a NULL entry. */
+#define CMD_OPTION_HELP { "help", no_argument, NULL, 'h' }
+
+/*
+ * Open the database of G in MODE, which the command table must allow it (READ_ONLY for a
+ * command that reads, READ_WRITE for one that writes). Prints what went wrong. Returns 0,
+ * or -1 (*ST NULL).
+ */
+int cmd_open_store(const struct global *g, enum store_mode mode, struct store **st);
 
 #endif

@@ -6,6 +6,7 @@
 #ifndef TOKSTAT_CREDENTIAL_H
 #define TOKSTAT_CREDENTIAL_H
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 
@@ -18,6 +19,9 @@ void credential_strip_scheme(const char **p, size_t *n);
 /*
  * Append the display form of secret P[0..N) to OUT: up to 8 leading and 4 trailing
  * characters, never more than a quarter of the secret; short secrets show only "****".
+ * HTTP Basic credentials (base64 of printable "user:password") show "user:****" instead,
+ * since the tail of the base64 encodes the password; "****:****" when the user name is
+ * longer than 32 characters, unprintable, or itself looks like a key.
  * A value that arrives masked already (it holds "..." or "***", at most 32 bytes) is kept.
  */
 void credential_mask(const char *p, size_t n, struct buf *out);
@@ -27,14 +31,25 @@ void credential_fingerprint(const unsigned char key[CREDENTIAL_KEY_BYTES], const
 			    char hex[CREDENTIAL_FP_HEX]);
 
 /*
- * Copy TEXT[0..N) to OUT with anything that looks like a credential masked: values after
- * auth schemes and credential keys (token=, api_key=, Authorization:), well-known token
- * prefixes (ghp_, sk-, AIza, xox?-, ...) and long unbroken runs of key characters.
- * Used for rejected lines, whose fields could not be told apart.
+ * Append TEXT[0..N) to OUT with every credential in it replaced by its display form
+ * (credential_mask). Recognized: values of credential keys ("token=", "api_key": "...",
+ * "Authorization: Bearer ...", "x-api-key: ..."), Bearer and Basic values, known shapes
+ * (ghp_, github_pat_, sk-, sk-ant-, AIza, AKIA/ASIA, AWS secret keys, xox?-, sk_live_,
+ * rk_live_, JWTs, ...) and, by randomness (how often letter case and digits change), runs
+ * of 16+ base64 characters that look random. Not masked: words, slugs, dates, versions,
+ * file names, model names, and hex runs (commit SHAs, digests, UUIDs) outside a key.
+ * Time and memory are linear in N. The scrubber holds no secret; one per thread.
  */
 struct credential_scrubber;
 struct credential_scrubber *credential_scrubber_new(void);
 void credential_scrub(struct credential_scrubber *s, const char *text, size_t n, struct buf *out);
+/*
+ * The same for a value that is random by design, such as a request id (nginx's 32 hex
+ * digits, CloudFront's 56 base64 characters): known shapes and keys only, no randomness.
+ */
+void credential_scrub_id(struct credential_scrubber *s, const char *text, size_t n, struct buf *out);
+/* Bytes examined by S's scans so far: what the linearity test counts. */
+uint64_t credential_scrub_steps(const struct credential_scrubber *s);
 void credential_scrubber_free(struct credential_scrubber *s);
 
 #endif

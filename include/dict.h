@@ -1,7 +1,7 @@
 /*
  * The ingest producer's caches of the store's id spaces: text values -> dict ids,
  * credentials -> credential ids, and de-duplication keys already counted. Ids are assigned
- * here (one ingest runs per database at a time, see store_lock_ingest) and new entries are
+ * here (one ingest runs per database at a time, see store_open_ingest) and new entries are
  * handed to the writer inside the batch that first uses them. Memory is bounded: when the
  * caches pass their limit the caller waits for the writer to commit, then calls
  * dict_forget(), and later misses are looked up in the database.
@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "batch.h"
 #include "hashmap.h"
 #include "store.h"
 
@@ -30,14 +31,17 @@ struct dict {
 /* Start from what the database holds. Returns 0, or -1 with ERR set. */
 int dict_init(struct dict *d, struct store *st, size_t max_bytes, struct buf *err);
 
-/* The id of text P[0..N) (0 for NULL: P == NULL); a new value is added to B. -1 on error. */
-int64_t dict_value_id(struct dict *d, struct store_batch *b, const char *p, size_t n);
+/*
+ * The id of text P[0..N) (0 for NULL: P == NULL); a new value is added to B. -1 with ERR set
+ * when the database lookup failed.
+ */
+int64_t dict_value_id(struct dict *d, struct batch *b, const char *p, size_t n, struct buf *err);
 
-/* The id of the credential SECRET[0..N); a new one goes to B masked with its fingerprint. */
-int64_t dict_credential_id(struct dict *d, struct store_batch *b, const char *secret, size_t n);
+/* The id of the credential SECRET[0..N); a new one goes to B masked with its fingerprint. -1 with ERR. */
+int64_t dict_credential_id(struct dict *d, struct batch *b, const char *secret, size_t n, struct buf *err);
 
-/* Has KEY been counted before (1), or is it new (0, and now remembered)? -1 on error. */
-int dict_seen(struct dict *d, const unsigned char key[16]);
+/* Has KEY been counted before (1), or is it new (0, and now remembered)? -1 with ERR set. */
+int dict_seen(struct dict *d, const unsigned char key[16], struct buf *err);
 
 bool dict_is_full(const struct dict *d);
 /* Drop the caches. Only call when every batch handed to the writer is committed. */

@@ -25,7 +25,9 @@ struct format_ops {
 	/*
 	 * Fill EV from one line: 0 an event, 1 not a record (skipped), -1 rejected (REASON set),
 	 * FORMAT_CONTINUES the line belongs to a record that goes on (a quoted CSV field with
-	 * a line break): a checkpoint must not fall after it.
+	 * a line break): a checkpoint must not fall after it. FORMAT_RECORD_BROKEN: the record
+	 * that went on since an earlier line is rejected with REASON (where it began); this
+	 * line is not part of it, and parse is called again for it.
 	 */
 	int (*parse)(struct format *f, const char *line, size_t n, struct event *ev, struct buf *reason);
 	/* Called at the start of every file (CSV reads its header there). */
@@ -41,6 +43,7 @@ struct format_ops {
 };
 
 #define FORMAT_CONTINUES 2
+#define FORMAT_RECORD_BROKEN 3
 
 struct format {
 	char *name;
@@ -77,6 +80,12 @@ struct format *format_find(const struct format_set *set, const char *name);
  * *MATCHED is how many lines it parsed. Returns NULL when none parses any line.
  */
 struct format *format_detect(const struct format_set *set, const struct slice *lines, size_t n, size_t *matched);
+
+/*
+ * Is P[0..N) only line breaks, spaces and tabs? Such a file holds no record of any format:
+ * ingest calls it empty instead of failing to tell its format.
+ */
+bool format_text_is_blank(const char *p, size_t n);
 
 static inline int format_parse(struct format *f, const char *line, size_t n, struct event *ev, struct buf *reason)
 {

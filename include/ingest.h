@@ -1,7 +1,9 @@
 /*
- * The ingest pipeline: files -> source -> format -> event -> batch -> store.
- * The calling thread reads, inflates, parses and encodes; a second thread commits batches,
- * so SQLite's inserts run beside the parsing on a two-core machine.
+ * The ingest of a run's files: source -> format -> event -> encode -> batch -> store, file by
+ * file, returning each file's result (what was read, how the format was found, what went
+ * wrong) to a callback. It prints nothing: the command says what it returns.
+ * The calling thread reads, inflates, parses and encodes; the writer thread commits batches
+ * and the parser pool parses json lines (see ingest_thread.h).
  */
 #ifndef TOKSTAT_INGEST_H
 #define TOKSTAT_INGEST_H
@@ -9,51 +11,69 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "encode.h"
 #include "format.h"
 #include "store.h"
 
-/* Tokens assumed for an event that logged none, by operation ("*": any operation). */
-struct ingest_estimate {
-	char *operation;
-	int64_t tokens;
+#define INGEST_BATCH_ROWS 32768          /* rows per transaction: large for SQLite, bounded for memory */
+#define INGEST_CACHE_BYTES (48u << 20)   /* dictionary caches; keeps peak memory under 100 MB */
+
+/* What one file gave. Strings are valid during the callback only. */
+struct ingest_file_result {
+	const char *path;        /* as given; "(stdin)" for - */
+	int status;              /* 0 read completely, 1 the file failed, -1 the run cannot go on */
+	const char *error;       /* when status != 0, what went wrong (text from the system and the
+				    file's name: escape it on output); NULL when nothing was said */
+	bool is_empty;           /* the file had no content: nothing else below is meaningful */
+	bool is_counted;         /* the counts say what was read, also of a file that failed midway */
+	uint64_t lines, events, rejected, skipped, duplicates; /* this run */
+	bool is_resumed;         /* read on from where an earlier run stopped ... */
+	uint64_t resumed_after;  /* ... after this line */
+	bool is_held_back;       /* its unterminated last line was left for the next run */
+	bool is_lookalike;       /* began like a file read before but is another one: read as new */
+	const char *format;      /* the format it was read with; NULL when none was found */
+	bool is_detected;        /* the format was detected ... */
+	size_t detect_matched, detect_tried; /* ... from this many of the first lines */
+	double seconds;
+};
+
+/* Where a long file is, for a progress line. */
+struct ingest_progress {
+	const char *path;
+	uint64_t at, size;       /* bytes of the file read so far, and its size (0: unknown) */
+	uint64_t lines;          /* lines read in the whole run so far */
+	double seconds;          /* since the run started */
 };
 
 struct ingest_options {
 	const char *format;       /* a format name, or NULL/"auto" to detect per file */
 	bool single_thread;       /* parse on the calling thread only */
 	double max_reject_rate;   /* percent; < 0: no limit */
-	bool quiet;               /* no progress, no per-file summary */
-	bool progress;            /* a live progress line on stderr (a terminal) */
-	bool wait;                /* wait for another ingest instead of failing */
 	bool complete;            /* the files are finished: an unterminated last line is read */
 	size_t max_line;          /* 0: SOURCE_MAX_LINE_DEFAULT */
 	size_t batch_rows;        /* 0: INGEST_BATCH_ROWS */
 	size_t cache_bytes;       /* 0: INGEST_CACHE_BYTES */
-	const struct ingest_estimate *estimates; /* off when n_estimates is 0 */
+	const struct encode_estimate *estimates; /* off when n_estimates is 0 */
 	size_t n_estimates;
+	/* Called once per file when it is done (or failed); may be NULL. */
+	void (*on_file)(void *ctx, const struct ingest_file_result *r);
+	/* Called now and then while a file is read; may be NULL. */
+	void (*on_progress)(void *ctx, const struct ingest_progress *p);
+	void *ctx;
 };
-
-/*
- * Parse "OP=TOKENS[,OP=TOKENS...]" and append to *LIST. Returns 0, or -1 with ERR set.
- * The caller frees the list with ingest_estimates_free().
- */
-int ingest_estimates_parse(const char *spec, struct ingest_estimate **list, size_t *n, struct buf *err);
-void ingest_estimates_free(struct ingest_estimate *list, size_t n);
-
-#define INGEST_BATCH_ROWS 32768          /* rows per transaction: large for SQLite, bounded for memory */
-#define INGEST_CACHE_BYTES (48u << 20)   /* dictionary caches; keeps peak memory under 100 MB */
 
 struct ingest_totals {
 	uint64_t files, failed_files, lines, events, rejected, skipped, duplicates, bytes;
 };
 
 /*
- * Ingest every path in FILES ("-" is stdin) into ST with the formats in SET.
- * Problems with one file are reported on stderr and the next file is read.
- * Returns 0 when every file was read completely, 1 when any failed, -1 when the run
- * itself could not continue (the database failed); *TOTALS is filled either way.
+ * Ingest every path in FILES ("-" is stdin) into ST (opened with store_open_ingest) with the
+ * formats in SET. A file that fails is reported through on_file and the next one is read.
+ * Returns 0 when every file was read completely, 1 when any failed, -1 when the run itself
+ * could not go on (the database failed: said through on_file, or in ERR when no file's
+ * result said it). *TOTALS is filled either way.
  */
 int ingest_run(struct store *st, const struct format_set *set, const struct ingest_options *opt,
-	       char *const *files, size_t n_files, struct ingest_totals *totals);
+	       char *const *files, size_t n_files, struct ingest_totals *totals, struct buf *err);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "report.h"
+#include "store.h"
 
 enum pricing_kind { PRICING_INPUT, PRICING_OUTPUT, PRICING_CACHE_READ, PRICING_CACHE_WRITE, PRICING_KINDS };
 
@@ -39,17 +40,17 @@ struct pricing_import_stats {
 };
 
 /*
- * Load prices from PATH in one transaction: a CSV with header
+ * Load prices from PATH into ST (opened read-write) in one transaction: a CSV with header
  * provider,model,input_per_mtok,output_per_mtok,cache_read_per_mtok,cache_write_per_mtok,effective_from
  * (empty cells NULL), or LiteLLM's JSON (told by a leading '{'). A price without a date gets
  * DEFAULT_FROM (YYYY-MM-DD). A price equal to the one already in force on its day adds nothing,
  * so importing the same file again changes nothing. Returns 0, or -1 with ERR set and nothing
  * imported.
  */
-int pricing_import(sqlite3 *db, const char *path, const char *default_from,
+int pricing_import(struct store *st, const char *path, const char *default_from,
 		   struct pricing_import_stats *stats, struct buf *err);
 
-/* Is S a valid date YYYY-MM-DD? */
+/* Is S a valid date YYYY-MM-DD (of the proleptic Gregorian calendar, see timefmt.h)? */
 bool pricing_is_date(const char *s);
 
 /* Add the price table (rows whose model contains FILTER; NULL: all) to R. 0, or -1 with ERR set. */
@@ -57,13 +58,5 @@ int pricing_list(sqlite3 *db, const char *filter, struct report *r, struct buf *
 
 /* Add the models with tokens but no cost to R. Returns how many, or -1 with ERR set. */
 int pricing_missing(sqlite3 *db, struct report *r, struct buf *err);
-
-/*
- * Fill R with the cost report of MONTH (YYYY-MM; NULL: the latest month with usage): month to
- * date, daily average, projected month end, cost per 1,000 requests (a figures table whose
- * note says what had no price), the week-over-week change, and the top TOP models,
- * credentials, users and endpoints. Returns 0, or -1 with ERR set.
- */
-int pricing_cost_report(sqlite3 *db, const char *month, int top, struct report *r, struct buf *err);
 
 #endif

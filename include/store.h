@@ -1,11 +1,12 @@
 /*
- * The SQLite store: the only module that knows the physical tables (sql/schema.sql).
- * Everyone else reads the views (sql/views.sql) or calls these functions.
+ * The SQLite store: the only module that knows the physical tables (sql/migrate/NNN-name.sql).
+ * Everyone else reads the views (sql/views.sql) through store_db() or calls these functions.
+ * Its files: store.c (open, lock, lookups, files, prices), store_migrate.c (the schema),
+ * store_write.c (the commit of a batch), verify.c (aggregates against raw events).
  *
- * Ingest writes in batches: the producer fills a struct store_batch (rows already
- * dictionary-encoded, aggregates summed in memory) and store_write_batch() commits rows,
- * aggregates, new dictionary entries, rejects and the file checkpoint in one transaction,
- * so a run killed at any moment resumes with nothing lost and nothing counted twice.
+ * A store opened for writing has two connections: the writer, which only the store's own
+ * functions use, and a read-only one for queries over the views and the ingest producer's
+ * lookups. A store opened read-only has only the read-only one.
  */
 #ifndef TOKSTAT_STORE_H
 #define TOKSTAT_STORE_H
@@ -14,104 +15,20 @@
 #include <stdint.h>
 
 #include "buf.h"
-#include "credential.h"
-#include "event.h"
-#include "hashmap.h"
 
-#define STORE_SCHEMA_VERSION 2
-#define STORE_LINE_BITS 40 /* event id = file id << 40 | line */
+/*
+ * An event's id is its file's id << STORE_LINE_BITS | its line number, so a line can never be
+ * stored twice and file and line cost no column. The SQL files restate the split (views.sql:
+ * events.line and events.file; verify.sql binds it) and name this constant.
+ */
+#define STORE_LINE_BITS 40
+#define STORE_MAX_LINE (((uint64_t)1 << STORE_LINE_BITS) - 1) /* the largest line number */
 #define STORE_MAX_REJECTS_KEPT 1000 /* per file; the rest are only counted */
 
-enum store_dim {
-	STORE_DIM_TOKEN, /* credential id */
-	STORE_DIM_USER,
-	STORE_DIM_ENDPOINT,
-	STORE_DIM_METHOD,
-	STORE_DIM_MODEL,
-	STORE_DIM_PROVIDER,
-	STORE_DIM_OPERATION,
-	STORE_DIM_PROJECT,
-	STORE_DIM_SESSION,
-	STORE_DIM_N
-};
-
-struct store_row {
-	int64_t id, epoch;
-	int64_t dim[STORE_DIM_N]; /* 0: NULL */
-	int64_t num[EV_NUM_N];
-	uint32_t num_set;
-	uint32_t request_id_off, request_id_len; /* in batch text; len 0: NULL */
-	uint32_t error_off, error_len;
-	int8_t failed;
-	bool estimated;
-	bool has_dedup;
-	unsigned char dedup[16];
-};
-
-/* Sums of one aggregate group; a token sum stays NULL (bit clear) until some event has it. */
-struct store_sums {
-	int64_t requests, errors, estimated;
-	int64_t tokens[5]; /* input, output, cache read, cache write, total */
-	uint8_t tokens_set;
-};
-
-struct store_daily {
-	int64_t key[8]; /* day, token, user, endpoint, model, provider, operation, project */
-	struct store_sums s;
-};
-
-struct store_hourly {
-	int64_t key[4]; /* hour, token, user, model */
-	struct store_sums s;
-};
-
-/* What a batch learned about one credential; merged by time, so order does not matter. */
-struct store_cred {
-	int64_t id;
-	int64_t first_seen, last_seen, requests, errors;
-	int64_t last_status, last_status_at; /* last_status_at < 0: none */
-	int64_t rl_remaining, rl_limit, rl_reset, rl_at; /* rl_at < 0: no reading */
-	uint8_t rl_set; /* bit 0: limit known, bit 1: reset known */
-	int64_t last_429_at; /* < 0: none */
-};
-
-struct store_new_text {
-	int64_t id;
-	uint32_t off, len; /* value in batch text */
-	char fingerprint[CREDENTIAL_FP_HEX]; /* credentials only */
-};
-
-struct store_reject {
-	uint64_t line;
-	uint32_t reason_off, reason_len, text_off, text_len;
-};
-
-struct store_batch {
-	int64_t file_id;
-	struct store_row *rows;
-	size_t nrows, rows_cap;
-	struct buf text; /* request ids, errors, reject texts, new dictionary values */
-
-	struct store_new_text *new_dict, *new_cred;
-	size_t n_new_dict, n_new_cred, new_dict_cap, new_cred_cap;
-
-	struct hashmap daily_map, hourly_map, cred_map; /* key -> index */
-	struct store_daily *daily;
-	struct store_hourly *hourly;
-	struct store_cred *cred;
-	size_t n_daily, n_hourly, n_cred, daily_cap, hourly_cap, cred_cap;
-
-	struct store_reject *rejects;
-	size_t n_rejects, rejects_cap;
-
-	/* the checkpoint this batch reaches, and what it adds to the file's counters */
-	uint64_t offset, lines;
-	uint64_t tail_offset; /* 0: keep the file's tail */
-	char tail_hash[33];
-	int64_t events, rejected, skipped, duplicates;
-	const char *format;
-	bool is_checkpoint; /* false: nothing to commit but rows */
-};
+static inline int64_t store_event_id(int64_t file_id, uint64_t line)
+{
+	return (int64_t)((uint64_t)file_id << STORE_LINE_BITS | line);
+}
 
 struct store;
 
@@ -121,48 +38,70 @@ enum store_mode { STORE_READ_ONLY, STORE_READ_WRITE };
 void store_library_init(void);
 
 /*
- * Open (and in write mode create and migrate) the database at PATH. Returns 0, or -1 with
- * ERR set. The views are (re)created on every write-mode open.
+ * Open the database at PATH. READ_ONLY: it must exist; this binary's views are used (in the
+ * connection's temp schema when the file holds another tokstat's). READ_WRITE: created when
+ * missing, set up (WAL, migrations, price table, views) under the ingest lock when anything
+ * is not current, so it never races an ingest doing the same. A database made by a newer
+ * tokstat is refused. Returns 0, or -1 with ERR set (*OUT is NULL then).
  */
 int store_open(struct store **out, const char *path, enum store_mode mode, struct buf *err);
-void store_close(struct store *st);
 
-/* The connection, for read-only queries over the views (report, query). */
-sqlite3 *store_db(struct store *st);
-const char *store_path(const struct store *st);
+/* How store_open_ingest waits for another ingest. */
+struct store_lock {
+	bool wait; /* wait for it, else fail at once with "busy" */
+	/* Called once before waiting (to tell the user); may be NULL. */
+	void (*on_wait)(void *ctx, const char *path);
+	void *ctx;
+};
 
 /*
- * Take the ingest lock (one writer per database for a whole run). When another ingest holds
- * it, WAIT says whether to wait (with a message) or fail at once with "busy". Returns 0/-1.
+ * Open PATH for an ingest run: READ_WRITE, with the ingest lock (one writer per database for
+ * a whole run) taken first, before anything is written (WAL setup, migrations), and held
+ * until store_close. Returns 0, or -1 with ERR set.
  */
-int store_lock_ingest(struct store *st, bool wait, bool quiet, struct buf *err);
+int store_open_ingest(struct store **out, const char *path, const struct store_lock *lock, struct buf *err);
+
+/* Close both connections and drop the lock. NULL-safe. */
+void store_close(struct store *st);
+
+/*
+ * The read-only connection, for queries over the views (reports, verify, tests): it sees
+ * committed data only. The writer's connection is never handed out. NULL when it cannot be
+ * opened (a write-mode store opens it on first use).
+ */
+sqlite3 *store_db(struct store *st);
+const char *store_path(const struct store *st);
 
 /* The key for credential fingerprints (random, made when the database was created). */
 const unsigned char *store_credential_key(const struct store *st);
 
 /*
- * Dictionary and credential lookups for the ingest producer. The *_find functions use
- * their own read connection (committed data only) and return 1 found (*ID set), 0 not
- * found, -1 error; the others return 0 or -1.
+ * Lookups for the ingest producer, on the read-only connection (committed data only). Each
+ * returns 0 (the *_find and seen functions: 1 found, 0 not found) or -1 with ERR set.
  */
-/* The largest dict id, the number of values and their total length in bytes. */
-int store_dict_max_id(struct store *st, int64_t *max_id, int64_t *count);
-int store_dict_bytes(struct store *st, int64_t *bytes);
-int store_dict_find(struct store *st, const char *p, size_t n, int64_t *id);
+/* The largest dict id and the number of values. */
+int store_dict_max_id(struct store *st, int64_t *max_id, int64_t *count, struct buf *err);
+/* The total length of the stored values in bytes. */
+int store_dict_bytes(struct store *st, int64_t *bytes, struct buf *err);
+int store_dict_find(struct store *st, const char *p, size_t n, int64_t *id, struct buf *err);
 /* Call ADD for every stored value. */
-int store_dict_load(struct store *st, void (*add)(void *ctx, const char *p, size_t n, int64_t id), void *ctx);
-int store_cred_max_id(struct store *st, int64_t *max_id);
-int store_cred_find(struct store *st, const char *fingerprint, int64_t *id);
-/* Is this de-duplication key stored already? Returns 1 yes, 0 no, -1 error. */
-int store_seen(struct store *st, const unsigned char key[16]);
+int store_dict_load(struct store *st, void (*add)(void *ctx, const char *p, size_t n, int64_t id), void *ctx,
+		    struct buf *err);
+int store_cred_max_id(struct store *st, int64_t *max_id, struct buf *err);
+int store_cred_find(struct store *st, const char *fingerprint, int64_t *id, struct buf *err);
+/* Is this de-duplication key stored already? 1 yes, 0 no, -1 error. */
+int store_seen(struct store *st, const unsigned char key[16], struct buf *err);
 /* *ANY = 1 when some de-duplication key is stored, else 0. */
-int store_seen_any(struct store *st, int64_t *any);
+int store_seen_any(struct store *st, int64_t *any, struct buf *err);
 
-/* The bytes before a checkpoint whose hash confirms a file's identity (see schema.sql). */
+/* The bytes before a checkpoint whose hash confirms a file's identity (see fileid.h). */
 #define STORE_TAIL_BYTES 4096
 
+/* A file as stored: identified by the fingerprint of its first HEAD_LEN bytes. */
 struct store_file {
 	int64_t id;
+	uint64_t head_len;
+	char fingerprint[33];
 	uint64_t bytes, lines; /* where the last run stopped */
 	int64_t rejected;      /* rejected so far (only the first STORE_MAX_REJECTS_KEPT are kept) */
 	uint64_t tail_offset;  /* 0: no tail recorded */
@@ -171,48 +110,44 @@ struct store_file {
 };
 
 /*
- * Every file whose content starts like HEAD[0..HEAD_N) (its first bytes, or all of them
- * when it was shorter then): the longest head first. The caller checks each one's tail and
- * then claims it or creates a new file. *LIST is the caller's to free. Returns 0/-1.
+ * The files that may be the one whose first HEAD_N bytes have fingerprint FP: those with the
+ * same head, and every file whose head was shorter (it may have grown; the caller checks
+ * its fingerprint against the new head), the longest head first. On the writer connection:
+ * call while no batch is being written. *LIST is the caller's to free. Returns 0/-1 with ERR.
  */
-int store_file_candidates(struct store *st, const char *head, size_t head_n, struct store_file **list,
-			  size_t *n, struct buf *err);
-/* Record that file F was seen again under NAME with this head (it may have grown). 0/-1. */
-int store_file_claim(struct store *st, const struct store_file *f, const char *name, const char *head,
-		     size_t head_n, struct buf *err);
-/* A new file starting with HEAD. Returns 0/-1. */
-int store_file_create(struct store *st, const char *name, const char *head, size_t head_n,
-		      struct store_file *f, struct buf *err);
-/* The format a file was read with (NULL when never recorded). Caller frees *NAME. */
-int store_file_format(struct store *st, int64_t file_id, char **name);
+int store_file_candidates(struct store *st, uint64_t head_n, const char *fp, struct store_file **list, size_t *n,
+			  struct buf *err);
+/* Record that file ID was seen again under NAME with a head of HEAD_N bytes whose fingerprint is FP. */
+int store_file_claim(struct store *st, int64_t id, const char *name, uint64_t head_n, const char *fp,
+		     struct buf *err);
+/* A new file whose first HEAD_N bytes have fingerprint FP. Fills *F. Returns 0/-1 with ERR. */
+int store_file_create(struct store *st, const char *name, uint64_t head_n, const char *fp, struct store_file *f,
+		      struct buf *err);
+/* The format a file was read with (*NAME NULL when never recorded; caller frees). 0/-1 with ERR. */
+int store_file_format(struct store *st, int64_t file_id, char **name, struct buf *err);
 
-/* A batch's life: init once, reset before each fill, free at the end (NULL-safe fields). */
-void store_batch_init(struct store_batch *b);
-void store_batch_reset(struct store_batch *b);
-void store_batch_free(struct store_batch *b);
-/* A dictionary value P[0..N) first used in this batch gets id ID. */
-void store_batch_add_value(struct store_batch *b, int64_t id, const char *p, size_t n);
-/* A credential first seen in this batch: its id, fingerprint and masked DISPLAY[0..N). */
-void store_batch_add_credential(struct store_batch *b, int64_t id, const char *fingerprint, const char *display,
-				size_t n);
-/* A rejected LINE with its REASON and (masked, cut) TEXT, all copied. */
-void store_batch_add_reject(struct store_batch *b, uint64_t line, const char *reason, size_t reason_n,
-			    const char *text, size_t text_n);
-/* Add a stored row's contribution to the batch's daily, hourly and credential sums. */
-void store_batch_aggregate(struct store_batch *b, const struct store_row *r);
-/* Room for one more row; returns it zeroed. */
-struct store_row *store_batch_add_row(struct store_batch *b);
-/* Append BYTES to the batch text and return its offset. */
-uint32_t store_batch_text(struct store_batch *b, const char *p, size_t n);
+/* One transaction on the writer, for a series of writes that stand or fall together. */
+int store_begin(struct store *st, struct buf *err);
+int store_commit(struct store *st, struct buf *err);
+void store_rollback(struct store *st);
 
-/* Commit one batch in one transaction (see top). Returns 0/-1 with ERR set. */
-int store_write_batch(struct store *st, struct store_batch *b, struct buf *err);
+/* A model price (the price table, sql/pricing.sql): USD per 1M tokens of each kind. */
+#define STORE_PRICE_RATES 4 /* input, output, cache read, cache write */
+struct store_price {
+	const char *provider;       /* "" for any provider */
+	const char *model, *effective_from, *source;
+	double rate[STORE_PRICE_RATES];
+	bool has_rate[STORE_PRICE_RATES];
+};
+
+enum store_price_result { STORE_PRICE_ADDED, STORE_PRICE_CHANGED, STORE_PRICE_UNCHANGED };
 
 /*
- * Check that every daily and hourly aggregate equals the sums over its raw events and that
- * SQLite's integrity check passes. Writes findings to OUT. Returns the number of problems,
- * or -1 with ERR set.
+ * Put price P: one with the same provider, model and day but other rates is changed; one
+ * equal to the price in force on its day is unchanged (so re-imports add nothing, also with
+ * a later default date); anything else is added. *RESULT says which. Returns 0/-1 with ERR.
  */
-int store_verify(struct store *st, struct buf *out, struct buf *err);
+int store_price_upsert(struct store *st, const struct store_price *p, enum store_price_result *result,
+		       struct buf *err);
 
 #endif

@@ -25,4 +25,10 @@ size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
  */
 size_t utf8_escape(struct buf *out, const char *s, size_t n);
 
+/*
+ * The length of S[0..N) cut to at most MAX bytes on a character boundary: never inside a
+ * multi-byte sequence (S is valid UTF-8, as cleaned text is). N when N <= MAX.
+ */
+size_t utf8_cut(const char *s, size_t n, size_t max);
+
 #endif

@@ -1,5 +1,6 @@
 -- tokstat's query surface: the stable views that reports, alerts, `tokstat query` and any
--- SQLite client read. Recreated by store.c on every open, so they follow the tables.
+-- SQLite client read. Recreated by src/store_migrate.c when this file changed (its hash is in
+-- meta), so they follow the tables; a read-only open uses them from its temp schema instead.
 -- Plain SQL only: no tokstat-only functions, so `sqlite3 tokstat.db` can read them.
 
 -- ---- cost (owned by the pricing issue; see sql/pricing.sql for the price table and the rule) ----
@@ -77,10 +78,16 @@ FROM pick WHERE rn = 1;
 -- cost_usd is NULL (never 0) when no price is in force, when the price lacks the rate of a
 -- logged token kind, or when only total_tokens was logged (kinds unknown).
 -- tokens: the row's total, or the sum of its kinds when that is larger (or no total was logged).
+-- unpriced_tokens, unpriced_requests: the row's tokens and requests when it has tokens but no
+-- cost, else 0. This is the one definition of "unpriced": every view, summary and the cost
+-- report sum these columns; cost_usd sums leave those rows out.
 -- Keep the cost expression in step with the one in the events view.
 DROP VIEW IF EXISTS daily_cost;
 CREATE VIEW daily_cost AS
-SELECT a.*, nullif(mp.price_provider, '') AS price_provider, mp.price_model,
+SELECT c.*,
+	CASE WHEN c.cost_usd IS NULL AND c.tokens > 0 THEN c.tokens ELSE 0 END AS unpriced_tokens,
+	CASE WHEN c.cost_usd IS NULL AND c.tokens > 0 THEN c.requests ELSE 0 END AS unpriced_requests
+FROM (SELECT a.*, nullif(mp.price_provider, '') AS price_provider, mp.price_model,
 	max(coalesce(a.total_tokens, 0), coalesce(a.input_tokens, 0) + coalesce(a.output_tokens, 0)
 		+ coalesce(a.cache_read_tokens, 0) + coalesce(a.cache_write_tokens, 0)) AS tokens,
 	CASE WHEN coalesce(a.input_tokens, a.output_tokens, a.cache_read_tokens, a.cache_write_tokens) IS NULL
@@ -94,7 +101,7 @@ SELECT a.*, nullif(mp.price_provider, '') AS price_provider, mp.price_model,
 FROM daily a
 LEFT JOIN model_price_periods mp ON mp.model_id = a.model
 	AND mp.provider_id = CASE WHEN a.provider IN (SELECT id FROM priced_provider) THEN a.provider ELSE 0 END
-	AND a.day >= mp.from_day AND a.day < mp.to_day;
+	AND a.day >= mp.from_day AND a.day < mp.to_day) c;
 
 -- The first and last day with usage (day numbers and dates): cheap, from the primary key.
 DROP VIEW IF EXISTS usage_span;
@@ -130,7 +137,8 @@ SELECT
 	e.failed AS failed,
 	coalesce(e.estimated, 0) AS estimated,
 	f.name AS file,
-	e.id & 1099511627775 AS line,
+	-- event id = file id << 40 | line: the 40 is STORE_LINE_BITS in include/store.h
+	e.id & 1099511627775 AS line,  -- (1 << 40) - 1
 	-- cost: as in daily_cost, with the price in force on the event's day (epochs are >= 0)
 	CASE WHEN coalesce(e.input_tokens, e.output_tokens, e.cache_read_tokens, e.cache_write_tokens) IS NULL
 	     THEN NULL
@@ -150,7 +158,7 @@ LEFT JOIN dict dp  ON dp.id  = e.provider
 LEFT JOIN dict dop ON dop.id = e.operation
 LEFT JOIN dict dpr ON dpr.id = e.project
 LEFT JOIN dict ds  ON ds.id  = e.session
-LEFT JOIN file f   ON f.id   = e.id >> 40
+LEFT JOIN file f   ON f.id   = e.id >> 40  -- STORE_LINE_BITS, as above
 LEFT JOIN model_price_periods mp ON mp.model_id = e.model  -- cost
 	AND mp.provider_id = CASE WHEN e.provider IN (SELECT id FROM priced_provider) THEN e.provider ELSE 0 END
 	AND e.epoch / 86400 >= mp.from_day AND e.epoch / 86400 < mp.to_day;
@@ -172,7 +180,8 @@ SELECT
 	a.total_tokens,
 	a.estimated AS estimated_requests,
 	a.cost_usd AS cost_usd,  -- cost: daily_cost is daily plus the cost columns
-	a.day AS day_number      -- days since 1970-01-01: a range on it reads the aggregates' key
+	a.day AS day_number,     -- days since 1970-01-01: a range on it reads the aggregates' key
+	a.unpriced_tokens AS unpriced_tokens  -- tokens without a cost (daily_cost says when)
 FROM daily_cost a
 LEFT JOIN credential c ON c.id = a.token
 LEFT JOIN dict du  ON du.id  = a.user
@@ -231,8 +240,33 @@ CREATE VIEW rejects AS
 SELECT f.name AS file, r.line, r.reason, r.text
 FROM reject r JOIN file f ON f.id = r.file;
 
+-- Every alert episode of `tokstat alerts` (tables: sql/migrate/003-alerts.sql, written by
+-- src/store_alerts.c); read by `tokstat query`, the report's alerts section
+-- (sql/reports/alerts.sql) and the alerts e2e tests. status: active, acked or resolved;
+-- first_seen, last_seen: the first and last day (UTC) the condition was found; resolved: the
+-- first day evaluated without it. No order: ORDER BY what you need.
+DROP VIEW IF EXISTS alerts;
+CREATE VIEW alerts AS
+SELECT
+	id,
+	CASE WHEN resolved IS NOT NULL THEN 'resolved' WHEN acked_at IS NOT NULL THEN 'acked'
+	     ELSE 'active' END AS status,
+	CASE severity WHEN 2 THEN 'critical' ELSE 'warning' END AS severity,
+	rule, subject_kind, subject,
+	nullif(subject_fp, '') AS token_fp,
+	value, limit_value, unit, period, detail,
+	date(first_seen * 86400, 'unixepoch') AS first_seen,
+	date(last_seen * 86400, 'unixepoch') AS last_seen,
+	CASE worst_severity WHEN 2 THEN 'critical' ELSE 'warning' END AS worst_severity,
+	worst_value,
+	strftime('%Y-%m-%dT%H:%M:%SZ', acked_at, 'unixepoch') AS acked_at,
+	date(resolved * 86400, 'unixepoch') AS resolved,
+	strftime('%Y-%m-%dT%H:%M:%SZ', notified_at, 'unixepoch') AS notified_at
+FROM alert;
+
 -- ---- cost reports (owned by the pricing issue; read by src/pricing.c, `tokstat cost`) ----
--- unpriced_*: rows with tokens whose cost_usd is NULL; they are left out of every cost_usd sum.
+-- unpriced_*: sums of daily_cost's unpriced_* columns (rows with tokens whose cost_usd is NULL);
+-- those rows are left out of every cost_usd sum.
 
 DROP VIEW IF EXISTS cost_daily;
 CREATE VIEW cost_daily AS
@@ -242,8 +276,7 @@ SELECT date(day * 86400, 'unixepoch') AS day, day AS day_number,
 	sum(cache_read_tokens) AS cache_read_tokens, sum(cache_write_tokens) AS cache_write_tokens,
 	sum(total_tokens) AS total_tokens,
 	sum(cost_usd) AS cost_usd,
-	sum(CASE WHEN cost_usd IS NULL AND tokens > 0 THEN requests ELSE 0 END) AS unpriced_requests,
-	sum(CASE WHEN cost_usd IS NULL AND tokens > 0 THEN tokens ELSE 0 END) AS unpriced_tokens
+	sum(unpriced_requests) AS unpriced_requests, sum(unpriced_tokens) AS unpriced_tokens
 FROM daily_cost
 GROUP BY day;
 
@@ -295,8 +328,7 @@ SELECT strftime('%Y-%m', g.day * 86400, 'unixepoch') AS month, dm.value AS model
 FROM (SELECT day, model, provider, sum(requests) AS requests, sum(input_tokens) AS input_tokens,
 	sum(output_tokens) AS output_tokens, sum(cache_read_tokens) AS cache_read_tokens,
 	sum(cache_write_tokens) AS cache_write_tokens,
-	sum(tokens) AS tokens, sum(cost_usd) AS cost_usd,
-	sum(CASE WHEN cost_usd IS NULL THEN tokens ELSE 0 END) AS unpriced_tokens
+	sum(tokens) AS tokens, sum(cost_usd) AS cost_usd, sum(unpriced_tokens) AS unpriced_tokens
       FROM daily_cost GROUP BY day, model, provider) g
 LEFT JOIN dict dm ON dm.id = g.model
 LEFT JOIN dict dp ON dp.id = g.provider
@@ -310,7 +342,7 @@ SELECT strftime('%Y-%m', g.day * 86400, 'unixepoch') AS month, c.display AS toke
 	1000.0 * sum(g.cost_usd) / nullif(sum(g.requests), 0) AS cost_per_1k_requests,
 	sum(g.unpriced_requests) AS unpriced_requests
 FROM (SELECT day, token, sum(requests) AS requests, sum(cost_usd) AS cost_usd,
-	sum(CASE WHEN cost_usd IS NULL AND tokens > 0 THEN requests ELSE 0 END) AS unpriced_requests
+	sum(unpriced_requests) AS unpriced_requests
       FROM daily_cost GROUP BY day, token) g
 LEFT JOIN credential c ON c.id = g.token
 GROUP BY 1, g.token;
@@ -322,7 +354,7 @@ SELECT strftime('%Y-%m', g.day * 86400, 'unixepoch') AS month, du.value AS user,
 	1000.0 * sum(g.cost_usd) / nullif(sum(g.requests), 0) AS cost_per_1k_requests,
 	sum(g.unpriced_requests) AS unpriced_requests
 FROM (SELECT day, user, sum(requests) AS requests, sum(cost_usd) AS cost_usd,
-	sum(CASE WHEN cost_usd IS NULL AND tokens > 0 THEN requests ELSE 0 END) AS unpriced_requests
+	sum(unpriced_requests) AS unpriced_requests
       FROM daily_cost GROUP BY day, user) g
 LEFT JOIN dict du ON du.id = g.user
 GROUP BY 1, g.user;
@@ -334,7 +366,7 @@ SELECT strftime('%Y-%m', g.day * 86400, 'unixepoch') AS month, de.value AS endpo
 	1000.0 * sum(g.cost_usd) / nullif(sum(g.requests), 0) AS cost_per_1k_requests,
 	sum(g.unpriced_requests) AS unpriced_requests
 FROM (SELECT day, endpoint, sum(requests) AS requests, sum(cost_usd) AS cost_usd,
-	sum(CASE WHEN cost_usd IS NULL AND tokens > 0 THEN requests ELSE 0 END) AS unpriced_requests
+	sum(unpriced_requests) AS unpriced_requests
       FROM daily_cost GROUP BY day, endpoint) g
 LEFT JOIN dict de ON de.id = g.endpoint
 GROUP BY 1, g.endpoint;
@@ -356,7 +388,7 @@ FROM (SELECT model, provider,
 	sum(cache_read_tokens) AS cache_read_tokens, sum(cache_write_tokens) AS cache_write_tokens,
 	sum(total_tokens) AS total_tokens
       FROM daily_cost
-      WHERE cost_usd IS NULL AND tokens > 0
+      WHERE unpriced_tokens > 0
       GROUP BY model, provider, reason) g
 LEFT JOIN dict dm ON dm.id = g.model
 LEFT JOIN dict dp ON dp.id = g.provider;

@@ -13,14 +13,14 @@
 #include <unistd.h>
 
 #include "alerts.h"
-#include "alerts_state.h"
 #include "cmd.h"
 #include "config.h"
 #include "out_nagios.h"
 #include "out_nginx.h"
 #include "out_prom.h"
-#include "out_text.h"
+#include "out.h"
 #include "report.h"
+#include "store_alerts.h"
 #include "webhook.h"
 
 enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_NAGIOS };
@@ -68,7 +68,8 @@ static const char *db_flag(const struct global *g)
 	return strcmp(g->db_path, "tokstat.db") == 0 ? NULL : g->db_path;
 }
 
-static int parse_options(int argc, char **argv, struct options *o, bool is_eval)
+/* 0: go on; 1: --help was printed (exit 0); -1: a wrong command line, said (exit UNKNOWN). */
+static int parse_options(const struct global *g, int argc, char **argv, struct options *o, bool is_eval)
 {
 	static const struct option options[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -78,12 +79,11 @@ static int parse_options(int argc, char **argv, struct options *o, bool is_eval)
 		{ "prometheus", required_argument, NULL, 'P' },
 		{ "blocklist", required_argument, NULL, 'B' },
 		{ "no-webhook", no_argument, NULL, 'W' },
-		{ "help", no_argument, NULL, 'h' },
+		CMD_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
-	opterr = 0; /* our own message, with the usage line */
-	while ((c = getopt_long(argc, argv, "+c:d:f:ah", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:c:d:f:ah", options, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			o->config = optarg;
@@ -116,12 +116,8 @@ static int parse_options(int argc, char **argv, struct options *o, bool is_eval)
 		case 'W':
 			o->no_webhook = true;
 			break;
-		case 'h':
-			cmd_print_help("alerts", stdout);
-			return 1;
-		default:
-			cmd_usage_error("alerts", "unknown option or missing value: %s", argv[optind - 1]);
-			return -1;
+		default: /* 'h', or a wrong option: said by cmd_option */
+			return cmd_option(g, c, argv) == EXIT_OK ? 1 : -1;
 		}
 	}
 	if (!is_eval && (o->date || o->prometheus || o->blocklist || o->no_webhook)) {
@@ -145,34 +141,36 @@ static int pick_day(const char *date, int64_t *day)
 	return 0;
 }
 
-/* Open the database for the alert state: it must exist (alerts never create an empty one). */
+/*
+ * Open the database for the alert state, read-write: it must exist (alerts never create an
+ * empty one); opening brings its schema (the alert tables, the alerts view) up to date.
+ */
 static int open_store(const struct options *o, const struct config *cfg, const struct global *g, struct store **st)
 {
-	struct buf err = BUF_INIT;
-	const char *path = config_get_db_path(cfg, db_flag(g));
-	int rc = -1;
-	if (access(path, F_OK) != 0) {
-		unknown(o, "%s: no such database (run 'tokstat ingest' first)", path);
-		goto out;
+	struct global at = *g;
+	at.db_path = config_get_db_path(cfg, db_flag(g));
+	if (access(at.db_path, F_OK) != 0)
+		return unknown(o, "%s: no such database (run 'tokstat ingest' first)", at.db_path), -1;
+	if (cmd_open_store(&at, STORE_READ_WRITE, st) < 0) { /* said on stderr */
+		if (o->format == FORMAT_NAGIOS) {
+			struct buf line = BUF_INIT;
+			out_nagios_unknown(&line, "cannot open the database (see the error output)");
+			fputs(buf_str(&line), stdout);
+			buf_free(&line);
+		}
+		return -1;
 	}
-	if (store_open(st, path, STORE_READ_WRITE, &err) < 0 || alerts_state_init(store_db(*st), &err) < 0) {
-		unknown(o, "%s", buf_str(&err));
-		goto out;
-	}
-	rc = 0;
-out:
-	buf_free(&err);
-	return rc;
+	return 0;
 }
 
 /* The webhook: tell it what it has not been told. Returns 0, or -1 (reported) on failure. */
-static int notify(sqlite3 *db, const struct config *cfg, const char *headline)
+static int notify(struct store *st, const struct config *cfg, const char *headline)
 {
 	struct buf body = BUF_INIT, err = BUF_INIT;
 	int64_t *ids = NULL;
 	size_t n = 0;
 	int rc = -1;
-	if (alerts_state_pending(db, cfg->worse_pct, headline, &body, &ids, &n, &err) < 0) {
+	if (store_alerts_pending(st, cfg->worse_pct, headline, &body, &ids, &n, &err) < 0) {
 		cmd_error("%s", buf_str(&err));
 		goto out;
 	}
@@ -180,7 +178,7 @@ static int notify(sqlite3 *db, const struct config *cfg, const char *headline)
 		cmd_error("%s; %zu alert%s left unsent, for the next run to send", buf_str(&err), n, n == 1 ? "" : "s");
 		goto out;
 	}
-	if (n && alerts_state_mark_notified(db, ids, n, &err) < 0) {
+	if (n && store_alerts_mark_notified(st, ids, n, &err) < 0) {
 		cmd_error("%s", buf_str(&err));
 		goto out;
 	}
@@ -234,7 +232,7 @@ static int evaluate(int argc, char **argv, const struct global *g)
 	struct store *st = NULL;
 	struct alerts_input in = { 0 };
 	struct alerts_findings f = { 0 };
-	struct alerts_outcome *outcome = NULL;
+	struct store_alerts_outcome *outcome = NULL;
 	struct report r = { 0 };
 	struct buf err = BUF_INIT, out = BUF_INIT, title = BUF_INIT;
 	int64_t day, run;
@@ -242,7 +240,7 @@ static int evaluate(int argc, char **argv, const struct global *g)
 	int status = ALERTS_UNKNOWN, counts[3] = { 0, 0, 0 }, changed = 0, rc;
 
 	config_init(&cfg);
-	if ((rc = parse_options(argc, argv, &o, true)) != 0) {
+	if ((rc = parse_options(g, argc, argv, &o, true)) != 0) {
 		status = rc > 0 ? EXIT_OK : ALERTS_UNKNOWN;
 		goto out;
 	}
@@ -261,14 +259,13 @@ static int evaluate(int argc, char **argv, const struct global *g)
 	}
 	if (open_store(&o, &cfg, g, &st) < 0)
 		goto out;
-	sqlite3 *db = store_db(st);
-	if (alerts_read(db, &cfg, day, &in, &err) < 0) {
+	if (alerts_read(store_db(st), &cfg, day, &in, &err) < 0) {
 		unknown(&o, "%s", buf_str(&err));
 		goto out;
 	}
 	alerts_evaluate(&cfg, &in, &f);
 	outcome = xcalloc(f.n ? f.n : 1, sizeof(*outcome));
-	if (alerts_state_record(db, day, &f, cfg.worse_pct, outcome, &run, &err) < 0) {
+	if (store_alerts_record(st, day, &f, cfg.worse_pct, outcome, &run, &err) < 0) {
 		unknown(&o, "%s", buf_str(&err));
 		goto out;
 	}
@@ -278,7 +275,7 @@ static int evaluate(int argc, char **argv, const struct global *g)
 		if (f.v[i].is_acked)
 			continue;
 		counts[f.v[i].severity]++;
-		changed += outcome[i].change != ALERTS_ONGOING;
+		changed += outcome[i].change != STORE_ALERTS_ONGOING;
 		if ((int)f.v[i].severity > status)
 			status = (int)f.v[i].severity;
 	}
@@ -288,14 +285,14 @@ static int evaluate(int argc, char **argv, const struct global *g)
 	buf_printf(&title, "tokstat alerts for %s: %s - %d critical, %d warning", day_text, status_name(status),
 		   counts[ALERTS_CRITICAL], counts[ALERTS_WARNING]);
 	if (cfg.webhook && !o.no_webhook)
-		delivered &= notify(db, &cfg, buf_str(&title)) == 0;
+		delivered &= notify(st, &cfg, buf_str(&title)) == 0;
 
 	switch (o.format) {
 	case FORMAT_NAGIOS:
 		out_nagios_line(&out, &f, &in.day);
 		break;
 	case FORMAT_JSON:
-		if (alerts_state_json(db, o.all ? ALERTS_SELECT_ACTIVE : ALERTS_SELECT_CHANGED, run, day_text,
+		if (store_alerts_json(st, o.all ? STORE_ALERTS_SELECT_ACTIVE : STORE_ALERTS_SELECT_CHANGED, run, day_text,
 				      status_name(status), counts[ALERTS_CRITICAL], counts[ALERTS_WARNING], &out, &err) < 0) {
 			status = unknown(&o, "%s", buf_str(&err));
 			goto out;
@@ -308,7 +305,7 @@ static int evaluate(int argc, char **argv, const struct global *g)
 			break;
 		buf_printf(&title, " (%d new or worse)", changed);
 		report_set_title(&r, "%s", buf_str(&title));
-		if (alerts_state_report(db, o.all ? ALERTS_SELECT_ACTIVE : ALERTS_SELECT_CHANGED, run,
+		if (store_alerts_report(st, o.all ? STORE_ALERTS_SELECT_ACTIVE : STORE_ALERTS_SELECT_CHANGED, run,
 					o.all ? "Active alerts" : "New or worse", &r, &err) < 0) {
 			status = unknown(&o, "%s", buf_str(&err));
 			goto out;
@@ -320,7 +317,7 @@ static int evaluate(int argc, char **argv, const struct global *g)
 	/* A failed delivery with nothing to alert on must not read as OK. */
 	if (!delivered && status == ALERTS_OK)
 		status = ALERTS_UNKNOWN;
-	if (alerts_state_finish(db, run, status, &err) < 0) {
+	if (store_alerts_finish(st, run, status, &err) < 0) {
 		cmd_error("%s", buf_str(&err));
 		if (status == ALERTS_OK)
 			status = ALERTS_UNKNOWN;
@@ -348,10 +345,10 @@ static int list(int argc, char **argv, const struct global *g)
 	struct report r = { 0 };
 	struct buf err = BUF_INIT, out = BUF_INIT;
 	int status = ALERTS_UNKNOWN, rc;
-	enum alerts_select sel;
+	enum store_alerts_select sel;
 
 	config_init(&cfg);
-	if ((rc = parse_options(argc, argv, &o, false)) != 0) {
+	if ((rc = parse_options(g, argc, argv, &o, false)) != 0) {
 		status = rc > 0 ? EXIT_OK : ALERTS_UNKNOWN;
 		goto out;
 	}
@@ -365,12 +362,12 @@ static int list(int argc, char **argv, const struct global *g)
 	}
 	if (open_store(&o, &cfg, g, &st) < 0)
 		goto out;
-	sel = o.all ? ALERTS_SELECT_EVERY : ALERTS_SELECT_ACTIVE;
+	sel = o.all ? STORE_ALERTS_SELECT_EVERY : STORE_ALERTS_SELECT_ACTIVE;
 	if (o.format == FORMAT_JSON) {
-		rc = alerts_state_json(store_db(st), sel, 0, NULL, NULL, 0, 0, &out, &err);
+		rc = store_alerts_json(st, sel, 0, NULL, NULL, 0, 0, &out, &err);
 		buf_addc(&out, '\n');
 	} else {
-		rc = alerts_state_report(store_db(st), sel, 0, o.all ? "Alerts" : "Active alerts", &r, &err);
+		rc = store_alerts_report(st, sel, 0, o.all ? "Alerts" : "Active alerts", &r, &err);
 		out_text_report(&out, &r);
 	}
 	if (rc < 0) {
@@ -397,7 +394,7 @@ static int ack(int argc, char **argv, const struct global *g)
 	int status = ALERTS_UNKNOWN, rc;
 
 	config_init(&cfg);
-	if ((rc = parse_options(argc, argv, &o, false)) != 0) {
+	if ((rc = parse_options(g, argc, argv, &o, false)) != 0) {
 		status = rc > 0 ? EXIT_OK : ALERTS_UNKNOWN;
 		goto out;
 	}
@@ -422,7 +419,7 @@ static int ack(int argc, char **argv, const struct global *g)
 	status = EXIT_OK;
 	for (int i = optind; i < argc; i++) {
 		int64_t id = strtoll(argv[i], NULL, 10);
-		rc = alerts_state_ack(store_db(st), id, &err);
+		rc = store_alerts_ack(st, id, &err);
 		if (rc < 0) {
 			status = unknown(&o, "%s", buf_str(&err));
 			goto out;

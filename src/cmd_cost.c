@@ -3,27 +3,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 
 #include "cmd.h"
-#include "out_text.h"
+#include "out.h"
 #include "pricing.h"
+#include "report.h"
 
 int cmd_cost(int argc, char **argv, const struct global *g)
 {
 	static const struct option options[] = {
 		{ "month", required_argument, NULL, 'm' },
 		{ "top", required_argument, NULL, 't' },
+		CMD_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct store *st = NULL;
 	struct buf err = BUF_INIT, out = BUF_INIT;
 	struct report r = { 0 };
+	struct report_request q = { .preset = REPORT_COST, .top = 10 };
 	const char *month = NULL;
 	char day[16];
-	int c, top = 10, status = EXIT_FAIL;
+	int c, status = EXIT_FAIL;
 
-	while ((c = getopt_long(argc, argv, "+m:t:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:m:t:h", options, NULL)) != -1) {
 		char *end;
 		switch (c) {
 		case 'm':
@@ -33,28 +36,29 @@ int cmd_cost(int argc, char **argv, const struct global *g)
 				return cmd_usage_error("cost", "--month wants YYYY-MM, not '%s'", month);
 			break;
 		case 't':
-			top = (int)strtol(optarg, &end, 10);
-			if (end == optarg || *end || top <= 0)
+			q.top = strtoll(optarg, &end, 10);
+			if (end == optarg || *end || q.top <= 0)
 				return cmd_usage_error("cost", "--top wants a positive number, not '%s'", optarg);
 			break;
 		default:
-			return cmd_usage_error("cost", "unknown option");
+			return cmd_option(g, c, argv);
 		}
 	}
 	if (optind != argc)
 		return cmd_usage_error("cost", "takes no arguments");
-	/* Write mode so the price table and cost views follow this binary (older databases). */
-	if (access(g->db_path, F_OK) != 0) {
-		cmd_error("%s: no such database (run 'tokstat ingest' first)", g->db_path);
+	if (cmd_open_store(g, STORE_READ_ONLY, &st) < 0)
 		goto out;
-	}
-	if (store_open(&st, g->db_path, STORE_READ_WRITE, &err) < 0 ||
-	    pricing_cost_report(store_db(st), month, top, &r, &err) < 0) {
+	q.month = month;
+	q.now = (int64_t)time(NULL);
+	if (report_build(&r, store_db(st), &q, &err) < 0) {
 		cmd_error("%s", err.data);
 		goto out;
 	}
 	out_text_report(&out, &r);
-	fputs(buf_str(&out), stdout);
+	if (out_emit(&out, NULL, stdout, &err) < 0) {
+		cmd_error("%s", buf_str(&err));
+		goto out;
+	}
 	status = EXIT_OK;
 out:
 	store_close(st);

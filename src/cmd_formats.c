@@ -10,6 +10,7 @@ int cmd_formats(int argc, char **argv, const struct global *g)
 {
 	static const struct option options[] = {
 		{ "parsers", required_argument, NULL, 'p' },
+		CMD_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *parsers = getenv("TOKSTAT_PARSERS");
@@ -17,10 +18,9 @@ int cmd_formats(int argc, char **argv, const struct global *g)
 	struct buf err = BUF_INIT;
 	int c;
 
-	(void)g;
-	while ((c = getopt_long(argc, argv, "+p:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:p:h", options, NULL)) != -1) {
 		if (c != 'p')
-			return cmd_usage_error("formats", "unknown option");
+			return cmd_option(g, c, argv);
 		parsers = optarg;
 	}
 	if (optind != argc)

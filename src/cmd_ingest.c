@@ -1,13 +1,22 @@
-/* tokstat ingest: options -> ingest_run -> exit status. */
+/* tokstat ingest: options -> ingest_run -> what it returns, printed (escaped) -> exit status. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cmd.h"
 #include "format.h"
 #include "ingest.h"
+#include "utf8.h"
+
+#define PROGRESS_SECONDS 0.25 /* at most four progress updates a second */
+
+struct printer {
+	bool quiet, progress;
+	double last_progress;
+};
 
 static int parse_size(const char *s, size_t *out)
 {
@@ -17,6 +26,95 @@ static int parse_size(const char *s, size_t *out)
 		return -1;
 	*out = (size_t)v;
 	return 0;
+}
+
+static void say_waiting(void *ctx, const char *path)
+{
+	(void)ctx;
+	cmd_error("%s: another ingest is running; waiting for it to finish", path);
+}
+
+/* Text from a file name, a log or a definition, escaped for the terminal. */
+static void add_escaped(struct buf *out, const char *s)
+{
+	utf8_escape(out, s, strlen(s));
+}
+
+/* The progress line on stderr (a terminal): bytes, lines/s and the ETA when the size is known. */
+static void show_progress(void *ctx, const struct ingest_progress *p)
+{
+	struct printer *pr = ctx;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double t = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	if (t - pr->last_progress < PROGRESS_SECONDS)
+		return;
+	pr->last_progress = t;
+	struct buf s = BUF_INIT;
+	double rate = p->seconds > 0 ? (double)p->lines / p->seconds : 0;
+	buf_adds(&s, "\r\033[K");
+	add_escaped(&s, p->path);
+	buf_printf(&s, ": %.1f MB", (double)p->at / 1e6);
+	if (p->size) {
+		buf_printf(&s, " of %.1f MB", (double)p->size / 1e6);
+		double frac = (double)p->at / (double)p->size;
+		if (frac > 0.01 && frac < 1) /* the run's time: a fair estimate for the usual one-file run */
+			buf_printf(&s, ", ETA %.0f s", p->seconds / frac * (1 - frac));
+	}
+	buf_printf(&s, ", %llu lines, %.0f lines/s", (unsigned long long)p->lines, rate);
+	fputs(buf_str(&s), stderr);
+	fflush(stderr);
+	buf_free(&s);
+}
+
+/* One file's summary line on stdout (unless --quiet), then its error on stderr. */
+static void show_file(void *ctx, const struct ingest_file_result *r)
+{
+	struct printer *pr = ctx;
+	struct buf s = BUF_INIT;
+	if (pr->progress)
+		fputs("\r\033[K", stderr);
+	if (!pr->quiet && (r->is_empty || r->is_counted)) {
+		buf_adds(&s, "tokstat: ");
+		add_escaped(&s, r->path);
+		if (r->is_empty) {
+			buf_adds(&s, ": empty\n");
+		} else {
+			buf_adds(&s, ": ");
+			if (r->is_resumed && r->lines == 0) {
+				buf_printf(&s, "nothing new (already read to line %llu)", (unsigned long long)r->resumed_after);
+			} else {
+				buf_printf(&s, "%llu %slines, %llu events, %llu rejected", (unsigned long long)r->lines,
+					   r->is_resumed ? "new " : "", (unsigned long long)r->events,
+					   (unsigned long long)r->rejected);
+				if (r->skipped)
+					buf_printf(&s, ", %llu skipped", (unsigned long long)r->skipped);
+				if (r->duplicates)
+					buf_printf(&s, ", %llu duplicates", (unsigned long long)r->duplicates);
+				if (r->is_resumed)
+					buf_printf(&s, ", resumed after line %llu", (unsigned long long)r->resumed_after);
+			}
+			if (r->is_held_back)
+				buf_adds(&s, "; last line unfinished (no newline yet): left for the next run");
+			if (r->is_lookalike)
+				buf_adds(&s, "; begins like a file read before but is another one: read as new");
+			if (r->format) {
+				buf_adds(&s, "; format ");
+				add_escaped(&s, r->format);
+				if (r->is_detected)
+					buf_printf(&s, " (detected: %zu of %zu lines)", r->detect_matched, r->detect_tried);
+			}
+			buf_printf(&s, "; %.2f s\n", r->seconds);
+		}
+		fputs(buf_str(&s), stdout);
+		fflush(stdout);
+	}
+	if (r->status != 0 && r->error) {
+		buf_reset(&s);
+		add_escaped(&s, r->error);
+		cmd_error("%s", buf_str(&s));
+	}
+	buf_free(&s);
 }
 
 int cmd_ingest(int argc, char **argv, const struct global *g)
@@ -31,13 +129,15 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 		{ "complete", no_argument, NULL, 'C' },
 		{ "estimate", required_argument, NULL, 'e' },
 		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
+		CMD_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct ingest_options opt = { .max_reject_rate = -1, .wait = true };
+	struct ingest_options opt = { .max_reject_rate = -1 };
+	struct printer pr = { 0 };
+	bool wait = true;
 	const char *parsers = getenv("TOKSTAT_PARSERS");
 	const char *env_estimates = getenv("TOKSTAT_ESTIMATES");
-	struct ingest_estimate *estimates = NULL;
+	struct encode_estimate *estimates = NULL;
 	size_t n_estimates = 0;
 	struct format_set set = { 0 };
 	struct store *st = NULL;
@@ -45,7 +145,7 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 	struct buf err = BUF_INIT;
 	int c, status = EXIT_FAIL;
 
-	while ((c = getopt_long(argc, argv, "+f:p:qh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:f:p:qh", options, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			opt.format = optarg;
@@ -79,26 +179,22 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 			}
 			break;
 		case 'W':
-			opt.wait = false;
+			wait = false;
 			break;
 		case 'C':
 			opt.complete = true;
 			break;
 		case 'e':
-			if (ingest_estimates_parse(optarg, &estimates, &n_estimates, &err) < 0) {
+			if (encode_estimates_parse(optarg, &estimates, &n_estimates, &err) < 0) {
 				status = cmd_usage_error("ingest", "%s", err.data);
 				goto out;
 			}
 			break;
 		case 'q':
-			opt.quiet = true;
+			pr.quiet = true;
 			break;
-		case 'h':
-			cmd_print_help("ingest", stdout);
-			status = EXIT_OK;
-			goto out;
-		default:
-			status = cmd_usage_error("ingest", "unknown option");
+		default: /* 'h', or a wrong option */
+			status = cmd_option(g, c, argv);
 			goto out;
 		}
 	}
@@ -108,14 +204,17 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 	}
 	/* --estimate on the command line replaces $TOKSTAT_ESTIMATES */
 	if (!n_estimates && env_estimates && *env_estimates &&
-	    ingest_estimates_parse(env_estimates, &estimates, &n_estimates, &err) < 0) {
+	    encode_estimates_parse(env_estimates, &estimates, &n_estimates, &err) < 0) {
 		cmd_error("TOKSTAT_ESTIMATES: %s", err.data);
 		status = EXIT_USAGE;
 		goto out;
 	}
 	opt.estimates = estimates;
 	opt.n_estimates = n_estimates;
-	opt.progress = !opt.quiet && isatty(STDERR_FILENO);
+	pr.progress = !pr.quiet && isatty(STDERR_FILENO);
+	opt.on_file = show_file;
+	opt.on_progress = pr.progress ? show_progress : NULL;
+	opt.ctx = &pr;
 
 	if (format_set_load(&set, parsers, &err) < 0) {
 		cmd_error("%s", err.data);
@@ -125,13 +224,15 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 		status = cmd_usage_error("ingest", "no format named '%s' (see 'tokstat formats')", opt.format);
 		goto out;
 	}
-	if (store_open(&st, g->db_path, STORE_READ_WRITE, &err) < 0 ||
-	    store_lock_ingest(st, opt.wait, opt.quiet, &err) < 0) {
+	struct store_lock lock = { .wait = wait, .on_wait = pr.quiet ? NULL : say_waiting };
+	if (store_open_ingest(&st, g->db_path, &lock, &err) < 0) {
 		cmd_error("%s", err.data);
 		goto out;
 	}
-	int rc = ingest_run(st, &set, &opt, argv + optind, (size_t)(argc - optind), &totals);
-	if (!opt.quiet && totals.files > 1)
+	int rc = ingest_run(st, &set, &opt, argv + optind, (size_t)(argc - optind), &totals, &err);
+	if (rc < 0 && err.len)
+		cmd_error("%s", err.data);
+	if (!pr.quiet && totals.files > 1)
 		printf("tokstat: %llu files, %llu lines, %llu events, %llu rejected%s\n",
 		       (unsigned long long)totals.files, (unsigned long long)totals.lines,
 		       (unsigned long long)totals.events, (unsigned long long)totals.rejected,
@@ -140,7 +241,7 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 out:
 	store_close(st);
 	format_set_free(&set);
-	ingest_estimates_free(estimates, n_estimates);
+	encode_estimates_free(estimates, n_estimates);
 	buf_free(&err);
 	return status;
 }

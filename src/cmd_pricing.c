@@ -3,16 +3,17 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cmd.h"
-#include "out_text.h"
+#include "out.h"
 #include "pricing.h"
+#include "report.h"
 
 int cmd_pricing(int argc, char **argv, const struct global *g)
 {
 	static const struct option options[] = {
 		{ "effective-from", required_argument, NULL, 'f' },
+		CMD_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct store *st = NULL;
@@ -25,9 +26,9 @@ int cmd_pricing(int argc, char **argv, const struct global *g)
 	time_t now = time(NULL);
 	int c, n, status = EXIT_FAIL;
 
-	while ((c = getopt_long(argc, argv, "f:", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":f:h", options, NULL)) != -1) {
 		if (c != 'f')
-			return cmd_usage_error("pricing", "unknown option");
+			return cmd_option(g, c, argv);
 		from = optarg;
 		if (!pricing_is_date(from))
 			return cmd_usage_error("pricing", "--effective-from wants a date YYYY-MM-DD, not '%s'", from);
@@ -39,42 +40,38 @@ int cmd_pricing(int argc, char **argv, const struct global *g)
 		return cmd_usage_error("pricing", "unknown subcommand or wrong arguments: %s", sub);
 	if (from && strcmp(sub, "import") != 0)
 		return cmd_usage_error("pricing", "--effective-from goes with import");
-	/* Write mode so the price table and views follow this binary; only import creates a database. */
-	if (strcmp(sub, "import") != 0 && access(g->db_path, F_OK) != 0) {
-		cmd_error("%s: no such database (run 'tokstat ingest' first)", g->db_path);
+	/* import writes the price table (creating the database); list and missing only read */
+	if (cmd_open_store(g, strcmp(sub, "import") == 0 ? STORE_READ_WRITE : STORE_READ_ONLY, &st) < 0)
 		goto out;
-	}
-	if (store_open(&st, g->db_path, STORE_READ_WRITE, &err) < 0) {
-		cmd_error("%s", err.data);
-		goto out;
-	}
 	sqlite3 *db = store_db(st);
 	if (strcmp(sub, "import") == 0) {
 		strftime(today, sizeof(today), "%Y-%m-%d", gmtime(&now));
-		if (pricing_import(db, argv[optind], from ? from : today, &stats, &err) < 0) {
+		if (pricing_import(st, argv[optind], from ? from : today, &stats, &err) < 0) {
 			cmd_error("%s", err.data);
 			goto out;
 		}
-		printf("%s: %s prices: %lld added, %lld changed, %lld unchanged\n", argv[optind],
-		       stats.is_litellm ? "LiteLLM" : "CSV", (long long)stats.added, (long long)stats.changed,
-		       (long long)stats.unchanged);
+		report_set_title(&r, "%s: %s prices: %lld added, %lld changed, %lld unchanged", argv[optind],
+				 stats.is_litellm ? "LiteLLM" : "CSV", (long long)stats.added, (long long)stats.changed,
+				 (long long)stats.unchanged);
 	} else if (strcmp(sub, "list") == 0) {
 		if (pricing_list(db, optind < argc ? argv[optind] : NULL, &r, &err) < 0) {
 			cmd_error("%s", err.data);
 			goto out;
 		}
-		out_text_report(&out, &r);
-		fputs(buf_str(&out), stdout);
 	} else {
 		if ((n = pricing_missing(db, &r, &err)) < 0) {
 			cmd_error("%s", err.data);
 			goto out;
 		}
-		out_text_report(&out, &r);
-		if (n == 0)
-			printf("Every model with tokens has a price.\n");
-		else
-			fputs(buf_str(&out), stdout);
+		if (n == 0) { /* a sentence, not an empty table */
+			report_free(&r);
+			report_add_note(&r, REPORT_LEVEL_GOOD, "Every model with tokens has a price.");
+		}
+	}
+	out_text_report(&out, &r);
+	if (out_emit(&out, NULL, stdout, &err) < 0) {
+		cmd_error("%s", buf_str(&err));
+		goto out;
 	}
 	status = EXIT_OK;
 out:

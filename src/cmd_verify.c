@@ -1,23 +1,25 @@
 /* tokstat verify: aggregates against raw events, and SQLite's integrity check. */
-#include <stdlib.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cmd.h"
+#include "verify.h"
 
 int cmd_verify(int argc, char **argv, const struct global *g)
 {
+	static const struct option options[] = { CMD_OPTION_HELP, { NULL, 0, NULL, 0 } };
 	struct store *st = NULL;
 	struct buf out = BUF_INIT, err = BUF_INIT;
-	int status = EXIT_FAIL, problems;
+	int c, status = EXIT_FAIL, problems;
 
-	(void)argv;
-	if (argc > 1)
+	if ((c = getopt_long(argc, argv, "+:h", options, NULL)) != -1) /* only --help */
+		return cmd_option(g, c, argv);
+	if (optind != argc)
 		return cmd_usage_error("verify", "takes no arguments");
-	if (store_open(&st, g->db_path, STORE_READ_ONLY, &err) < 0) {
-		cmd_error("%s", err.data);
+	if (cmd_open_store(g, STORE_READ_ONLY, &st) < 0)
 		goto out;
-	}
-	problems = store_verify(st, &out, &err);
+	problems = verify_database(st, &out, &err);
 	if (problems < 0) {
 		cmd_error("%s", err.data);
 		goto out;

@@ -26,20 +26,16 @@ int dict_init(struct dict *d, struct store *st, size_t max_bytes, struct buf *er
 	hashmap_init(&d->secrets);
 	hashmap_init(&d->fps);
 	hashmap_init(&d->seen);
-	if (store_dict_max_id(st, &max_id, &count) < 0 || store_cred_max_id(st, &max_cred) < 0 ||
-	    store_seen_any(st, &seen_any) < 0 || store_dict_bytes(st, &bytes) < 0) {
-		buf_printf(err, "%s: cannot read the dictionary", store_path(st));
+	if (store_dict_max_id(st, &max_id, &count, err) < 0 || store_cred_max_id(st, &max_cred, err) < 0 ||
+	    store_seen_any(st, &seen_any, err) < 0 || store_dict_bytes(st, &bytes, err) < 0)
 		return -1;
-	}
 	d->next_value_id = max_id + 1;
 	d->next_cred_id = max_cred + 1;
 	d->values_complete = count == 0;
 	/* Preload only what fits well inside the cap (a map entry costs about 3x its text). */
 	if (count > 0 && count <= DICT_PRELOAD_MAX && (size_t)bytes * 3 + (size_t)count * 64 < max_bytes / 2) {
-		if (store_dict_load(st, add_loaded, d) < 0) {
-			buf_printf(err, "%s: cannot read the dictionary", store_path(st));
+		if (store_dict_load(st, add_loaded, d, err) < 0)
 			return -1;
-		}
 		d->values_complete = true;
 	}
 	d->creds_complete = max_cred == 0;
@@ -47,7 +43,7 @@ int dict_init(struct dict *d, struct store *st, size_t max_bytes, struct buf *er
 	return 0;
 }
 
-int64_t dict_value_id(struct dict *d, struct store_batch *b, const char *p, size_t n)
+int64_t dict_value_id(struct dict *d, struct batch *b, const char *p, size_t n, struct buf *err)
 {
 	if (!p)
 		return 0;
@@ -55,18 +51,18 @@ int64_t dict_value_id(struct dict *d, struct store_batch *b, const char *p, size
 	if (slot)
 		return (int64_t)*slot;
 	int64_t id;
-	int rc = d->values_complete ? 0 : store_dict_find(d->st, p, n, &id);
+	int rc = d->values_complete ? 0 : store_dict_find(d->st, p, n, &id, err);
 	if (rc < 0)
 		return -1;
 	if (rc == 0) {
 		id = d->next_value_id++;
-		store_batch_add_value(b, id, p, n);
+		batch_add_value(b, id, p, n);
 	}
 	*hashmap_put(&d->values, p, n, NULL) = (uint64_t)id;
 	return id;
 }
 
-int64_t dict_credential_id(struct dict *d, struct store_batch *b, const char *secret, size_t n)
+int64_t dict_credential_id(struct dict *d, struct batch *b, const char *secret, size_t n, struct buf *err)
 {
 	uint64_t *slot = hashmap_get(&d->secrets, secret, n);
 	if (slot)
@@ -78,14 +74,14 @@ int64_t dict_credential_id(struct dict *d, struct store_batch *b, const char *se
 	if (slot) {
 		id = (int64_t)*slot;
 	} else {
-		int rc = d->creds_complete ? 0 : store_cred_find(d->st, fp, &id);
+		int rc = d->creds_complete ? 0 : store_cred_find(d->st, fp, &id, err);
 		if (rc < 0)
 			return -1;
 		if (rc == 0) {
 			id = d->next_cred_id++;
 			buf_reset(&d->tmp);
 			credential_mask(secret, n, &d->tmp);
-			store_batch_add_credential(b, id, fp, d->tmp.data, d->tmp.len);
+			batch_add_credential(b, id, fp, d->tmp.data, d->tmp.len);
 		}
 		*hashmap_put(&d->fps, fp, strlen(fp), NULL) = (uint64_t)id;
 	}
@@ -93,11 +89,11 @@ int64_t dict_credential_id(struct dict *d, struct store_batch *b, const char *se
 	return id;
 }
 
-int dict_seen(struct dict *d, const unsigned char key[16])
+int dict_seen(struct dict *d, const unsigned char key[16], struct buf *err)
 {
 	if (hashmap_get(&d->seen, key, 16))
 		return 1;
-	int rc = d->seen_complete ? 0 : store_seen(d->st, key);
+	int rc = d->seen_complete ? 0 : store_seen(d->st, key, err);
 	if (rc < 0)
 		return -1;
 	if (rc == 0)

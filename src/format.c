@@ -380,6 +380,14 @@ struct format *format_find(const struct format_set *set, const char *name)
 	return NULL;
 }
 
+bool format_text_is_blank(const char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] != '\n' && p[i] != '\r' && p[i] != ' ' && p[i] != '\t')
+			return false;
+	return true;
+}
+
 struct format *format_detect(const struct format_set *set, const struct slice *lines, size_t n, size_t *matched)
 {
 	struct format *best = NULL;

@@ -1,23 +1,29 @@
-/* tokstat: global options, the command table, dispatch. */
+/* tokstat: global options, the command table, dispatch, and the check that stdout got it all. */
+#include <errno.h>
 #include <getopt.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "buf.h"
 #include "cmd.h"
+
+static int cmd_help(int argc, char **argv, const struct global *g);
 
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv, const struct global *g);
+	enum cmd_db db; /* what it does with the database: reading commands open it read-only */
 	const char *summary;
 	const char *usage;
 	const char *help;
 };
 
 static const struct command commands[] = {
-	{ "ingest", cmd_ingest, "load proxy and application logs into the database",
+	{ "ingest", cmd_ingest, CMD_DB_WRITES, "load proxy and application logs into the database",
 	  "tokstat ingest [--format NAME|auto] [--parsers DIR] [--max-reject-rate PCT] [--quiet] [--no-wait] [--complete] FILE... | -",
 	  "Reads each FILE (plain or gzip, told by its magic bytes; - is stdin) and stores its\n"
 	  "events and daily/hourly aggregates, exactly once: a file already read adds nothing,\n"
@@ -39,21 +45,22 @@ static const struct command commands[] = {
 	  "\n"
 	  "Exit status: 0 every file read; 1 a file could not be read completely, its format\n"
 	  "was unknown or its reject rate too high; 2 usage error.\n" },
-	{ "verify", cmd_verify, "check the aggregates against the raw events",
+	{ "verify", cmd_verify, CMD_DB_READS, "check the aggregates against the raw events",
 	  "tokstat verify",
 	  "Checks that every daily and hourly aggregate and every credential counter equals the\n"
 	  "sums over the raw events it covers, and runs SQLite's integrity check.\n"
 	  "Exit status: 0 consistent; 1 differences found (printed).\n" },
-	{ "formats", cmd_formats, "list the log formats and where they come from",
+	{ "formats", cmd_formats, CMD_DB_NONE, "list the log formats and where they come from",
 	  "tokstat formats [--parsers DIR]",
 	  "Lists every format tokstat can read: the built-in ones and those in --parsers DIR or\n"
 	  "$TOKSTAT_PARSERS (a definition there replaces a built-in one of the same name).\n" },
-	{ "summary", cmd_summary, "print totals per day and per credential",
+	{ "summary", cmd_summary, CMD_DB_READS, "print totals per day and per credential",
 	  "tokstat summary [--days N]",
 	  "Prints what the database holds: files, events, tokens and cost per day (the last N days\n"
 	  "that have data, default 14; with the share of requests whose tokens are estimates) and\n"
 	  "every credential with its status.\n" },
-	{ "pricing", cmd_pricing, "list, import and check model prices",
+	/* import writes the price table; list and missing only read */
+	{ "pricing", cmd_pricing, CMD_DB_READS | CMD_DB_WRITES, "list, import and check model prices",
 	  "tokstat pricing [list [TEXT] | import [--effective-from DATE] FILE | missing]",
 	  "list: every price (those whose model contains TEXT), with the day it starts and ends.\n"
 	  "import: load prices from a CSV with the header\n"
@@ -67,13 +74,70 @@ static const struct command commands[] = {
 	  "A model id matches a price for the same id, its dated releases (-20241022, -2024-08-06,\n"
 	  "-001, @20241022) and -latest; a price model ending in '*' matches every id it starts.\n"
 	  "The longest match wins; a price applies from its date until the next one.\n" },
-	{ "cost", cmd_cost, "print what the usage cost in a month",
+	{ "cost", cmd_cost, CMD_DB_READS, "print what the usage cost in a month",
 	  "tokstat cost [--month YYYY-MM] [--top N]",
 	  "Prints month to date, the daily average, the projected month end, the cost per 1,000\n"
 	  "requests, the week-over-week change and the top N (default 10) models, credentials,\n"
 	  "users and endpoints by cost. --month defaults to the latest month with usage.\n"
 	  "Usage without a price is not counted and is reported (see 'tokstat pricing missing').\n" },
-	{ "alerts", cmd_alerts, "find who is about to run out of a limit, dead credentials, usage jumps",
+	{ "query", cmd_query, CMD_DB_READS, "run read-only SQL or a named investigation over the views",
+	  "tokstat query SQL|NAME|- [-p NAME=VALUE]... [--from DAY|TIME] [--to DAY|TIME] [--format table|csv|json|jsonl|markdown] [--no-header] [--timeout SECONDS] [--queries DIR] | --list | --show NAME",
+	  "Runs one SQL statement (or SQL from stdin: -) over the views (events, daily_usage,\n"
+	  "hourly_usage, credentials, files, rejects, prices, cost_*) on a read-only connection, or a\n"
+	  "named investigation (a word: see --list). Anything that would write, attach a file, change\n"
+	  "a setting or load an extension is refused before it runs, and so is more than one\n"
+	  "statement. Rows stream as they come.\n"
+	  "\n"
+	  "  -p NAME=VALUE        bind :NAME, @NAME and $NAME (never spliced into the SQL). A decimal\n"
+	  "                       integer or number binds as a number, an empty VALUE as NULL,\n"
+	  "                       anything else as text; NAME:text=VALUE is always text\n"
+	  "  --from, --to         the period, bound as :from and :to: a day YYYY-MM-DD (--to includes\n"
+	  "                       it) or a time YYYY-MM-DDTHH:MM[:SS] (UTC unless it has Z or +HH:MM)\n"
+	  "  --format F           table (default on a terminal: aligned, text cut at 60 characters\n"
+	  "                       and escaped), csv (default otherwise), json, jsonl, markdown\n"
+	  "  --no-header          no header line; json and jsonl write arrays instead of objects\n"
+	  "  --timeout SECONDS    stop the query after SECONDS\n"
+	  "  --queries DIR        also read named queries from DIR/*.sql (default $TOKSTAT_QUERIES);\n"
+	  "                       a file there replaces a built-in query of the same name\n"
+	  "  --list               list the named queries with their parameters and defaults\n"
+	  "  --show NAME          print a named query's SQL\n"
+	  "\n"
+	  "A credential parameter takes a mask (ghp_abc1...xyz1) or a fingerprint prefix\n"
+	  "(token_fp); 'tokstat credential -' turns a secret into its fingerprint.\n"
+	  "Exit status: 0 done; 1 refused or failed; 2 usage error; 3 stopped by --timeout;\n"
+	  "130 stopped by Ctrl-C. The rows before a stop are written.\n" },
+	{ "credential", cmd_credential, CMD_DB_READS, "find what tokstat stored for a secret",
+	  "tokstat credential SECRET | -",
+	  "Prints the mask and fingerprint prefix (token_fp) that tokstat stores for SECRET, made with\n"
+	  "this database's key, and whether and when it was seen: requests, first and last seen,\n"
+	  "status, rate limit. '-' reads the secret from stdin (asking without echo on a terminal),\n"
+	  "which keeps it out of the shell's history and the process list: prefer it. The secret is\n"
+	  "never printed or stored. A log that held only the mask gives the mask's fingerprint: that\n"
+	  "is found too, and said so. Other secrets with the same mask are listed.\n"
+	  "Exit status: 0 seen; 1 never seen (or failed); 2 usage error.\n" },
+	{ "report", cmd_report, CMD_DB_READS, "write the report of a period: text, CSV, JSON, HTML or email",
+	  "tokstat report [--from DAY] [--to DAY] [--days N] [--month YYYY-MM] [--by DIM]... [--top N]\n"
+	  "              [--format text|csv|json|html|email] [-o FILE] [--to ADDRESS] [--from ADDRESS] [--subject S]",
+	  "Writes what the period's usage was: a summary (credentials, requests, success and error\n"
+	  "rates, tokens, cost, request capacity), credentials with their status and rate limits,\n"
+	  "models, users, endpoints, operations, per day and per hour, the last 20 requests, the\n"
+	  "month's cost and week-over-week change, and data quality (files, rejects, unpriced models).\n"
+	  "\n"
+	  "  --from DAY, --to DAY  the period (UTC days, inclusive); default: yesterday\n"
+	  "  --days N              N days ending on --to (or starting on --from)\n"
+	  "  --month YYYY-MM       a calendar month\n"
+	  "  --by DIM              only the summary and the table per DIM: token, user, endpoint,\n"
+	  "                        model, provider, operation, project, day or hour (repeatable);\n"
+	  "                        for CSV, the tables written (default: day)\n"
+	  "  --top N               rows of each list (default 10; csv and json: all; 0: all)\n"
+	  "  --format F            text (default), csv, json, html (one self-contained file), or\n"
+	  "                        email (a MIME message for 'sendmail -t': text and HTML parts)\n"
+	  "  -o, --output FILE     write FILE atomically (a temporary file, then a rename)\n"
+	  "  --to ADDRESS, --from ADDRESS, --subject S   email headers (a value that is not a\n"
+	  "                        day YYYY-MM-DD is an address; or --mail-to, --mail-from)\n"
+	  "\n"
+	  "An empty period is no error: the report says so and names the latest day with data.\n" },
+	{ "alerts", cmd_alerts, CMD_DB_WRITES, "find who is about to run out of a limit, dead credentials, usage jumps",
 	  "tokstat alerts [--config FILE] [--date DAY] [--format text|json|nagios] [--all] [--prometheus FILE] [--blocklist FILE] [--no-webhook] | list [--all] [--format text|json] | ack ID...",
 	  "Evaluates the alert rules for DAY (YYYY-MM-DD, today or yesterday; default yesterday,\n"
 	  "UTC) and keeps each condition as an alert with first_seen, last_seen and its worst value:\n"
@@ -93,7 +157,8 @@ static const struct command commands[] = {
 	  "\n"
 	  "Exit status (monitoring-plugin convention): 0 OK, 1 WARNING, 2 CRITICAL (the worst\n"
 	  "unacknowledged alert of the day), 3 UNKNOWN (could not evaluate, or a wrong command line).\n" },
-	{ "help", cmd_help, "show help for a command", "tokstat help [COMMAND]", "" },
+	{ "help", cmd_help, CMD_DB_NONE, "show help for a command", "tokstat help [COMMAND]",
+	  "Without COMMAND, lists the commands; with it, tells what COMMAND does and takes.\n" },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -117,9 +182,9 @@ static void print_overview(FILE *out)
 		     "'tokstat help COMMAND' tells more.\n");
 }
 
-int cmd_print_help(const char *name, void *vout)
+/* Print the help text of command NAME on OUT; returns -1 when there is no such command. */
+static int print_help(const char *name, FILE *out)
 {
-	FILE *out = vout;
 	const struct command *c = find_command(name);
 	if (!c)
 		return -1;
@@ -151,21 +216,78 @@ int cmd_usage_error(const char *name, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-int cmd_help(int argc, char **argv, const struct global *g)
+int cmd_option(const struct global *g, int c, char *const *argv)
 {
-	(void)g;
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	if (c == 'h') {
+		print_help(g->command, stdout);
+		return EXIT_OK;
+	}
+	/* getopt_long has moved past the option: argv[optind - 1] is it, or its cluster (-qz) */
+	if (strncmp(arg, "--", 2) == 0)
+		return cmd_usage_error(g->command, "%s %.*s", c == ':' ? "a value is missing after" : "unknown option",
+				       (int)strcspn(arg, "="), arg);
+	if (c == ':')
+		return cmd_usage_error(g->command, "a value is missing after -%c", optopt);
+	return cmd_usage_error(g->command, "unknown option -%c", optopt ? optopt : '?');
+}
+
+int cmd_open_store(const struct global *g, enum store_mode mode, struct store **st)
+{
+	struct buf err = BUF_INIT;
+	int rc = -1;
+	*st = NULL;
+	if (!(g->db & (mode == STORE_READ_ONLY ? CMD_DB_READS : CMD_DB_WRITES)))
+		cmd_error("%s: the command table says it does not %s the database", g->command,
+			  mode == STORE_READ_ONLY ? "read" : "write");
+	else if (store_open(st, g->db_path, mode, &err) < 0)
+		cmd_error("%s", buf_str(&err));
+	else
+		rc = 0;
+	buf_free(&err);
+	return rc;
+}
+
+static int cmd_help(int argc, char **argv, const struct global *g)
+{
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
+		return cmd_option(g, 'h', argv);
 	if (argc < 2) {
 		print_overview(stdout);
 		return EXIT_OK;
 	}
-	if (cmd_print_help(argv[1], stdout) < 0) {
+	if (print_help(argv[1], stdout) < 0) {
 		cmd_error("no such command: %s (see 'tokstat help')", argv[1]);
 		return EXIT_USAGE;
 	}
 	return EXIT_OK;
 }
 
-int main(int argc, char **argv)
+/*
+ * What was written to stdout must have reached it: a full disk or a closed file makes the run
+ * fail, as in git's run_builtin (which also lets a pipe's reader stop early unnoticed).
+ * Returns STATUS, or EXIT_FAIL when STATUS was EXIT_OK and stdout failed.
+ */
+static int finish(int status)
+{
+	struct stat st;
+	const char *why = NULL;
+	if (fstat(fileno(stdout), &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
+		return status;
+	errno = 0;
+	if (fflush(stdout) != 0)
+		why = strerror(errno);
+	else if (ferror(stdout))
+		why = "an earlier write failed";
+	else if (fclose(stdout) != 0)
+		why = strerror(errno);
+	if (!why)
+		return status;
+	cmd_error("cannot write to standard output: %s", why);
+	return status == EXIT_OK ? EXIT_FAIL : status;
+}
+
+static int run(int argc, char **argv)
 {
 	struct global g = { 0 };
 	int i;
@@ -208,6 +330,14 @@ int main(int argc, char **argv)
 		cmd_error("no such command: %s (see 'tokstat help')", argv[i]);
 		return EXIT_USAGE;
 	}
+	g.command = c->name;
+	g.db = c->db;
 	optind = 0; /* each command runs getopt_long from its own argv */
+	opterr = 0; /* and says itself what is wrong: see cmd_option */
 	return c->fn(argc - i, argv + i, &g);
+}
+
+int main(int argc, char **argv)
+{
+	return finish(run(argc, argv));
 }

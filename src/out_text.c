@@ -1,30 +1,29 @@
-/* The text writer: reports as aligned, escaped columns (see out_text.h). */
-#include "out_text.h"
-
+/*
+ * The text writer: a report as aligned columns for a terminal, a pipe or a cron mail. Every
+ * text that came from a log is escaped on the way out (utf8_escape), so a user name or an
+ * endpoint cannot move the cursor, recolour the terminal or reorder its line. Levels are
+ * words already (a badge column shows "rate_limited"); no colour is written.
+ */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "out.h"
 #include "utf8.h"
 
+static bool is_text(enum report_type t)
+{
+	return t == REPORT_TYPE_TEXT || t == REPORT_TYPE_DATE || t == REPORT_TYPE_TIME || t == REPORT_TYPE_BADGE;
+}
+
 /* Append V as text to OUT; returns its width. */
-static size_t format_value(struct buf *out, const struct report_table *t, const struct report_value *v)
+static size_t format_value(struct buf *out, const struct report_table *t, size_t col, const struct report_value *v)
 {
 	size_t before = out->len;
-	switch (v->kind) {
-	case REPORT_NULL:
-		buf_addc(out, '-');
-		break;
-	case REPORT_INT:
-		buf_printf(out, "%lld", (long long)v->i);
-		break;
-	case REPORT_REAL:
-		buf_printf(out, "%.*f", t->decimals, v->r);
-		break;
-	case REPORT_TEXT:
+	if (v->kind == REPORT_TEXT)
 		return utf8_escape(out, report_text(t, v), v->len);
-	}
+	out_format_number(out, &t->cols[col], v);
 	return out->len - before;
 }
 
@@ -34,21 +33,26 @@ static void pad(struct buf *out, size_t n)
 		buf_addc(out, ' ');
 }
 
-static void write_figures(struct buf *out, const struct report_table *t)
+static size_t escaped(struct buf *out, const char *s)
+{
+	return utf8_escape(out, s, strlen(s));
+}
+
+static void write_record(struct buf *out, const struct report_table *t)
 {
 	struct buf cell = BUF_INIT;
 	size_t name_width = 0;
 	for (size_t c = 0; c < t->ncols; c++) {
 		buf_reset(&cell);
-		size_t w = utf8_escape(&cell, t->names[c], strlen(t->names[c]));
+		size_t w = escaped(&cell, t->cols[c].label);
 		if (w > name_width)
 			name_width = w;
 	}
 	for (size_t c = 0; c < t->ncols && t->nrows > 0; c++) {
 		buf_adds(out, "  ");
-		size_t w = utf8_escape(out, t->names[c], strlen(t->names[c]));
+		size_t w = escaped(out, t->cols[c].label);
 		pad(out, name_width - w + 2);
-		format_value(out, t, report_cell(t, 0, c));
+		format_value(out, t, c, report_cell(t, 0, c));
 		buf_addc(out, '\n');
 	}
 	buf_free(&cell);
@@ -59,63 +63,81 @@ static void write_columns(struct buf *out, const struct report_table *t)
 	size_t ncells = (t->nrows + 1) * t->ncols;
 	size_t *off = xcalloc(ncells + 1, sizeof(*off)), *cw = xcalloc(ncells ? ncells : 1, sizeof(*cw));
 	size_t *width = xcalloc(t->ncols ? t->ncols : 1, sizeof(*width));
-	bool *has_text = xcalloc(t->ncols ? t->ncols : 1, sizeof(*has_text));
 	struct buf cells = BUF_INIT;
 
-	/* every cell escaped once, header first; a column without text is right-aligned (numbers,
-	 * or only NULLs: a day whose costs are all unknown keeps the layout of the others) */
+	/* every cell escaped once, header first; text columns left-aligned, numbers right */
 	for (size_t i = 0; i < ncells; i++) {
 		size_t row = i / t->ncols, c = i % t->ncols;
 		off[i] = cells.len;
-		if (row == 0) {
-			cw[i] = utf8_escape(&cells, t->names[c], strlen(t->names[c]));
-		} else {
-			const struct report_value *v = report_cell(t, row - 1, c);
-			cw[i] = format_value(&cells, t, v);
-			if (v->kind == REPORT_TEXT)
-				has_text[c] = true;
-		}
+		if (row == 0)
+			cw[i] = escaped(&cells, t->cols[c].label);
+		else
+			cw[i] = format_value(&cells, t, c, report_cell(t, row - 1, c));
 		if (cw[i] > width[c])
 			width[c] = cw[i];
 	}
 	off[ncells] = cells.len;
 	for (size_t i = 0; i < ncells; i++) {
 		size_t c = i % t->ncols;
-		bool last = c == t->ncols - 1;
-		if (!has_text[c])
+		bool last = c == t->ncols - 1, left = is_text(t->cols[c].type);
+		if (!left)
 			pad(out, width[c] - cw[i]);
 		buf_add(out, cells.data + off[i], off[i + 1] - off[i]);
-		if (has_text[c] && !last)
+		if (left && !last)
 			pad(out, width[c] - cw[i]);
 		buf_adds(out, last ? "\n" : "  ");
 	}
 	if (t->nrows == 0)
 		buf_adds(out, "(none)\n");
+	else if (t->total_rows > (int64_t)t->nrows)
+		buf_printf(out, "... and %lld more\n", (long long)(t->total_rows - (int64_t)t->nrows));
 	buf_free(&cells);
 	free(off);
 	free(cw);
 	free(width);
-	free(has_text);
+}
+
+static void write_note(struct buf *out, const struct report_note *n, const char *indent)
+{
+	buf_adds(out, indent);
+	escaped(out, n->text);
+	buf_addc(out, '\n');
 }
 
 static void write_table(struct buf *out, const struct report_table *t)
 {
-	if (t->title)
-		buf_printf(out, "\n%s\n", t->title);
+	if (t->title) {
+		buf_addc(out, '\n');
+		escaped(out, t->title);
+		buf_addc(out, '\n');
+	}
 	if (t->ncols == 0)
 		return;
-	if (t->is_figures)
-		write_figures(out, t);
+	if (t->shape == REPORT_RECORD)
+		write_record(out, t);
 	else
 		write_columns(out, t);
-	if (t->note)
-		buf_printf(out, "%s\n", t->note);
+	/* a record's notes line up with its figures */
+	for (size_t i = 0; i < t->nnotes; i++)
+		write_note(out, &t->notes[i], t->shape == REPORT_RECORD ? "  " : "");
 }
 
 void out_text_report(struct buf *out, const struct report *r)
 {
-	if (r->title)
-		buf_printf(out, "%s\n", r->title);
+	if (r->title) {
+		escaped(out, r->title);
+		buf_addc(out, '\n');
+	}
+	for (size_t i = 0; i < r->nnotes; i++)
+		write_note(out, &r->notes[i], "");
 	for (size_t i = 0; i < r->ntables; i++)
 		write_table(out, r->tables[i]);
+}
+
+int out_text_write(struct buf *out, const struct report *r, const struct out_options *o, struct buf *err)
+{
+	(void)o;
+	(void)err;
+	out_text_report(out, r);
+	return 0;
 }

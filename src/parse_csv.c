@@ -22,8 +22,18 @@
 
 #include "format.h"
 
-/* A record longer than this many physical lines has an unterminated quote: reject it. */
+/*
+ * How far an open quote may run (README, "Formats", says the rule). A quoted field may span
+ * lines, but a record still open when one of these holds is rejected at the line where it
+ * began, and reading goes on afresh from the line that ended it, so no row is swallowed:
+ * - the next line is a whole record by itself (strict CSV, as many fields as the header);
+ * - the record has CSV_MAX_RECORD_LINES lines, or would pass CSV_MAX_RECORD_BYTES.
+ * A first line whose quote is broken under strict CSV ("ab"c, a closing quote followed by
+ * text) is rejected at once. Bounds: a multi-line field in a usage export is an error
+ * message or a prompt, far below both; they also bound what libcsv buffers.
+ */
 #define CSV_MAX_RECORD_LINES 1000
+#define CSV_MAX_RECORD_BYTES (1u << 20)
 
 struct csv_map {
 	const struct event_field *field;
@@ -59,6 +69,11 @@ struct csv_format {
 	size_t n_fields, cap_fields;
 	int records;     /* records completed by the last csv_parse call */
 	int lines;       /* physical lines of the record so far */
+	size_t bytes;    /* ... and their bytes */
+	/* a strict parser, to ask whether one line is a whole record by itself */
+	struct csv_parser strict;
+	size_t strict_fields;
+	int strict_records;
 };
 
 static void free_strings(char **v, size_t n)
@@ -92,18 +107,59 @@ static void on_record(int c, void *data)
 	cf->records++;
 }
 
+/* Only the space is trimmed around unquoted fields: a tab may be the delimiter. */
+static int is_space(unsigned char c)
+{
+	return c == ' ';
+}
+
 static void record_reset(struct csv_format *cf)
 {
 	buf_reset(&cf->rec);
 	cf->n_fields = 0;
 	cf->records = 0;
 	cf->lines = 0;
+	cf->bytes = 0;
 }
 
-/* Only the space is trimmed around unquoted fields: a tab may be the delimiter. */
-static int is_space(unsigned char c)
+static void on_strict_field(void *s, size_t n, void *data)
 {
-	return c == ' ';
+	struct csv_format *cf = data;
+	(void)s;
+	(void)n;
+	if (!cf->strict_records)
+		cf->strict_fields++;
+}
+
+static void on_strict_record(int c, void *data)
+{
+	struct csv_format *cf = data;
+	(void)c;
+	cf->strict_records++;
+}
+
+/*
+ * LINE parsed alone under strict CSV: 1 a whole record with as many fields as the header,
+ * 0 not that, -1 a quote that strict CSV refuses before the line's end (*AT: its byte).
+ */
+static int strict_check(struct csv_format *cf, const char *line, size_t n, size_t *at)
+{
+	int rc = 0;
+	cf->strict_fields = 0;
+	cf->strict_records = 0;
+	csv_init(&cf->strict, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL);
+	csv_set_delim(&cf->strict, cf->delim);
+	csv_set_space_func(&cf->strict, is_space);
+	size_t done = csv_parse(&cf->strict, line, n, on_strict_field, on_strict_record, cf);
+	if (done != n) {
+		*at = done;
+		rc = -1;
+	} else if (csv_fini(&cf->strict, on_strict_field, on_strict_record, cf) == 0 && cf->strict_records == 1 &&
+		   cf->n_header > 1 && cf->strict_fields == cf->n_header) {
+		rc = 1;
+	}
+	csv_free(&cf->strict);
+	return rc;
 }
 
 static void parser_init(struct csv_format *cf)
@@ -162,6 +218,35 @@ static void read_header(struct csv_format *cf)
 	cf->have_header = true;
 }
 
+/* Start afresh: the parser may be stuck inside a quote. */
+static void parser_restart(struct csv_format *cf)
+{
+	csv_free(&cf->p);
+	parser_init(cf);
+	record_reset(cf);
+}
+
+/*
+ * A record open since an earlier line (a quoted field with a line break): does LINE end it
+ * as broken (see CSV_MAX_RECORD_LINES)? Then REASON says why and the parser starts afresh.
+ */
+static bool open_record_breaks(struct csv_format *cf, const char *line, size_t n, struct buf *reason)
+{
+	size_t at;
+	if (cf->have_header && strict_check(cf, line, n, &at) == 1)
+		buf_printf(reason, "CSV: the quote opened on this line is still open %d line%s later, where a line is "
+				   "a whole record by itself: rejected up to there, read on from there",
+			   cf->lines, cf->lines == 1 ? "" : "s");
+	else if (cf->lines >= CSV_MAX_RECORD_LINES || cf->bytes + n + 1 > CSV_MAX_RECORD_BYTES)
+		buf_printf(reason, "CSV: the quote opened on this line is still open after %d lines and %zu bytes "
+				   "(at most %d lines, %u bytes): rejected up to there",
+			   cf->lines, cf->bytes, CSV_MAX_RECORD_LINES, CSV_MAX_RECORD_BYTES);
+	else
+		return false;
+	parser_restart(cf);
+	return true;
+}
+
 /*
  * Feed one physical line. Returns 1 when a record is complete, 0 when it continues on the
  * next line (inside quotes), -1 with REASON when it cannot be read.
@@ -171,6 +256,7 @@ static int feed(struct csv_format *cf, const char *line, size_t n, struct buf *r
 	if (cf->records)
 		record_reset(cf);
 	cf->lines++;
+	cf->bytes += n + 1;
 	if (csv_parse(&cf->p, line, n, on_field, on_record, cf) != n ||
 	    csv_parse(&cf->p, "\n", 1, on_field, on_record, cf) != 1) {
 		buf_printf(reason, "CSV: %s", csv_strerror(csv_error(&cf->p)));
@@ -182,16 +268,15 @@ static int feed(struct csv_format *cf, const char *line, size_t n, struct buf *r
 	}
 	if (cf->records == 1)
 		return 1;
-	if (cf->lines >= CSV_MAX_RECORD_LINES) {
-		buf_printf(reason, "CSV: a quoted field spans more than %d lines", CSV_MAX_RECORD_LINES);
+	size_t at;
+	if (cf->lines == 1 && strict_check(cf, line, n, &at) < 0) {
+		buf_printf(reason, "CSV: broken quote at byte %zu (a quote inside a field, or text after a closing quote)",
+			   at + 1);
 		goto reject;
 	}
 	return 0;
 reject:
-	/* Start afresh at the next line: the parser may be stuck inside a quote. */
-	csv_free(&cf->p);
-	parser_init(cf);
-	record_reset(cf);
+	parser_restart(cf); /* the next line starts afresh */
 	return -1;
 }
 
@@ -298,6 +383,8 @@ static const char *field_text(const struct csv_format *cf, int col, size_t *n)
 static int csv_parse_line(struct format *f, const char *line, size_t n, struct event *ev, struct buf *reason)
 {
 	struct csv_format *cf = f->impl;
+	if (cf->lines > 0 && !cf->records && open_record_breaks(cf, line, n, reason))
+		return FORMAT_RECORD_BROKEN;
 	if (!cf->have_header && (cf->lines == 0 || cf->records)) /* a record starts here */
 		choose_delimiter(cf, line, n);
 	int rc = feed(cf, line, n, reason);
@@ -329,13 +416,10 @@ static int csv_parse_line(struct format *f, const char *line, size_t n, struct e
 		if (event_text_is_null(p, len))
 			continue;
 		trim(&p, &len);
-		int failed;
-		if ((ef->kind == EVF_SUCCESS || (ef->kind == EVF_NUM && ef->index == EV_STATUS)) &&
-		    (failed = event_failure_word(p, len)) >= 0) {
-			ev->failed = (int8_t)failed;
-			continue;
-		}
-		if (event_set(ev, ef, p, len, f->time_format, reason) < 0)
+		int rc2 = ef->kind == EVF_SUCCESS || (ef->kind == EVF_NUM && ef->index == EV_STATUS)
+				  ? event_set_outcome(ev, ef, p, len, reason) /* as JSON's: one reading */
+				  : event_set(ev, ef, p, len, f->time_format, reason);
+		if (rc2 < 0)
 			return -1;
 	}
 	format_defaults_apply(&cf->defaults, ev);

@@ -135,17 +135,21 @@ static void sql_quote(struct buf *out, const char *s)
 	buf_addc(out, '\'');
 }
 
-/* json_extract of PATH, an "@" path read at root R. */
-static void sql_extract(struct buf *out, const struct js_format *js, const char *path, size_t r)
+/*
+ * json_extract of PATH, an "@" path read at root R. RAW: the value's JSON text instead
+ * (-> keeps what json_extract loses: true and 1, 1.5 and "1.5" look alike there), JSON
+ * null as SQL NULL so that coalesce() still skips it.
+ */
+static void sql_extract(struct buf *out, const struct js_format *js, const char *path, size_t r, bool raw)
 {
 	struct buf p = BUF_INIT;
 	if (path[0] == '@')
 		buf_printf(&p, "%s%s", js->roots[r], path + 1);
 	else
 		buf_adds(&p, path);
-	buf_adds(out, "json_extract(?1, ");
+	buf_adds(out, raw ? "nullif(?1 -> " : "json_extract(?1, ");
 	sql_quote(out, p.data);
-	buf_addc(out, ')');
+	buf_adds(out, raw ? ", 'null')" : ")");
 	buf_free(&p);
 }
 
@@ -189,7 +193,7 @@ static bool is_repeat(const struct js_format *js, char *const *v, size_t i, size
  * body ("@" paths are NULL), or JS_MODE_ANY to find the body for each "@" path (slow:
  * for detection only).
  */
-static void sql_alts(struct buf *out, const struct js_format *js, char *const *v, size_t n, size_t mode)
+static void sql_alts(struct buf *out, const struct js_format *js, char *const *v, size_t n, size_t mode, bool raw)
 {
 	struct buf args = BUF_INIT;
 	size_t count = 0;
@@ -201,14 +205,14 @@ static void sql_alts(struct buf *out, const struct js_format *js, char *const *v
 		if (count++)
 			buf_adds(&args, ", ");
 		if (v[i][0] != '@' || mode < js->n_roots) {
-			sql_extract(&args, js, v[i], mode < js->n_roots ? mode : 0);
+			sql_extract(&args, js, v[i], mode < js->n_roots ? mode : 0, raw);
 			continue;
 		}
 		buf_adds(&args, "CASE ");
 		sql_root(&args, js);
 		for (size_t r = 0; r < js->n_roots; r++) {
 			buf_printf(&args, " WHEN %zu THEN ", r);
-			sql_extract(&args, js, v[i], r);
+			sql_extract(&args, js, v[i], r, raw);
 		}
 		buf_adds(&args, " END");
 	}
@@ -233,7 +237,7 @@ static void sql_conds(struct buf *out, const struct js_format *js, const struct 
 			const struct js_cond *k = &c->v[i].v[j];
 			static const char *const ops[] = { "IS NOT NULL", "IS NULL", "IS", "IS NOT" };
 			buf_adds(out, j ? " OR (" : "(");
-			sql_alts(out, js, &k->path, 1, mode);
+			sql_alts(out, js, &k->path, 1, mode, false);
 			buf_printf(out, " %s%s%s)", ops[k->op], k->literal ? " " : "", k->literal ? k->literal : "");
 		}
 		buf_addc(out, ')');
@@ -264,15 +268,17 @@ static int prepare_all(struct js_format *js, struct format_def *d, struct buf *e
 		sql_conds(&sql, js, &js->filter, mode);
 		for (size_t i = 0; i < js->n_fields; i++) {
 			js->fields[i].col = col;
+			const struct event_field *ef = js->fields[i].field;
+			bool raw = ef->kind == EVF_NUM || ef->kind == EVF_PROMPT; /* see set_field */
 			for (int t = 0; t < js->fields[i].n_terms; t++, col++) {
 				buf_adds(&sql, ", ");
-				sql_alts(&sql, js, js->fields[i].terms[t].v, js->fields[i].terms[t].n, mode);
+				sql_alts(&sql, js, js->fields[i].terms[t].v, js->fields[i].terms[t].n, mode, raw);
 			}
 		}
 		js->dedup_col = col;
 		for (size_t i = 0; i < js->dedup.n; i++) {
 			buf_adds(&sql, ", ");
-			sql_alts(&sql, js, &js->dedup.v[i], 1, mode);
+			sql_alts(&sql, js, &js->dedup.v[i], 1, mode, false);
 		}
 		/* The WHERE clause parses the line; the columns reuse that parse. */
 		buf_adds(&sql, " WHERE json_valid(?1)");
@@ -690,26 +696,59 @@ static bool js_detect(struct format *f, const char *line, size_t n)
 }
 
 /*
- * Success and failure logged as words. LiteLLM's status is "success"/"failure", OpenAI's
- * Responses say "completed"/"failed", apps write "ok"/"error". 0 success, 1 failure, -1 other.
+ * A number field's value as its JSON text (see sql_extract): a JSON string gives its
+ * content (a count logged as "12"), true/false their word. Returns 0 with *P, *N set, or -1
+ * for what no count is (an object, an array, a string with escapes).
  */
-/* A whole number from a column (a JSON fraction is rounded: "latency_ms": 12.7). */
-static int column_int(sqlite3_stmt *q, int col, int64_t *v)
+static int raw_scalar(const char **p, size_t *n, bool *is_bool)
 {
-	int t = sqlite3_column_type(q, col);
-	if (t == SQLITE_INTEGER) {
-		*v = sqlite3_column_int64(q, col);
-		return 0;
-	}
-	if (t == SQLITE_FLOAT) {
-		double d = sqlite3_column_double(q, col);
-		if (!(d > -9.2e18 && d < 9.2e18))
+	*is_bool = (*n == 4 && memcmp(*p, "true", 4) == 0) || (*n == 5 && memcmp(*p, "false", 5) == 0);
+	if (*n >= 2 && (*p)[0] == '"' && (*p)[*n - 1] == '"') {
+		if (memchr(*p + 1, '\\', *n - 2))
 			return -1;
-		*v = llround(d);
+		(*p)++;
+		*n -= 2;
 		return 0;
 	}
+	return *is_bool || (*n && ((*p)[0] == '-' || ((*p)[0] >= '0' && (*p)[0] <= '9'))) ? 0 : -1;
+}
+
+/*
+ * A count from JSON number text: whole numbers only, as in every other log (1500, 1500.0,
+ * 1.5e3); 1.5 is no count. Only a latency may have a fraction, rounded to the millisecond
+ * ("duration_ms": 1234.6). Returns 0, or -1 when P[0..N) is no such number.
+ */
+static int json_count(const struct event_field *ef, const char *p, size_t n, int64_t *v)
+{
+	char tmp[64], *end;
+	if (event_parse_int(p, n, v) == 0)
+		return 0;
+	if (n == 0 || n >= sizeof(tmp))
+		return -1;
+	memcpy(tmp, p, n);
+	tmp[n] = '\0';
+	double d = strtod(tmp, &end);
+	if (end != tmp + n || !(d > -9.2e18 && d < 9.2e18))
+		return -1;
+	if (d != floor(d) && !(ef->kind == EVF_NUM && ef->index == EV_LATENCY_MS))
+		return -1;
+	*v = llround(d);
+	return 0;
+}
+
+/* Term COL of a number field: 0 with *V, 1 when null, -1 when it is no count. */
+static int column_count(sqlite3_stmt *q, int col, const struct event_field *ef, int64_t *v)
+{
 	const char *p = (const char *)sqlite3_column_text(q, col);
-	return p ? event_parse_int(p, (size_t)sqlite3_column_bytes(q, col), v) : -1;
+	size_t n = (size_t)sqlite3_column_bytes(q, col);
+	bool is_bool;
+	if (!p)
+		return 1;
+	if (raw_scalar(&p, &n, &is_bool) < 0 || is_bool)
+		return -1;
+	if (event_text_is_null(p, n)) /* "-" or "": NULL, as in every other log */
+		return 1;
+	return json_count(ef, p, n, v);
 }
 
 static int set_field(struct format *f, sqlite3_stmt *q, const struct js_field *jf, struct event *ev, struct buf *reason)
@@ -717,44 +756,43 @@ static int set_field(struct format *f, sqlite3_stmt *q, const struct js_field *j
 	const struct event_field *ef = jf->field;
 	int64_t v = 0;
 	bool any = false;
+	int rc;
 
 	if (jf->n_terms > 1) {
 		for (int i = 0; i < jf->n_terms; i++) {
 			int64_t term;
-			if (sqlite3_column_type(q, jf->col + i) == SQLITE_NULL)
+			if ((rc = column_count(q, jf->col + i, ef, &term)) == 1)
 				continue;
-			if (column_int(q, jf->col + i, &term) < 0 || term < 0 || term > EVENT_MAX_NUMBER)
+			if (rc < 0 || term < 0 || term > EVENT_MAX_NUMBER)
 				goto bad_number;
 			v += term;
 			any = true;
 		}
 		if (!any)
 			return 0;
-		goto number;
+		return event_set_number(ev, ef, v, reason);
 	}
-	int t = sqlite3_column_type(q, jf->col);
-	if (t == SQLITE_NULL)
+	if (sqlite3_column_type(q, jf->col) == SQLITE_NULL)
 		return 0;
-	if ((ef->kind == EVF_NUM || ef->kind == EVF_PROMPT) && t != SQLITE_TEXT) {
-		if (column_int(q, jf->col, &v) < 0)
-			goto bad_number;
-		goto number;
-	}
 	const char *p = (const char *)sqlite3_column_text(q, jf->col);
 	size_t n = (size_t)sqlite3_column_bytes(q, jf->col);
-	if (ef->kind == EVF_SUCCESS || (ef->kind == EVF_NUM && ef->index == EV_STATUS && event_parse_int(p, n, &v) < 0)) {
-		/* A status that is a word says success or failure, or nothing we know ("queued"). */
-		int failed = event_failure_word(p, n);
-		if (failed >= 0)
-			ev->failed = (int8_t)failed;
-		else if (ef->kind == EVF_SUCCESS)
-			return event_set(ev, ef, p, n, f->time_format, reason);
-		return 0;
+	if (ef->kind == EVF_SUCCESS)
+		return event_set_outcome(ev, ef, p, n, reason);
+	if (ef->kind == EVF_NUM && ef->index == EV_STATUS) {
+		bool is_bool;
+		if (raw_scalar(&p, &n, &is_bool) < 0)
+			goto bad_number;
+		return event_set_outcome(ev, ef, p, n, reason); /* 200, "200", "success", true */
+	}
+	if (ef->kind == EVF_NUM || ef->kind == EVF_PROMPT) {
+		if ((rc = column_count(q, jf->col, ef, &v)) == 1)
+			return 0;
+		if (rc < 0)
+			goto bad_number;
+		return event_set_number(ev, ef, v, reason);
 	}
 	return event_set(ev, ef, p, n, f->time_format, reason);
 
-number:
-	return event_set_number(ev, ef, v, reason);
 bad_number:
 	buf_printf(reason, "bad number for %s", ef->name);
 	return -1;
@@ -794,6 +832,49 @@ static int step_line(struct js_format *js)
 	return sqlite3_step(q);
 }
 
+/*
+ * A line that json_valid() refused: is it nested deeper than SQLite reads (2000 levels in
+ * SQLite 3.40), however well-formed? Returns the line's depth then, else 0. Asked only of
+ * refused lines; SQLite itself answers for the depth, so its own limit is the one used.
+ */
+static size_t too_deep(struct js_format *js, const char *p, size_t n)
+{
+	size_t depth = 0, max = 0;
+	bool in_string = false;
+	for (size_t i = 0; i < n; i++) {
+		char c = p[i];
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = false;
+		} else if (c == '"') {
+			in_string = true;
+		} else if (c == '{' || c == '[') {
+			if (++depth > max)
+				max = depth;
+		} else if ((c == '}' || c == ']') && depth) {
+			depth--;
+		}
+	}
+	if (max < 100) /* far from any limit SQLite has had */
+		return 0;
+	struct buf probe = BUF_INIT;
+	sqlite3_stmt *q = NULL;
+	bool refused = false;
+	for (size_t i = 0; i < max; i++)
+		buf_addc(&probe, '[');
+	for (size_t i = 0; i < max; i++)
+		buf_addc(&probe, ']');
+	if (sqlite3_prepare_v2(js->db, "SELECT json_valid(?1)", -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, probe.data, (int)probe.len, SQLITE_STATIC);
+		refused = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) == 0;
+	}
+	sqlite3_finalize(q);
+	buf_free(&probe);
+	return refused ? max : 0;
+}
+
 static int js_parse(struct format *f, const char *line, size_t n, struct event *ev, struct buf *reason)
 {
 	struct js_format *js = f->impl;
@@ -815,7 +896,10 @@ static int js_parse(struct format *f, const char *line, size_t n, struct event *
 	rc = step_line(js);
 	sqlite3_stmt *q = js->parse[js->cur];
 	if (rc != SQLITE_ROW) {
-		if (rc == SQLITE_DONE)
+		size_t depth;
+		if (rc == SQLITE_DONE && (depth = too_deep(js, js->line.data, js->line.len)))
+			buf_printf(reason, "JSON nested %zu levels deep: deeper than SQLite's JSON functions read", depth);
+		else if (rc == SQLITE_DONE)
 			buf_printf(reason, "invalid JSON");
 		else
 			buf_printf(reason, "JSON: %s", sqlite3_errmsg(js->db));

@@ -2,8 +2,11 @@
  * The "regex" parser kind: a PCRE2 pattern (JIT-compiled) whose named groups are event
  * fields, plus an optional group of trailing key=value pairs with key aliases.
  * Definition keys: pattern, fields {group: field}, pairs (group name), keys {field: [key...]},
- * skip (pattern of lines that are not records), detect (pattern; default: the pattern).
+ * skip (pattern of lines that are not records), skip_own (lines of the format that are not
+ * records, such as ELB's TCP entries: skipped, but detection counts them as the format's),
+ * detect (pattern; default: the pattern).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,9 +26,24 @@ struct rx_key {
 	const struct event_field *field;
 };
 
+/*
+ * The JIT's stack: PCRE2's default (32 KiB) runs out on a line whose request, referer or
+ * agent is longer than about 1,340 bytes when a group repeats per character, as in
+ * (?:[^"\\]|\\.)* (measured: about 24 bytes of stack a character, up to 64 on other
+ * patterns). A match that runs out is tried again with a stack 16 times larger, up to
+ * RX_JIT_STACK_LIMIT: enough for such a pattern over a 16 MiB line (--max-line's default).
+ * Linux commits a stack's pages only as the match touches them; one larger than
+ * RX_JIT_STACK_START is dropped after the match that needed it.
+ */
+#define RX_JIT_STACK_START (1u << 20)
+#define RX_JIT_STACK_LIMIT (1u << 30)
+
 struct rx_format {
-	pcre2_code *re, *skip, *detect;
+	pcre2_code *re, *skip, *skip_own, *detect;
 	pcre2_match_data *md, *md_aux;
+	pcre2_match_context *mctx;
+	pcre2_jit_stack *stack;
+	size_t stack_max;   /* the largest size STACK may grow to */
 	struct rx_group *groups;
 	size_t n_groups;
 	int pairs_group; /* -1: none */
@@ -108,6 +126,7 @@ static int rx_load(struct format *f, struct format_def *d, struct buf *err)
 	struct rx_format *rx = xcalloc(1, sizeof(*rx));
 	char *pattern = format_def_text(d, "$.pattern");
 	char *skip = format_def_text(d, "$.skip");
+	char *skip_own = format_def_text(d, "$.skip_own");
 	char *detect = format_def_text(d, "$.detect");
 	char *pairs = format_def_text(d, "$.pairs");
 	char *keys_type = format_def_type(d, "$.keys");
@@ -123,10 +142,13 @@ static int rx_load(struct format *f, struct format_def *d, struct buf *err)
 		goto out;
 	if (skip && !(rx->skip = compile(skip, "skip", d, err)))
 		goto out;
+	if (skip_own && !(rx->skip_own = compile(skip_own, "skip_own", d, err)))
+		goto out;
 	if (detect && !(rx->detect = compile(detect, "detect", d, err)))
 		goto out;
 	rx->md = pcre2_match_data_create_from_pattern(rx->re, NULL);
 	rx->md_aux = pcre2_match_data_create(1, NULL);
+	rx->mctx = pcre2_match_context_create(NULL);
 
 	uint32_t count, entry;
 	PCRE2_SPTR table;
@@ -165,23 +187,61 @@ static int rx_load(struct format *f, struct format_def *d, struct buf *err)
 out:
 	free(pattern);
 	free(skip);
+	free(skip_own);
 	free(detect);
 	free(pairs);
 	free(keys_type);
 	return rc;
 }
 
-static int match(pcre2_code *re, const char *p, size_t n, pcre2_match_data *md)
+/* Give the JIT a stack that may grow to MAX bytes. Returns 0, or -1 when it cannot be made. */
+static int set_stack(struct rx_format *rx, size_t max)
 {
-	return pcre2_match(re, (PCRE2_SPTR)p, n, 0, 0, md, NULL);
+	pcre2_jit_stack *js = pcre2_jit_stack_create(32 * 1024, max, NULL);
+	if (!js)
+		return -1;
+	pcre2_jit_stack_free(rx->stack);
+	rx->stack = js;
+	rx->stack_max = max;
+	pcre2_jit_stack_assign(rx->mctx, NULL, js);
+	return 0;
+}
+
+/*
+ * Match P[0..N): the rc of pcre2_match. A JIT stack that runs out grows (see
+ * RX_JIT_STACK_LIMIT) and the match is tried again. An error (rc < -1) says nothing
+ * about whether the line is of the format: callers report it as what it is.
+ */
+static int match(struct rx_format *rx, pcre2_code *re, const char *p, size_t n, pcre2_match_data *md)
+{
+	if (!rx->stack && set_stack(rx, RX_JIT_STACK_START) < 0)
+		return PCRE2_ERROR_NOMEMORY;
+	int rc = pcre2_match(re, (PCRE2_SPTR)p, n, 0, 0, md, rx->mctx);
+	while (rc == PCRE2_ERROR_JIT_STACKLIMIT && rx->stack_max < RX_JIT_STACK_LIMIT &&
+	       set_stack(rx, rx->stack_max * 16 < RX_JIT_STACK_LIMIT ? rx->stack_max * 16 : RX_JIT_STACK_LIMIT) == 0)
+		rc = pcre2_match(re, (PCRE2_SPTR)p, n, 0, 0, md, rx->mctx);
+	if (rx->stack_max > RX_JIT_STACK_START)
+		set_stack(rx, RX_JIT_STACK_START); /* on failure the large one stays: still a valid stack */
+	return rc;
+}
+
+/* "pattern match failed: <PCRE2's words for RC>" into REASON. */
+static void match_failed(struct buf *reason, const char *what, int rc)
+{
+	PCRE2_UCHAR msg[256];
+	if (pcre2_get_error_message(rc, msg, sizeof(msg)) < 0)
+		snprintf((char *)msg, sizeof(msg), "error %d", rc);
+	buf_printf(reason, "%s match failed: %s", what, (const char *)msg);
 }
 
 static bool rx_detect(struct format *f, const char *line, size_t n)
 {
 	struct rx_format *rx = f->impl;
-	if (rx->skip && match(rx->skip, line, n, rx->md_aux) >= 0)
+	if (rx->skip && match(rx, rx->skip, line, n, rx->md_aux) >= 0)
 		return false;
-	return match(rx->detect ? rx->detect : rx->re, line, n, rx->md) >= 0;
+	if (rx->skip_own && match(rx, rx->skip_own, line, n, rx->md_aux) >= 0)
+		return true;
+	return match(rx, rx->detect ? rx->detect : rx->re, line, n, rx->md) >= 0;
 }
 
 static const struct event_field *find_key(const struct rx_format *rx, const char *k, size_t n)
@@ -240,11 +300,21 @@ static int parse_pairs(struct format *f, const char *p, size_t n, struct event *
 static int rx_parse(struct format *f, const char *line, size_t n, struct event *ev, struct buf *reason)
 {
 	struct rx_format *rx = f->impl;
-	int rc = match(rx->re, line, n, rx->md);
+	int rc = match(rx, rx->re, line, n, rx->md);
+	if (rc < PCRE2_ERROR_NOMATCH) { /* not "no": the match could not be made */
+		match_failed(reason, "pattern", rc);
+		return -1;
+	}
 	if (rc < 0) {
-		if (rx->skip && match(rx->skip, line, n, rx->md_aux) >= 0)
+		int skip = rx->skip ? match(rx, rx->skip, line, n, rx->md_aux) : PCRE2_ERROR_NOMATCH;
+		if (skip == PCRE2_ERROR_NOMATCH && rx->skip_own)
+			skip = match(rx, rx->skip_own, line, n, rx->md_aux);
+		if (skip >= 0)
 			return 1;
-		buf_printf(reason, "does not match format %s", f->name);
+		if (skip < PCRE2_ERROR_NOMATCH)
+			match_failed(reason, "skip pattern", skip);
+		else
+			buf_printf(reason, "does not match format %s", f->name);
 		return -1;
 	}
 	PCRE2_SIZE *ov = pcre2_get_ovector_pointer(rx->md);
@@ -286,9 +356,12 @@ static void rx_free(struct format *f)
 		return;
 	pcre2_code_free(rx->re);
 	pcre2_code_free(rx->skip);
+	pcre2_code_free(rx->skip_own);
 	pcre2_code_free(rx->detect);
 	pcre2_match_data_free(rx->md);
 	pcre2_match_data_free(rx->md_aux);
+	pcre2_match_context_free(rx->mctx);
+	pcre2_jit_stack_free(rx->stack);
 	for (size_t i = 0; i < rx->n_keys; i++)
 		free(rx->keys[i].key);
 	free(rx->keys);

@@ -1,6 +1,6 @@
 /*
- * Prices: matching (through the cost views), import from CSV and LiteLLM JSON, and the text of
- * the price, missing-price and cost reports. See pricing.h; the rule is in sql/pricing.sql.
+ * Prices: matching (through the cost views), import from CSV and LiteLLM JSON, and the tables
+ * of the price and missing-price lists. See pricing.h; the rule is in sql/pricing.sql.
  */
 #include "pricing.h"
 
@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "timefmt.h"
 #include "utf8.h"
 
 #define CSV_MAX_FIELDS 16
@@ -22,6 +23,7 @@ static const char *const csv_columns[] = {
 	"cache_write_per_mtok", "effective_from",
 };
 enum { COL_PROVIDER, COL_MODEL, COL_RATE0, COL_FROM = COL_RATE0 + PRICING_KINDS, COL_N };
+_Static_assert(PRICING_KINDS == STORE_PRICE_RATES, "a price has one rate per token kind");
 
 void pricing_price_free(struct pricing_price *p)
 {
@@ -34,15 +36,24 @@ void pricing_price_free(struct pricing_price *p)
 bool pricing_is_date(const char *s)
 {
 	int y, m, d, n = 0;
-	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
 		return false;
 	for (int i = 0; i < 10; i++)
 		if (i == 4 || i == 7 ? s[i] != '-' : !isdigit((unsigned char)s[i]))
 			return false;
-	if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
-		return false;
-	return !(m == 2 && d == 29 && (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0)));
+	return m >= 1 && m <= 12 && d >= 1 && (unsigned)d <= timefmt_days_in_month(y, (unsigned)m);
+}
+
+/* The day number (days since 1970-01-01) of DAY, a date YYYY-MM-DD. 0, or -1 with ERR set. */
+static int day_number_of(const char *day, int64_t *out, struct buf *err)
+{
+	int y, m, d;
+	if (!pricing_is_date(day) || sscanf(day, "%4d-%2d-%2d", &y, &m, &d) != 3) {
+		buf_printf(err, "'%s' is not a date YYYY-MM-DD", day ? day : "");
+		return -1;
+	}
+	*out = timefmt_days_from_civil(y, (unsigned)m, (unsigned)d);
+	return 0;
 }
 
 static int db_error(sqlite3 *db, struct buf *err, const char *what)
@@ -64,19 +75,21 @@ int pricing_match(sqlite3 *db, const char *model, const char *provider, const ch
 		"FROM model_price_periods mp "
 		"WHERE mp.model_id IN (SELECT model_id FROM price_match WHERE model = ?1) "
 		"AND mp.provider_id = coalesce((SELECT id FROM priced_provider WHERE value = ?2), 0) "
-		"AND CAST(julianday(?3) - 2440587.5 AS INTEGER) >= mp.from_day "
-		"AND CAST(julianday(?3) - 2440587.5 AS INTEGER) < mp.to_day";
+		"AND ?3 >= mp.from_day AND ?3 < mp.to_day";
 	sqlite3_stmt *q = NULL;
+	int64_t day_number;
 	int rc = -1, step;
 
 	memset(out, 0, sizeof(*out));
+	if (day_number_of(day, &day_number, err) < 0)
+		goto out;
 	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
 		db_error(db, err, "cannot match a price");
 		goto out;
 	}
 	sqlite3_bind_text(q, 1, model, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, provider, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, day, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, day_number);
 	step = sqlite3_step(q);
 	if (step == SQLITE_DONE) {
 		rc = 0;
@@ -101,16 +114,8 @@ out:
 
 /* ---- import ---- */
 
-/* One price to put: strings point into the caller's storage. */
-struct price_row {
-	const char *provider, *model, *from;
-	double rate[PRICING_KINDS];
-	bool has_rate[PRICING_KINDS];
-};
-
 struct importer {
-	sqlite3 *db;
-	sqlite3_stmt *find, *insert, *update;
+	struct store *st;
 	const char *path, *default_from;
 	struct pricing_import_stats *stats;
 	struct buf *err;
@@ -123,70 +128,24 @@ struct importer {
 	int64_t record;
 };
 
-static bool same_rates(sqlite3_stmt *q, int col, const struct price_row *r)
+/* Put one price (strings in the caller's storage) and count what it did. 0, or -1 with ERR. */
+static int put_price(struct importer *im, struct store_price *r)
 {
-	for (int k = 0; k < PRICING_KINDS; k++) {
-		bool is_null = sqlite3_column_type(q, col + k) == SQLITE_NULL;
-		if (is_null != !r->has_rate[k] || (!is_null && sqlite3_column_double(q, col + k) != r->rate[k]))
-			return false;
+	enum store_price_result result;
+	struct buf msg = BUF_INIT;
+	r->source = im->path;
+	if (store_price_upsert(im->st, r, &result, &msg) < 0) {
+		buf_printf(im->err, "%s: %s", im->path, buf_str(&msg));
+		buf_free(&msg);
+		return -1;
 	}
-	return true;
-}
-
-static void bind_rates(sqlite3_stmt *q, int col, const struct price_row *r)
-{
-	for (int k = 0; k < PRICING_KINDS; k++) {
-		if (r->has_rate[k])
-			sqlite3_bind_double(q, col + k, r->rate[k]);
-		else
-			sqlite3_bind_null(q, col + k);
-	}
-}
-
-/*
- * Put one price: the same key with other rates is changed; a price equal to the one in force
- * on its day (same provider and model) is unchanged, which makes re-imports idempotent even
- * with a later default date; anything else is added.
- */
-static int put_price(struct importer *im, const struct price_row *r)
-{
-	sqlite3_stmt *q = im->find;
-	int step, rc = -1;
-	bool found = false, same_day = false, same = false;
-
-	sqlite3_bind_text(q, 1, r->provider, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, r->model, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, r->from, -1, SQLITE_STATIC);
-	step = sqlite3_step(q);
-	if (step == SQLITE_ROW) {
-		found = true;
-		same_day = strcmp((const char *)sqlite3_column_text(q, 0), r->from) == 0;
-		same = same_rates(q, 1, r);
-	}
-	sqlite3_reset(q);
-	if (step != SQLITE_ROW && step != SQLITE_DONE)
-		return db_error(im->db, im->err, im->path);
-	if (found && same) {
+	if (result == STORE_PRICE_ADDED)
+		im->stats->added++;
+	else if (result == STORE_PRICE_CHANGED)
+		im->stats->changed++;
+	else
 		im->stats->unchanged++;
-		return 0;
-	}
-	q = same_day ? im->update : im->insert;
-	sqlite3_bind_text(q, 1, r->provider, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 2, r->model, -1, SQLITE_STATIC);
-	sqlite3_bind_text(q, 3, r->from, -1, SQLITE_STATIC);
-	bind_rates(q, 4, r);
-	sqlite3_bind_text(q, 8, im->path, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_DONE) {
-		rc = 0;
-		if (same_day)
-			im->stats->changed++;
-		else
-			im->stats->added++;
-	} else {
-		db_error(im->db, im->err, im->path);
-	}
-	sqlite3_reset(q);
-	return rc;
+	return 0;
 }
 
 static void trim(struct buf *b)
@@ -224,7 +183,7 @@ static int parse_rate(const char *s, double *v)
 
 static void csv_record(struct importer *im)
 {
-	struct price_row r = { 0 };
+	struct store_price r = { 0 };
 	struct buf provider = BUF_INIT;
 
 	im->record++;
@@ -272,10 +231,10 @@ static void csv_record(struct importer *im)
 		for (const char *p = CELL(COL_PROVIDER); *p; p++)
 			buf_addc(&provider, (char)tolower((unsigned char)*p));
 	r.provider = buf_str(&provider);
-	r.from = CELL(COL_FROM) ? CELL(COL_FROM) : im->default_from;
-	if (!pricing_is_date(r.from)) {
+	r.effective_from = CELL(COL_FROM) ? CELL(COL_FROM) : im->default_from;
+	if (!pricing_is_date(r.effective_from)) {
 		buf_printf(im->err, "%s: line %lld: effective_from '", im->path, (long long)im->record);
-		utf8_escape(im->err, r.from, strlen(r.from));
+		utf8_escape(im->err, r.effective_from, strlen(r.effective_from));
 		buf_adds(im->err, "' is not a date YYYY-MM-DD");
 		im->failed = 1;
 		goto out;
@@ -381,19 +340,24 @@ static int import_litellm(struct importer *im, const struct buf *json)
 		"FROM json_each(?1) WHERE key NOT IN ('sample_spec', 'fallback_generalizations')) "
 		"WHERE i IS NOT NULL OR o IS NOT NULL";
 #undef COST
+	sqlite3 *db = store_db(im->st); /* SQLite's JSON functions only: no table is read */
 	sqlite3_stmt *q = NULL;
 	struct buf provider = BUF_INIT, model = BUF_INIT;
 	int rc = -1, step;
 
-	if (sqlite3_prepare_v2(im->db, sql, -1, &q, NULL) != SQLITE_OK) {
-		db_error(im->db, im->err, im->path);
+	if (!db) {
+		buf_printf(im->err, "%s: cannot open the database for reading", store_path(im->st));
+		goto out;
+	}
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
+		db_error(db, im->err, im->path);
 		goto out;
 	}
 	sqlite3_bind_text(q, 1, json->data, (int)json->len, SQLITE_STATIC);
 	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
 		const char *key = (const char *)sqlite3_column_text(q, 0);
 		const char *slash = strchr(key, '/');
-		struct price_row r = { 0 };
+		struct store_price r = { 0 };
 		buf_reset(&provider);
 		buf_reset(&model);
 		if (slash && slash != key && slash[1]) {
@@ -405,7 +369,7 @@ static int import_litellm(struct importer *im, const struct buf *json)
 		}
 		r.provider = buf_str(&provider);
 		r.model = buf_str(&model);
-		r.from = im->default_from;
+		r.effective_from = im->default_from;
 		for (int k = 0; k < PRICING_KINDS; k++) {
 			r.has_rate[k] = sqlite3_column_type(q, 1 + k) != SQLITE_NULL;
 			r.rate[k] = sqlite3_column_double(q, 1 + k);
@@ -425,7 +389,7 @@ static int import_litellm(struct importer *im, const struct buf *json)
 			goto out;
 	}
 	if (step != SQLITE_DONE) {
-		db_error(im->db, im->err, im->path);
+		db_error(db, im->err, im->path);
 		goto out;
 	}
 	rc = 0;
@@ -436,7 +400,7 @@ out:
 	return rc;
 }
 
-int pricing_import(sqlite3 *db, const char *path, const char *default_from,
+int pricing_import(struct store *st, const char *path, const char *default_from,
 		   struct pricing_import_stats *stats, struct buf *err)
 {
 	struct importer im = { 0 };
@@ -448,7 +412,7 @@ int pricing_import(sqlite3 *db, const char *path, const char *default_from,
 	bool in_tx = false;
 
 	memset(stats, 0, sizeof(*stats));
-	im.db = db;
+	im.st = st;
 	im.path = path;
 	im.default_from = default_from;
 	im.stats = stats;
@@ -471,21 +435,8 @@ int pricing_import(sqlite3 *db, const char *path, const char *default_from,
 	while (i < head_n && isspace((unsigned char)head[i]))
 		i++;
 	stats->is_litellm = i < head_n && head[i] == '{';
-	if (sqlite3_prepare_v2(db, "SELECT effective_from, input_per_mtok, output_per_mtok, cache_read_per_mtok, "
-			       "cache_write_per_mtok FROM price WHERE provider = ?1 AND model = ?2 "
-			       "AND effective_from <= ?3 ORDER BY effective_from DESC LIMIT 1", -1, &im.find, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO price VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1, &im.insert,
-			       NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "UPDATE price SET input_per_mtok = ?4, output_per_mtok = ?5, cache_read_per_mtok = ?6, "
-			       "cache_write_per_mtok = ?7, source = ?8 WHERE provider = ?1 AND model = ?2 "
-			       "AND effective_from = ?3", -1, &im.update, NULL) != SQLITE_OK) {
-		db_error(db, err, "cannot import prices");
+	if (store_begin(st, err) < 0)
 		goto out;
-	}
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		db_error(db, err, "cannot import prices");
-		goto out;
-	}
 	in_tx = true;
 	if (stats->is_litellm) {
 		size_t n;
@@ -505,20 +456,15 @@ int pricing_import(sqlite3 *db, const char *path, const char *default_from,
 	} else if (import_csv(&im, f, head + i, head_n - i) < 0) {
 		goto out;
 	}
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-		db_error(db, err, "cannot import prices");
+	if (store_commit(st, err) < 0)
 		goto out;
-	}
 	in_tx = false;
 	rc = 0;
 out:
 	if (in_tx)
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		store_rollback(st);
 	if (rc < 0)
 		stats->added = stats->changed = stats->unchanged = 0;
-	sqlite3_finalize(im.find);
-	sqlite3_finalize(im.insert);
-	sqlite3_finalize(im.update);
 	for (int k = 0; k < CSV_MAX_FIELDS; k++)
 		buf_free(&im.field[k]);
 	buf_free(&json);
@@ -527,7 +473,7 @@ out:
 	return rc;
 }
 
-/* ---- the price, missing-price and cost reports ---- */
+/* ---- the price and missing-price lists (the cost report is sql/reports/cost*.sql) ---- */
 
 int pricing_list(sqlite3 *db, const char *filter, struct report *r, struct buf *err)
 {
@@ -539,7 +485,7 @@ int pricing_list(sqlite3 *db, const char *filter, struct report *r, struct buf *
 		"WHERE instr(model, ?1) > 0 ORDER BY model, provider, effective_from", &b, 1, err);
 	if (!t)
 		return -1;
-	t->decimals = 4;
+	report_set_unit(t, NULL, "usd_per_mtok");
 	return 0;
 }
 
@@ -552,154 +498,4 @@ int pricing_missing(sqlite3 *db, struct report *r, struct buf *err)
 		"ORDER BY coalesce(total_tokens, 0) + coalesce(input_tokens, 0) + coalesce(output_tokens, 0) DESC, model",
 		NULL, 0, err);
 	return t ? (int)t->nrows : -1;
-}
-
-/*
- * The report reads the same views as cost_month, cost_week_over_week and cost_by_* but bounds
- * every query by day number (cost_daily.day_number, daily_usage.day_number), so SQLite reads
- * one month through the primary key of the aggregates instead of grouping the whole history
- * per query: the difference between ~1 s and ~0.1 s over a year of aggregates
- * (tests/bench/cost_bench.sh). Keep the figures in step with those views.
- */
-static const char figures_sql[] =
-	"WITH s AS (SELECT max(day_number) AS hi, sum(requests) AS r, sum(cost_usd) AS c "
-	"FROM cost_daily WHERE day_number >= ?1 AND day_number < ?2), "
-	"b AS (SELECT s.*, max(?1, (SELECT first_day FROM usage_span)) AS first FROM s WHERE hi IS NOT NULL) "
-	"SELECT printf('%s .. %s (%d days)', date(first * 86400, 'unixepoch'), date(hi * 86400, 'unixepoch'), "
-	"hi - first + 1) AS days, r AS requests, c AS 'month to date', c / (hi - first + 1) AS 'daily average', "
-	"c + c / (hi - first + 1) * (?2 - 1 - hi) AS 'projected month end', "
-	"1000.0 * c / nullif(r, 0) AS 'per 1,000 requests' FROM b";
-
-static const char unpriced_sql[] =
-	"SELECT max(day_number), sum(unpriced_requests), sum(unpriced_tokens) "
-	"FROM cost_daily WHERE day_number >= ?1 AND day_number < ?2";
-
-static const char week_sql[] =
-	"SELECT date(?1 * 86400, 'unixepoch') AS 'to', sum(CASE WHEN day_number > ?1 - 7 THEN cost_usd END) AS last_7d_usd, "
-	"sum(CASE WHEN day_number <= ?1 - 7 THEN cost_usd END) AS previous_7d_usd, "
-	"100.0 * (sum(CASE WHEN day_number > ?1 - 7 THEN cost_usd END) - sum(CASE WHEN day_number <= ?1 - 7 THEN cost_usd END)) "
-	"/ nullif(sum(CASE WHEN day_number <= ?1 - 7 THEN cost_usd END), 0) AS change_pct "
-	"FROM cost_daily WHERE day_number > ?1 - 14 AND day_number <= ?1";
-
-static const struct {
-	const char *title, *cols, *group;
-} report_dims[] = {
-	{ "By model", "model, provider, sum(total_tokens) AS tokens", "model, provider" },
-	{ "By credential", "token, token_fp", "token_fp, token" },
-	{ "By user", "user", "user" },
-	{ "By endpoint", "endpoint", "endpoint" },
-};
-
-/* Day numbers (days since 1970-01-01) of MONTH's first day and the next month's. 0, or -1. */
-static int month_bounds(sqlite3 *db, const char *month, int64_t *lo, int64_t *hi, struct buf *err)
-{
-	sqlite3_stmt *q = NULL;
-	int rc = -1;
-	if (sqlite3_prepare_v2(db, "SELECT CAST(julianday(?1 || '-01') - 2440587.5 AS INTEGER), "
-			       "CAST(julianday(?1 || '-01', '+1 month') - 2440587.5 AS INTEGER)", -1, &q, NULL) != SQLITE_OK) {
-		db_error(db, err, "cannot query");
-		goto out;
-	}
-	sqlite3_bind_text(q, 1, month, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) != SQLITE_ROW || sqlite3_column_type(q, 0) == SQLITE_NULL) {
-		buf_printf(err, "'%s' is not a month YYYY-MM", month);
-		goto out;
-	}
-	*lo = sqlite3_column_int64(q, 0);
-	*hi = sqlite3_column_int64(q, 1);
-	rc = 0;
-out:
-	sqlite3_finalize(q);
-	return rc;
-}
-
-/* The first row of SQL (binding ?1, ?2) into V[0..N-1]. Returns 1 a row, 0 none, -1 ERR set. */
-static int query_row(sqlite3 *db, const char *sql, int64_t a, int64_t b, int64_t *v, int n, struct buf *err)
-{
-	sqlite3_stmt *q = NULL;
-	int rc = -1, step;
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK) {
-		db_error(db, err, "cannot query");
-		goto out;
-	}
-	sqlite3_bind_int64(q, 1, a);
-	sqlite3_bind_int64(q, 2, b);
-	step = sqlite3_step(q);
-	if (step != SQLITE_ROW && step != SQLITE_DONE) {
-		db_error(db, err, "cannot query");
-		goto out;
-	}
-	rc = step == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL;
-	for (int i = 0; i < n; i++)
-		v[i] = rc ? sqlite3_column_int64(q, i) : 0;
-out:
-	sqlite3_finalize(q);
-	return rc;
-}
-
-int pricing_cost_report(sqlite3 *db, const char *month, int top, struct report *r, struct buf *err)
-{
-	struct buf m = BUF_INIT, sql = BUF_INIT;
-	struct report_table *t;
-	int64_t lo, hi, span[3];
-	int rc = -1;
-
-	if (month) {
-		buf_adds(&m, month);
-	} else {
-		/* the latest month with usage */
-		struct report scratch = { 0 };
-		t = report_add_query(&scratch, db, NULL, "SELECT substr(last_date, 1, 7) FROM usage_span "
-				     "WHERE last_date IS NOT NULL", NULL, 0, err);
-		if (t && t->nrows)
-			buf_adds(&m, report_text(t, report_cell(t, 0, 0)));
-		report_free(&scratch);
-		if (!t)
-			goto out;
-		if (!m.len) {
-			report_set_title(r, "No usage stored yet.");
-			rc = 0;
-			goto out;
-		}
-	}
-	if (month_bounds(db, buf_str(&m), &lo, &hi, err) < 0)
-		goto out;
-	report_set_title(r, "Cost in USD, %s (UTC days; prices in force on each day)", buf_str(&m));
-	struct report_bind month_binds[3] = { { NULL, lo }, { NULL, hi }, { NULL, top } };
-	if (!(t = report_add_query(r, db, NULL, figures_sql, month_binds, 2, err)))
-		goto out;
-	t->is_figures = true;
-	if (t->nrows == 0) {
-		report_set_note(t, "No usage in this month.");
-		rc = 0;
-		goto out;
-	}
-	/* span: the month's last day with usage, then its requests and tokens without a price */
-	if (query_row(db, unpriced_sql, lo, hi, span, 3, err) < 0)
-		goto out;
-	if (span[1] > 0)
-		report_set_note(t, "  NOT COUNTED: %lld requests with %lld tokens have no price "
-				"(see 'tokstat pricing missing')", (long long)span[1], (long long)span[2]);
-	struct report_bind week = { NULL, span[0] };
-	if (!report_add_query(r, db, "Week over week (the 7 days ending on the month's last day with usage, and the 7 before)",
-			      week_sql, &week, 1, err))
-		goto out;
-	for (size_t i = 0; i < sizeof(report_dims) / sizeof(report_dims[0]); i++) {
-		char title[64];
-		buf_reset(&sql);
-		buf_printf(&sql, "SELECT %s, sum(requests) AS requests, sum(cost_usd) AS cost_usd, "
-			   "1000.0 * sum(cost_usd) / nullif(sum(requests), 0) AS per_1k_requests, "
-			   "sum(CASE WHEN cost_usd IS NULL AND total_tokens > 0 THEN total_tokens ELSE 0 END) AS unpriced_tokens "
-			   "FROM daily_usage WHERE day_number >= ?1 AND day_number < ?2 GROUP BY %s "
-			   "ORDER BY cost_usd DESC NULLS LAST, requests DESC LIMIT ?3",
-			   report_dims[i].cols, report_dims[i].group);
-		snprintf(title, sizeof(title), "%s (top %d by cost)", report_dims[i].title, top);
-		if (!report_add_query(r, db, title, buf_str(&sql), month_binds, 3, err))
-			goto out;
-	}
-	rc = 0;
-out:
-	buf_free(&m);
-	buf_free(&sql);
-	return rc;
 }

@@ -34,7 +34,7 @@ static bool is_leap(int64_t y)
 	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-static unsigned days_in_month(int64_t y, unsigned m)
+unsigned timefmt_days_in_month(int64_t y, unsigned m)
 {
 	static const unsigned dim[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
 	return m == 2 && is_leap(y) ? 29 : dim[m - 1];
@@ -109,7 +109,7 @@ static int finish(const struct tm_parts *t, int64_t *epoch)
 		*epoch = t->epoch;
 		return in_range(*epoch);
 	}
-	if (t->mon < 1 || t->mon > 12 || t->day < 1 || t->day > days_in_month(t->year, (unsigned)t->mon))
+	if (t->mon < 1 || t->mon > 12 || t->day < 1 || t->day > timefmt_days_in_month(t->year, (unsigned)t->mon))
 		return -1;
 	if (t->min > 59 || t->sec > 60) /* 60: a leap second */
 		return -1;
@@ -164,6 +164,12 @@ int timefmt_parse(const char *fmt, const char *s, size_t n, int64_t *epoch)
 			if (!(t.mon = month_from_name(p, end)))
 				return -1;
 			p += 3;
+			break;
+		case 'a': /* a day name: read, not checked (the date says which day it is) */
+			if (p >= end || !((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'))
+				return -1;
+			while (p < end && (*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')
+				p++;
 			break;
 		case 'H':
 			if (!digits(&p, end, 2, false, &t.hour))
@@ -294,6 +300,111 @@ int timefmt_parse_auto(const char *s, size_t n, int64_t *epoch)
 		}
 	}
 	return timefmt_parse_iso8601(s, n, epoch);
+}
+
+/* Units of a Go duration in nanoseconds; longer names first, so "ms" is not "m" then "s". */
+static const struct {
+	const char *name;
+	int64_t ns;
+} duration_units[] = {
+	{ "ns", 1 }, { "us", 1000 }, { "\xc2\xb5s", 1000 }, { "\xce\xbcs", 1000 }, /* micro sign, mu */
+	{ "ms", 1000000 }, { "s", 1000000000 }, { "m", 60000000000LL }, { "h", 3600000000000LL },
+	{ "d", 86400000000000LL },
+};
+
+int timefmt_parse_duration_ms(const char *s, size_t n, int64_t *ms)
+{
+	/* Nanoseconds below TIMEFMT_DELAY_MAX seconds (1e18) fit an int64_t with room for one
+	 * more term, so each step checks against the limit before it adds. */
+	const int64_t max_ns = TIMEFMT_DELAY_MAX * 1000000000LL;
+	const char *p = s, *end = s + n;
+	int64_t total = 0;
+
+	if (p == end)
+		return -1;
+	while (p < end) {
+		int64_t whole = 0, frac = 0, scale = 1;
+		const char *start = p;
+		for (; p < end && *p >= '0' && *p <= '9'; p++) {
+			if (whole > max_ns / 10)
+				return -1;
+			whole = whole * 10 + (*p - '0');
+		}
+		if (p < end && *p == '.') {
+			for (p++; p < end && *p >= '0' && *p <= '9'; p++)
+				if (scale < 1000000000LL) { /* beyond nanoseconds: dropped */
+					frac = frac * 10 + (*p - '0');
+					scale *= 10;
+				}
+		}
+		if (p == start || (p - start == 1 && *start == '.'))
+			return -1;
+		int64_t unit = 0;
+		for (size_t u = 0; u < sizeof(duration_units) / sizeof(duration_units[0]); u++) {
+			size_t k = strlen(duration_units[u].name);
+			if ((size_t)(end - p) >= k && memcmp(p, duration_units[u].name, k) == 0) {
+				unit = duration_units[u].ns;
+				p += k;
+				break;
+			}
+		}
+		if (!unit || whole > (max_ns - total) / unit)
+			return -1;
+		/* frac/scale of a unit, without overflow: scale <= 1e9, unit <= 8.64e13 */
+		int64_t part = whole * unit + (unit / scale) * frac + (unit % scale) * frac / scale;
+		if (part >= max_ns - total)
+			return -1;
+		total += part;
+	}
+	*ms = total / 1000000 + (total % 1000000 != 0);
+	return 0;
+}
+
+/* A bare decimal number with an optional fraction: whole part and milliseconds of fraction
+ * (rounded up). */
+static int bare_number(const char *s, size_t n, int64_t *whole, int64_t *frac_ms)
+{
+	const char *p = s, *end = s + n;
+	int64_t frac = 0, scale = 1;
+	if (!digits(&p, end, 18, false, whole))
+		return -1;
+	if (p < end && *p == '.') {
+		for (p++; p < end && *p >= '0' && *p <= '9'; p++)
+			if (scale < 1000000000LL) {
+				frac = frac * 10 + (*p - '0');
+				scale *= 10;
+			}
+	}
+	if (p != end)
+		return -1;
+	*frac_ms = (frac * 1000 + scale - 1) / scale;
+	return 0;
+}
+
+int timefmt_parse_reset(const char *s, size_t n, int64_t *value, bool *is_delay)
+{
+	int64_t whole, frac_ms;
+
+	if (n == 0)
+		return -1;
+	if (bare_number(s, n, &whole, &frac_ms) == 0) {
+		if (whole < TIMEFMT_DELAY_MAX) {
+			*value = whole * 1000 + frac_ms;
+			*is_delay = true;
+			return 0;
+		}
+		*value = whole > 100000000000LL ? whole / 1000 : whole;
+		*is_delay = false;
+		return in_range(*value);
+	}
+	if (timefmt_parse_duration_ms(s, n, value) == 0) {
+		*is_delay = true;
+		return 0;
+	}
+	*is_delay = false;
+	if (timefmt_parse_iso8601(s, n, value) == 0)
+		return 0;
+	return timefmt_parse("%a, %d %b %Y %H:%M:%S GMT", s, n, value);
 }
 
 void timefmt_format_day(int64_t day, char out[16])

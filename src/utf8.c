@@ -80,3 +80,12 @@ size_t utf8_escape(struct buf *out, const char *s, size_t n)
 	}
 	return width;
 }
+
+size_t utf8_cut(const char *s, size_t n, size_t max)
+{
+	if (n <= max)
+		return n;
+	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}

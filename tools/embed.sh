@@ -1,6 +1,8 @@
 #!/bin/sh
 # Turn sql/ and parsers/ files into a C table so an installed tokstat needs nothing beside it.
 # Usage: embed.sh FILE... > embedded.c   (read by build; see include/embedded.h)
+# Each file is found by its path as given (sql/views.sql); store_migrate.c finds the migrations
+# by theirs (sql/migrate/NNN-name.sql), so the Makefile passes every file under sql/migrate/.
 set -e
 echo '#include "embedded.h"'
 i=0

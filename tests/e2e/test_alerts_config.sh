@@ -75,6 +75,13 @@ done
 run "$TOKSTAT" help alerts
 assert_rc "help alerts" 0
 assert_contains "the exit statuses are documented" "$WORK/out" "3 UNKNOWN"
+for args in "--help" "-h" "list --help" "ack --help" "--date 2025-10-10 --help"; do
+	run "$TOKSTAT" --db "$DB" alerts $args
+	assert_rc "alerts $args" 0
+	assert_contains "alerts $args prints the help" "$WORK/out" "usage: tokstat alerts"
+done
+run "$TOKSTAT" --db "$DB" alerts --bogus
+assert_contains "an unknown option is named" "$WORK/err" "unknown option --bogus"
 
 # list and ack: an acknowledged alert is not counted; acknowledging an unknown id is an error.
 # The day evaluated with the other settings above resolved freddy's; this brings them back.

@@ -8,7 +8,8 @@
 K1=sk-proj-Zx81TqLmW0pRs7uVy3AbCdEfGhIjKlMn9876
 K2=123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw
 K3=sk-live-51HxQabcdefghijKLMNOPqrstuvWXYZ0123456789
-K4=7f3a9c2e5b8d1f0a4c6e8b2d9f1a3c5e7b9d0f2a4c6e8b1d3f5a7c9e2b4d6f8a
+# a random 64-character key (a 64-hex run would be a SHA-256 digest, an id that stays: README)
+K4=Xq7Lp2Rt9Vb4Nm6Kc1Hd8Fg3Js5Wz0Ya7Ue2Io9Pk4Ql6Mn1Bv8Cx3Zr5Ts0Gh7w
 {
 	printf '{"timestamp":"2025-10-10T10:00:00Z","model":"gpt-4o","object":"chat.completion","usage":{"prompt_tokens":1,"completion_tokens":1},"error":{"message":"Incorrect API key provided: %s"}}\n' "$K1"
 } >"$WORK/err.jsonl"

@@ -14,13 +14,14 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sodium.h>
 #include <sqlite3.h>
 
 #include "buf.h"
 #include "credential.h"
 #include "dict.h"
 #include "store.h"
+#include "store_write.h"
+#include "testlib.h"
 
 /* 2024-03-10T13:55:36Z */
 #define T0 1710078936
@@ -31,60 +32,47 @@ static const char SECRET_A_MIDDLE[] = "DEFGHIJKLMNOPQRSTUVWXYZ"; /* never shown 
 
 struct fixture {
 	char dir[256];
-	char db[300];
 	struct store *st;
 	int64_t file_id;
 	uint64_t next_line;
 	struct dict d;
 	bool has_dict;
-	struct store_batch b;
+	struct batch b;
+	struct buf err; /* what a failed lookup said */
 };
 
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	const char *tmp = getenv("TMPDIR");
-	struct buf err = BUF_INIT;
 	struct store_file f;
-	if (!fx)
+	if (!fx || testlib_tmpdir("dict", fx->dir, sizeof(fx->dir)) < 0) {
+		free(fx);
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "%s/tokstat-dict-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(fx->dir))
-		goto fail;
-	snprintf(fx->db, sizeof(fx->db), "%s/test.db", fx->dir);
-	if (store_open(&fx->st, fx->db, STORE_READ_WRITE, &err) != 0 ||
-	    store_file_create(fx->st, "d.log", "dict\n", 5, &f, &err) != 0) {
-		fprintf(stderr, "setup: %s\n", buf_str(&err));
-		goto fail;
+	}
+	fx->st = testlib_store(fx->dir, "test.db", STORE_READ_WRITE);
+	if (store_file_create(fx->st, "d.log", 5, "00000000000000000000000000000000", &f, &fx->err) != 0) {
+		fprintf(stderr, "setup: %s\n", buf_str(&fx->err));
+		store_close(fx->st);
+		testlib_rmtree(fx->dir);
+		free(fx);
+		return -1;
 	}
 	fx->file_id = f.id;
 	fx->next_line = 1;
-	store_batch_init(&fx->b);
-	buf_free(&err);
+	batch_init(&fx->b);
 	*state = fx;
 	return 0;
-fail:
-	buf_free(&err);
-	store_close(fx->st);
-	rmdir(fx->dir);
-	free(fx);
-	return -1;
 }
 
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	char path[320];
 	if (fx->has_dict)
 		dict_free(&fx->d);
-	store_batch_free(&fx->b);
+	batch_free(&fx->b);
 	store_close(fx->st);
-	const char *suffixes[] = { "", "-wal", "-shm", "-journal" };
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(path, sizeof(path), "%s%s", fx->db, suffixes[i]);
-		unlink(path);
-	}
-	rmdir(fx->dir);
+	testlib_rmtree(fx->dir);
+	buf_free(&fx->err);
 	free(fx);
 	return 0;
 }
@@ -110,7 +98,7 @@ static int64_t value_id(struct fixture *fx, const char *s)
 {
 	/* a private copy: the dict must compare contents, not pointers */
 	char *copy = s ? xstrdup(s) : NULL;
-	int64_t id = dict_value_id(&fx->d, &fx->b, copy, s ? strlen(s) : 0);
+	int64_t id = dict_value_id(&fx->d, &fx->b, copy, s ? strlen(s) : 0, &fx->err);
 	free(copy);
 	return id;
 }
@@ -118,7 +106,7 @@ static int64_t value_id(struct fixture *fx, const char *s)
 static int64_t cred_id(struct fixture *fx, const char *secret)
 {
 	char *copy = xstrdup(secret);
-	int64_t id = dict_credential_id(&fx->d, &fx->b, copy, strlen(copy));
+	int64_t id = dict_credential_id(&fx->d, &fx->b, copy, strlen(copy), &fx->err);
 	free(copy);
 	return id;
 }
@@ -132,13 +120,13 @@ static void make_key(unsigned char key[16], int n)
 /* A row that carries dedup KEY, so committing the batch stores the key in the database. */
 static void add_keyed_row(struct fixture *fx, const unsigned char key[16])
 {
-	struct store_row *r = store_batch_add_row(&fx->b);
-	r->id = (int64_t)((uint64_t)fx->file_id << STORE_LINE_BITS | fx->next_line);
+	struct batch_row *r = batch_add_row(&fx->b);
+	r->id = store_event_id(fx->file_id, fx->next_line);
 	r->epoch = T0;
 	r->failed = -1;
 	r->has_dedup = true;
 	memcpy(r->dedup, key, 16);
-	store_batch_aggregate(&fx->b, r);
+	batch_aggregate(&fx->b, r);
 	fx->b.events++;
 	fx->b.lines = fx->next_line++;
 }
@@ -152,30 +140,23 @@ static void commit(struct fixture *fx)
 	fx->b.is_checkpoint = true;
 	if (store_write_batch(fx->st, &fx->b, &err) != 0)
 		fail_msg("store_write_batch: %s", buf_str(&err));
-	store_batch_reset(&fx->b);
+	batch_reset(&fx->b);
 	buf_free(&err);
 }
 
-static bool batch_text_has(const struct store_batch *b, const char *s)
+static bool batch_text_has(const struct batch *b, const char *s)
 {
 	return b->text.len && memmem(b->text.data, b->text.len, s, strlen(s)) != NULL;
 }
 
-static bool new_text_is(const struct store_batch *b, const struct store_new_text *t, const char *s)
+static bool new_text_is(const struct batch *b, const struct batch_new_text *t, const char *s)
 {
 	return t->len == strlen(s) && memcmp(b->text.data + t->off, s, t->len) == 0;
 }
 
 static int64_t sql_int(struct fixture *fx, const char *sql)
 {
-	sqlite3_stmt *q;
-	int64_t v = -1;
-	if (sqlite3_prepare_v2(store_db(fx->st), sql, -1, &q, NULL) != SQLITE_OK)
-		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(store_db(fx->st)));
-	if (sqlite3_step(q) == SQLITE_ROW)
-		v = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	return v;
+	return sql_int_or(store_db(fx->st), sql, -1);
 }
 
 /* ---- text values ---- */
@@ -192,10 +173,10 @@ static void test_new_ids_follow_the_largest_stored_id(void **state)
 {
 	struct fixture *fx = *state;
 	/* ids 5 and 9 in the database (gaps included): the next one is 10 */
-	struct store_new_text t[2] = { { .id = 5 }, { .id = 9 } };
-	t[0].off = store_batch_text(&fx->b, "five", 4);
+	struct batch_new_text t[2] = { { .id = 5 }, { .id = 9 } };
+	t[0].off = batch_text(&fx->b, "five", 4);
 	t[0].len = 4;
-	t[1].off = store_batch_text(&fx->b, "nine", 4);
+	t[1].off = batch_text(&fx->b, "nine", 4);
 	t[1].len = 4;
 	fx->b.new_dict = xmalloc(sizeof(t));
 	memcpy(fx->b.new_dict, t, sizeof(t));
@@ -218,15 +199,15 @@ static void test_same_text_gets_the_same_id(void **state)
 	assert_int_equal(value_id(fx, "gpt-4o"), a);
 	assert_int_equal(value_id(fx, "gpt-4o-mini"), b);
 	/* a prefix is another value: lengths count */
-	assert_int_equal(dict_value_id(&fx->d, &fx->b, "gpt-4o-mini", 6), a);
+	assert_int_equal(dict_value_id(&fx->d, &fx->b, "gpt-4o-mini", 6, &fx->err), a);
 }
 
 static void test_null_value_is_id_zero(void **state)
 {
 	struct fixture *fx = *state;
 	init_dict(fx, 1 << 20);
-	assert_int_equal(dict_value_id(&fx->d, &fx->b, NULL, 0), 0);
-	assert_int_equal(dict_value_id(&fx->d, &fx->b, NULL, 7), 0);
+	assert_int_equal(dict_value_id(&fx->d, &fx->b, NULL, 0, &fx->err), 0);
+	assert_int_equal(dict_value_id(&fx->d, &fx->b, NULL, 7, &fx->err), 0);
 	assert_int_equal(fx->b.n_new_dict, 0);
 	/* and 0 is not handed out to a real value */
 	assert_int_equal(value_id(fx, "x"), 1);
@@ -291,7 +272,7 @@ static void test_new_credential_in_the_batch_is_masked_never_the_secret(void **s
 	init_dict(fx, 1 << 20);
 	int64_t id = cred_id(fx, SECRET_A);
 	assert_int_equal(fx->b.n_new_cred, 1);
-	const struct store_new_text *t = &fx->b.new_cred[0];
+	const struct batch_new_text *t = &fx->b.new_cred[0];
 	assert_int_equal(t->id, id);
 	credential_mask(SECRET_A, strlen(SECRET_A), &mask);
 	assert_true(new_text_is(&fx->b, t, buf_str(&mask)));
@@ -322,11 +303,11 @@ static void test_seen_returns_0_then_1_for_the_same_key(void **state)
 	make_key(k1, 1);
 	make_key(k2, 2);
 	init_dict(fx, 1 << 20);
-	assert_int_equal(dict_seen(&fx->d, k1), 0);
-	assert_int_equal(dict_seen(&fx->d, k1), 1);
-	assert_int_equal(dict_seen(&fx->d, k2), 0);
-	assert_int_equal(dict_seen(&fx->d, k2), 1);
-	assert_int_equal(dict_seen(&fx->d, k1), 1);
+	assert_int_equal(dict_seen(&fx->d, k1, &fx->err), 0);
+	assert_int_equal(dict_seen(&fx->d, k1, &fx->err), 1);
+	assert_int_equal(dict_seen(&fx->d, k2, &fx->err), 0);
+	assert_int_equal(dict_seen(&fx->d, k2, &fx->err), 1);
+	assert_int_equal(dict_seen(&fx->d, k1, &fx->err), 1);
 }
 
 /* ---- after dict_forget: the database answers ---- */
@@ -372,16 +353,16 @@ static void test_forget_falls_back_to_the_database_for_seen_keys(void **state)
 	make_key(k2, 2);
 	make_key(k3, 3);
 	init_dict(fx, 1 << 20);
-	assert_int_equal(dict_seen(&fx->d, k1), 0);
+	assert_int_equal(dict_seen(&fx->d, k1, &fx->err), 0);
 	add_keyed_row(fx, k1);
-	assert_int_equal(dict_seen(&fx->d, k2), 0);
+	assert_int_equal(dict_seen(&fx->d, k2, &fx->err), 0);
 	add_keyed_row(fx, k2);
 	commit(fx);
 	dict_forget(&fx->d);
-	assert_int_equal(dict_seen(&fx->d, k2), 1);
-	assert_int_equal(dict_seen(&fx->d, k1), 1);
-	assert_int_equal(dict_seen(&fx->d, k3), 0);
-	assert_int_equal(dict_seen(&fx->d, k3), 1);
+	assert_int_equal(dict_seen(&fx->d, k2, &fx->err), 1);
+	assert_int_equal(dict_seen(&fx->d, k1, &fx->err), 1);
+	assert_int_equal(dict_seen(&fx->d, k3, &fx->err), 0);
+	assert_int_equal(dict_seen(&fx->d, k3, &fx->err), 1);
 }
 
 static void test_init_on_a_database_with_values_returns_the_stored_ids(void **state)
@@ -393,7 +374,7 @@ static void test_init_on_a_database_with_values_returns_the_stored_ids(void **st
 	init_dict(fx, 1 << 20);
 	int64_t a = value_id(fx, "alice"), m = value_id(fx, "gpt-4o");
 	int64_t c = cred_id(fx, SECRET_A);
-	assert_int_equal(dict_seen(&fx->d, k1), 0);
+	assert_int_equal(dict_seen(&fx->d, k1, &fx->err), 0);
 	add_keyed_row(fx, k1);
 	commit(fx);
 
@@ -401,8 +382,8 @@ static void test_init_on_a_database_with_values_returns_the_stored_ids(void **st
 	assert_int_equal(value_id(fx, "gpt-4o"), m);
 	assert_int_equal(value_id(fx, "alice"), a);
 	assert_int_equal(cred_id(fx, SECRET_A), c);
-	assert_int_equal(dict_seen(&fx->d, k1), 1);
-	assert_int_equal(dict_seen(&fx->d, k2), 0);
+	assert_int_equal(dict_seen(&fx->d, k1, &fx->err), 1);
+	assert_int_equal(dict_seen(&fx->d, k2, &fx->err), 0);
 	assert_int_equal(fx->b.n_new_dict, 0);
 	assert_int_equal(fx->b.n_new_cred, 0);
 	/* new entries continue after the stored ones */
@@ -434,7 +415,7 @@ static void test_is_full_stays_false_under_a_large_limit(void **state)
 	init_dict(fx, 64u << 20);
 	value_id(fx, "alice");
 	cred_id(fx, SECRET_A);
-	dict_seen(&fx->d, k);
+	dict_seen(&fx->d, k, &fx->err);
 	assert_false(dict_is_full(&fx->d));
 }
 
@@ -458,11 +439,28 @@ static void test_forget_makes_a_full_dict_not_full(void **state)
 	assert_false(dict_is_full(&fx->d));
 }
 
+/* A lookup that fails (here: the table is gone) is an error with a message, never a new id. */
+static void test_failed_lookup_is_an_error_with_a_message(void **state)
+{
+	struct fixture *fx = *state;
+	char path[320];
+	init_dict(fx, 1 << 20);
+	value_id(fx, "alice");
+	commit(fx);
+	dict_forget(&fx->d);
+	testlib_path(fx->dir, "test.db", path, sizeof(path));
+	sqlite3 *db = testlib_sql_open(path);
+	testlib_exec(db, "DROP TABLE dict");
+	sqlite3_close(db);
+	buf_reset(&fx->err);
+	assert_int_equal(value_id(fx, "bob"), -1);
+	assert_non_null(strstr(buf_str(&fx->err), path));
+}
+
 int main(void)
 {
-	if (sodium_init() < 0)
+	if (testlib_init() < 0)
 		return 1;
-	store_library_init();
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_ids_start_at_one_in_an_empty_database),
@@ -482,6 +480,7 @@ int main(void)
 		T(test_is_full_turns_true_with_a_tiny_limit),
 		T(test_is_full_stays_false_under_a_large_limit),
 		T(test_forget_makes_a_full_dict_not_full),
+		T(test_failed_lookup_is_an_error_with_a_message),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

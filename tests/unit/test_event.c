@@ -45,7 +45,8 @@ static void test_field_find_knows_every_documented_name(void **state)
 				"model", "provider", "operation", "project", "session", "request_id", "error",
 				"status", "input_tokens", "prompt_tokens", "output_tokens", "cache_read_tokens",
 				"cache_write_tokens", "total_tokens", "latency_ms", "rt", "latency_s", "urt", "bytes",
-				"rl_remaining", "rl_limit", "rl_reset", "success", "ignore" };
+				"rl_remaining", "rl_limit", "rl_reset", "rl_tokens_remaining", "rl_tokens_limit",
+				"rl_tokens_reset", "success", "ignore" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		const struct event_field *f = event_field_find(names[i]);
 		assert_non_null(f);
@@ -484,6 +485,330 @@ static void test_unset_num_makes_it_null_again(void **state)
 	assert_false(event_has(&ev, EV_BYTES));
 }
 
+/* ---- rate limits: optional values, resets in every form, token limits ---- */
+
+/* An event with a time (2025-10-10T10:00:00Z), as a parser leaves it before finishing. */
+static void clear_at(struct event *ev, int64_t epoch)
+{
+	event_clear(ev);
+	ev->epoch = epoch;
+	ev->has_time = true;
+}
+
+#define T_EVENT 1760090400 /* `date -u -d 2025-10-10T10:00:00Z +%s` */
+
+static void test_token_limit_fields_are_their_own_numbers(void **state)
+{
+	(void)state;
+	struct event ev;
+	clear_at(&ev, T_EVENT);
+	set_ok(&ev, "rl_remaining", "59");
+	set_ok(&ev, "rl_limit", "60");
+	set_ok(&ev, "rl_tokens_remaining", "149984");
+	set_ok(&ev, "rl_tokens_limit", "150000");
+	set_ok(&ev, "rl_tokens_reset", "6ms");
+	set_ok(&ev, "rl_reset", "1s");
+	event_finish(&ev);
+	assert_int_equal(ev.num[EV_RL_REMAINING], 59);
+	assert_int_equal(ev.num[EV_RL_LIMIT], 60);
+	assert_int_equal(ev.num[EV_RL_TOKENS_REMAINING], 149984);
+	assert_int_equal(ev.num[EV_RL_TOKENS_LIMIT], 150000);
+	assert_int_equal(ev.num[EV_RL_RESET], T_EVENT + 1);
+	assert_int_equal(ev.num[EV_RL_TOKENS_RESET], T_EVENT + 1);
+	assert_int_equal(ev.warnings, 0);
+	assert_int_equal(event_field_find("rl_tokens_reset")->index, EV_RL_TOKENS_RESET);
+}
+
+static void test_new_numbers_come_after_the_stored_ones(void **state)
+{
+	(void)state;
+	/* the store maps EV_STATUS..EV_UPSTREAM_MS by number: new fields only append */
+	assert_int_equal(EV_UPSTREAM_MS, 11);
+	assert_true(EV_RL_TOKENS_REMAINING > EV_UPSTREAM_MS);
+	assert_true(EV_RL_TOKENS_LIMIT > EV_UPSTREAM_MS);
+	assert_true(EV_RL_TOKENS_RESET > EV_UPSTREAM_MS);
+	assert_true(EV_NUM_N <= 32); /* num_set and num_delay are 32-bit masks */
+}
+
+static void test_reset_epoch_seconds_are_stored_as_given(void **state)
+{
+	(void)state;
+	struct event ev;
+	clear_at(&ev, T_EVENT);
+	set_ok(&ev, "rl_reset", "1760094000");
+	assert_true(event_has(&ev, EV_RL_RESET)); /* a time is known before finishing */
+	event_finish(&ev);
+	assert_int_equal(ev.num[EV_RL_RESET], 1760094000);
+}
+
+static void test_reset_duration_counts_from_the_event_time(void **state)
+{
+	(void)state;
+	struct event ev;
+	clear_at(&ev, T_EVENT);
+	set_ok(&ev, "rl_reset", "6m0s");
+	assert_false(event_has(&ev, EV_RL_RESET)); /* not a time until the event's time is added */
+	event_finish(&ev);
+	assert_int_equal(ev.num[EV_RL_RESET], T_EVENT + 360);
+	clear_at(&ev, T_EVENT);
+	set_ok(&ev, "rl_reset", "1h2m3.5s");
+	event_finish(&ev);
+	assert_int_equal(ev.num[EV_RL_RESET], T_EVENT + 3724); /* 3723.5 s, rounded up */
+	clear_at(&ev, T_EVENT);
+	set_ok(&ev, "rl_reset", "20ms");
+	event_finish(&ev);
+	assert_int_equal(ev.num[EV_RL_RESET], T_EVENT + 1);
+	clear_at(&ev, T_EVENT);
+	set_ok(&ev, "rl_reset", "0s");
+	event_finish(&ev);
+	assert_int_equal(ev.num[EV_RL_RESET], T_EVENT);
+}
+
+static void test_reset_time_set_after_the_delay_is_kept(void **state)
+{
+	(void)state;
+	struct event ev;
+	struct buf reason = BUF_INIT;
+	event_clear(&ev);
+	/* the time comes last on the line, as the delay only finds out in event_finish */
+	set_ok(&ev, "rl_reset", "30");
+	assert_int_equal(set(&ev, "time", "2025-10-10T10:00:00Z", "iso8601", &reason), 0);
+	event_finish(&ev);
+	assert_int_equal(ev.num[EV_RL_RESET], T_EVENT + 30);
+	buf_free(&reason);
+}
+
+static void test_reset_bare_number_below_1e9_is_delay_seconds(void **state)
+{
+	(void)state;
+	struct event ev;
+	clear_at(&ev, T_EVENT);
+	set_ok(&ev, "rl_reset", "30"); /* retry-after: 30 */
+	event_finish(&ev);
+	assert_int_equal(ev.num[EV_RL_RESET], T_EVENT + 30);
+	clear_at(&ev, T_EVENT);
+	set_ok(&ev, "rl_reset", "1000000000");
+	event_finish(&ev);
+	assert_int_equal(ev.num[EV_RL_RESET], 1000000000);
+}
+
+static void test_reset_rfc3339_and_http_date_are_times(void **state)
+{
+	(void)state;
+	struct event ev;
+	clear_at(&ev, T_EVENT);
+	set_ok(&ev, "rl_tokens_reset", "2025-10-10T10:01:00Z");
+	set_ok(&ev, "rl_reset", "Fri, 10 Oct 2025 10:00:05 GMT");
+	event_finish(&ev);
+	assert_int_equal(ev.num[EV_RL_TOKENS_RESET], T_EVENT + 60);
+	assert_int_equal(ev.num[EV_RL_RESET], T_EVENT + 5);
+}
+
+static void test_reset_time_after_a_delay_replaces_it(void **state)
+{
+	(void)state;
+	struct event ev;
+	clear_at(&ev, T_EVENT);
+	set_ok(&ev, "rl_reset", "6m0s");
+	set_ok(&ev, "rl_reset", "1760094000"); /* a second alias on the line: the last one wins */
+	event_finish(&ev);
+	assert_int_equal(ev.num[EV_RL_RESET], 1760094000);
+	clear_at(&ev, T_EVENT);
+	set_ok(&ev, "rl_reset", "1760094000");
+	set_ok(&ev, "rl_reset", "1s");
+	event_finish(&ev);
+	assert_int_equal(ev.num[EV_RL_RESET], T_EVENT + 1);
+}
+
+static void test_reset_delay_without_event_time_is_null_with_a_warning(void **state)
+{
+	(void)state;
+	struct event ev;
+	struct buf w = BUF_INIT;
+	event_clear(&ev);
+	set_ok(&ev, "rl_reset", "6m0s");
+	event_finish(&ev);
+	assert_false(event_has(&ev, EV_RL_RESET));
+	assert_int_equal(ev.warnings, 1);
+	event_warning_text(&ev, &w);
+	assert_string_equal(buf_str(&w), "rl_reset is a delay but the record has no time");
+	buf_free(&w);
+}
+
+static void test_reset_delay_beyond_9999_is_null_with_a_warning(void **state)
+{
+	(void)state;
+	struct event ev;
+	clear_at(&ev, 253402300000LL); /* 9999-12-31T23:46:40Z */
+	set_ok(&ev, "rl_reset", "1h");
+	event_finish(&ev);
+	assert_false(event_has(&ev, EV_RL_RESET));
+	assert_int_equal(ev.warnings, 1);
+	assert_int_equal(ev.warning, EV_WARN_RESET_RANGE);
+}
+
+static void test_unreadable_rate_values_are_null_with_warnings_not_rejects(void **state)
+{
+	(void)state;
+	struct event ev;
+	struct buf reason = BUF_INIT;
+	clear_at(&ev, T_EVENT);
+	set_ok(&ev, "input_tokens", "12");
+	assert_int_equal(set(&ev, "rl_remaining", "lots", NULL, &reason), 0);
+	assert_int_equal(set(&ev, "rl_limit", "-5", NULL, &reason), 0);
+	assert_int_equal(set(&ev, "rl_reset", "soon", NULL, &reason), 0);
+	assert_int_equal(set(&ev, "rl_tokens_remaining", "1000000000000001", NULL, &reason), 0);
+	assert_string_equal(buf_str(&reason), ""); /* no reject reason */
+	event_finish(&ev);
+	assert_false(event_has(&ev, EV_RL_REMAINING));
+	assert_false(event_has(&ev, EV_RL_LIMIT));
+	assert_false(event_has(&ev, EV_RL_RESET));
+	assert_false(event_has(&ev, EV_RL_TOKENS_REMAINING));
+	assert_int_equal(ev.num[EV_INPUT_TOKENS], 12); /* the record keeps its tokens */
+	assert_int_equal(ev.warnings, 4);
+	assert_int_equal(ev.warning, EV_WARN_BAD_NUMBER);
+	assert_string_equal(ev.warning_field, "rl_remaining");
+	buf_free(&reason);
+}
+
+static void test_unreadable_rate_value_keeps_an_earlier_alias(void **state)
+{
+	(void)state;
+	struct event ev;
+	clear_at(&ev, T_EVENT);
+	set_ok(&ev, "rl_remaining", "17");
+	set_ok(&ev, "rl_remaining", "n/a");
+	assert_int_equal(ev.num[EV_RL_REMAINING], 17);
+	assert_int_equal(ev.warnings, 1);
+}
+
+static void test_warning_text_names_the_field_and_counts_the_rest(void **state)
+{
+	(void)state;
+	struct event ev;
+	struct buf w = BUF_INIT;
+	clear_at(&ev, T_EVENT);
+	event_warning_text(&ev, &w);
+	assert_string_equal(buf_str(&w), ""); /* no warning: nothing */
+	set_ok(&ev, "rl_reset", "sk-proj-secretvalue1234");
+	set_ok(&ev, "rl_limit", "x");
+	set_ok(&ev, "rl_remaining", "-1");
+	event_warning_text(&ev, &w);
+	assert_string_equal(buf_str(&w), "bad reset time for rl_reset (and 2 more)");
+	assert_null(strstr(buf_str(&w), "secret"));
+	buf_free(&w);
+	clear_at(&ev, T_EVENT);
+	set_ok(&ev, "rl_limit", "-1");
+	event_warning_text(&ev, &w);
+	assert_string_equal(buf_str(&w), "rl_limit out of range");
+	buf_free(&w);
+}
+
+static void test_warnings_saturate(void **state)
+{
+	(void)state;
+	struct event ev;
+	clear_at(&ev, T_EVENT);
+	for (int i = 0; i < 70000; i++)
+		set_ok(&ev, "rl_limit", "x");
+	assert_int_equal(ev.warnings, UINT16_MAX);
+}
+
+static void test_clear_forgets_warnings_and_delays(void **state)
+{
+	(void)state;
+	struct event ev;
+	clear_at(&ev, T_EVENT);
+	set_ok(&ev, "rl_reset", "1s");
+	set_ok(&ev, "rl_limit", "x");
+	event_clear(&ev);
+	assert_int_equal(ev.warnings, 0);
+	assert_int_equal(ev.num_delay, 0);
+	assert_null(ev.warning_field);
+}
+
+static void test_set_number_reads_a_reset_like_a_bare_number(void **state)
+{
+	(void)state;
+	struct event ev;
+	struct buf reason = BUF_INIT;
+	const struct event_field *f = event_field_find("rl_reset");
+	clear_at(&ev, T_EVENT);
+	assert_int_equal(event_set_number(&ev, f, 60, &reason), 0); /* a JSON number: delay */
+	event_finish(&ev);
+	assert_int_equal(ev.num[EV_RL_RESET], T_EVENT + 60);
+	clear_at(&ev, T_EVENT);
+	assert_int_equal(event_set_number(&ev, f, 1760094000, &reason), 0);
+	event_finish(&ev);
+	assert_int_equal(ev.num[EV_RL_RESET], 1760094000);
+	clear_at(&ev, T_EVENT);
+	assert_int_equal(event_set_number(&ev, f, 1760094000123LL, &reason), 0); /* milliseconds */
+	event_finish(&ev);
+	assert_int_equal(ev.num[EV_RL_RESET], 1760094000);
+	clear_at(&ev, T_EVENT);
+	assert_int_equal(event_set_number(&ev, f, -1, &reason), 0);
+	assert_int_equal(event_set_number(&ev, event_field_find("rl_limit"), -1, &reason), 0);
+	event_finish(&ev);
+	assert_false(event_has(&ev, EV_RL_RESET));
+	assert_false(event_has(&ev, EV_RL_LIMIT));
+	assert_int_equal(ev.warnings, 2);
+	assert_string_equal(buf_str(&reason), "");
+	buf_free(&reason);
+}
+
+static void test_bad_token_count_is_still_a_reject(void **state)
+{
+	(void)state;
+	struct event ev;
+	struct buf reason = BUF_INIT;
+	clear_at(&ev, T_EVENT);
+	/* tokens are the record itself, not an optional extra */
+	assert_int_equal(set(&ev, "output_tokens", "lots", NULL, &reason), -1);
+	assert_int_equal(ev.warnings, 0);
+	buf_free(&reason);
+}
+
+static void test_set_seconds_read_an_exponent(void **state)
+{
+	(void)state;
+	struct event ev;
+	struct buf reason = BUF_INIT;
+	event_clear(&ev);
+	set_ok(&ev, "latency_s", "1.2345e-05"); /* how SQLite writes Caddy's duration 0.000012345 */
+	assert_int_equal(ev.num[EV_LATENCY_MS], 0);
+	set_ok(&ev, "latency_s", "6.5e-04");
+	assert_int_equal(ev.num[EV_LATENCY_MS], 1);
+	set_ok(&ev, "latency_s", "1.5E+01");
+	assert_int_equal(ev.num[EV_LATENCY_MS], 15000);
+	set_ok(&ev, "latency_s", "2e3");
+	assert_int_equal(ev.num[EV_LATENCY_MS], 2000000);
+	set_ok(&ev, "latency_s", "1.2345e-1");
+	assert_int_equal(ev.num[EV_LATENCY_MS], 123);
+	set_ok(&ev, "latency_s", "1e-40");
+	assert_int_equal(ev.num[EV_LATENCY_MS], 0);
+	assert_int_equal(set(&ev, "latency_s", "1e", NULL, &reason), -1);
+	assert_int_equal(set(&ev, "latency_s", "1e-", NULL, &reason), -1);
+	assert_int_equal(set(&ev, "latency_s", "1e99", NULL, &reason), -1);
+	assert_int_equal(set(&ev, "latency_s", "1e13", NULL, &reason), -1); /* 10^16 ms */
+	assert_int_equal(set(&ev, "latency_s", "1e5x", NULL, &reason), -1);
+	buf_free(&reason);
+}
+
+static void test_set_redacted_token_is_no_credential(void **state)
+{
+	(void)state;
+	struct event ev;
+	event_clear(&ev);
+	set_ok(&ev, "token", "REDACTED");
+	set_ok(&ev, "token", "[REDACTED]");
+	set_ok(&ev, "token", "<redacted>");
+	assert_null(ev.text[EV_TOKEN].p);
+	set_ok(&ev, "token", "REDACTED1");
+	assert_slice(ev.text[EV_TOKEN], "REDACTED1");
+	set_ok(&ev, "user", "redacted"); /* only credentials */
+	assert_slice(ev.text[EV_USER], "redacted");
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -525,6 +850,25 @@ int main(void)
 		cmocka_unit_test(test_finish_makes_remote_user_the_user_only_without_token_or_user),
 		cmocka_unit_test(test_is_error_from_status_or_failure),
 		cmocka_unit_test(test_unset_num_makes_it_null_again),
+		cmocka_unit_test(test_set_seconds_read_an_exponent),
+		cmocka_unit_test(test_set_redacted_token_is_no_credential),
+		cmocka_unit_test(test_token_limit_fields_are_their_own_numbers),
+		cmocka_unit_test(test_new_numbers_come_after_the_stored_ones),
+		cmocka_unit_test(test_reset_epoch_seconds_are_stored_as_given),
+		cmocka_unit_test(test_reset_duration_counts_from_the_event_time),
+		cmocka_unit_test(test_reset_time_set_after_the_delay_is_kept),
+		cmocka_unit_test(test_reset_bare_number_below_1e9_is_delay_seconds),
+		cmocka_unit_test(test_reset_rfc3339_and_http_date_are_times),
+		cmocka_unit_test(test_reset_time_after_a_delay_replaces_it),
+		cmocka_unit_test(test_reset_delay_without_event_time_is_null_with_a_warning),
+		cmocka_unit_test(test_reset_delay_beyond_9999_is_null_with_a_warning),
+		cmocka_unit_test(test_unreadable_rate_values_are_null_with_warnings_not_rejects),
+		cmocka_unit_test(test_unreadable_rate_value_keeps_an_earlier_alias),
+		cmocka_unit_test(test_warning_text_names_the_field_and_counts_the_rest),
+		cmocka_unit_test(test_warnings_saturate),
+		cmocka_unit_test(test_clear_forgets_warnings_and_delays),
+		cmocka_unit_test(test_set_number_reads_a_reset_like_a_bare_number),
+		cmocka_unit_test(test_bad_token_count_is_still_a_reject),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -17,6 +17,7 @@
 #include "buf.h"
 #include "event.h"
 #include "format.h"
+#include "testlib.h"
 
 struct fixture {
 	char dir[256];
@@ -27,9 +28,7 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	const char *tmp = getenv("TMPDIR");
-	snprintf(fx->dir, sizeof(fx->dir), "%s/tokstat-format-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(fx->dir)) {
+	if (!fx || testlib_tmpdir("format", fx->dir, sizeof(fx->dir)) < 0) {
 		free(fx);
 		return -1;
 	}
@@ -40,9 +39,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	for (int i = 0; i < fx->n_files; i++)
-		unlink(fx->files[i]);
-	rmdir(fx->dir);
+	testlib_rmtree(fx->dir);
 	free(fx);
 	return 0;
 }
@@ -476,6 +473,84 @@ static void test_detect_finds_a_user_format(void **state)
 	format_set_free(&set);
 }
 
+static void test_detect_picks_elb_for_tcp_listener_entries_only(void **state)
+{
+	(void)state;
+	struct format_set set;
+	/* filebeat's aws/elb/test/elb-tcp.log: TCP entries carry no request, yet they are ELB's */
+	const char *lines[] = {
+		"2019-10-17T13:22:51.758784Z filebeat-aws-elb-test-elb 77.227.156.41:51600 10.0.0.47:80 0.000943 "
+		"0.00001 0.000015 - - 134 859 \"- - - \" \"-\" - -",
+		"2019-10-17T13:23:07.523763Z filebeat-aws-elb-test-elb 77.227.156.41:51726 10.0.1.184:80 0.000501 "
+		"0.00001 0.000015 - - 134 859 \"- - - \" \"-\" - -",
+		"",
+	};
+	size_t matched = 0;
+	load_ok(&set, NULL);
+	struct format *f = detect(&set, lines, 3, &matched);
+	assert_non_null(f);
+	assert_string_equal(f->name, "elb");
+	assert_int_equal(matched, 2);
+	format_set_free(&set);
+}
+
+static void test_detect_picks_combined_for_mostly_combined_mixed_lines(void **state)
+{
+	(void)state;
+	struct format_set set;
+	const char *lines[] = { COMMON_LINE, COMBINED_LINE, COMBINED_LINE };
+	size_t matched = 0;
+	load_ok(&set, NULL);
+	struct format *f = detect(&set, lines, 3, &matched);
+	assert_non_null(f);
+	assert_string_equal(f->name, "combined");
+	assert_int_equal(matched, 2); /* detection counts the lines of the format proper */
+	struct event ev;
+	struct buf reason = BUF_INIT;
+	for (size_t i = 0; i < 3; i++) { /* ... and the parse reads all of them */
+		event_clear(&ev);
+		assert_int_equal(format_parse(f, lines[i], strlen(lines[i]), &ev, &reason), 0);
+	}
+	buf_free(&reason);
+	format_set_free(&set);
+}
+
+static void test_regex_match_error_is_reported_as_a_failed_match(void **state)
+{
+	struct fixture *fx = *state;
+	struct format_set set;
+	/* (*LIMIT_MATCH=1): PCRE2 gives up (match limit exceeded, -47) instead of saying no */
+	write_def(fx, "limited.json",
+		"{\"name\": \"limited\", \"kind\": \"regex\", \"time_format\": \"epoch\","
+		" \"pattern\": \"(*LIMIT_MATCH=1)^(?<time>\\\\d{10}) (a|ab)*c$\"}");
+	load_ok(&set, fx->dir);
+	struct format *f = format_find(&set, "limited");
+	assert_non_null(f);
+	const char line[] = "1710078936 abababababababababababababababababababXc";
+	struct event ev;
+	struct buf reason = BUF_INIT;
+	event_clear(&ev);
+	assert_int_equal(format_parse(f, line, strlen(line), &ev, &reason), -1);
+	if (!strstr(buf_str(&reason), "pattern match failed: match limit exceeded"))
+		fail_msg("reason \"%s\"", buf_str(&reason));
+	buf_reset(&reason);
+	event_clear(&ev);
+	assert_int_equal(format_parse(f, "x", 1, &ev, &reason), -1);
+	assert_string_equal(buf_str(&reason), "does not match format limited");
+	buf_free(&reason);
+	format_set_free(&set);
+}
+
+static void test_text_of_line_breaks_and_spaces_only_is_blank(void **state)
+{
+	(void)state;
+	assert_true(format_text_is_blank("", 0));
+	assert_true(format_text_is_blank("\n", 1));
+	assert_true(format_text_is_blank("\r\n \t\n\n", 6));
+	assert_false(format_text_is_blank("\n\n-\n", 4));
+	assert_false(format_text_is_blank("\n\0\n", 3)); /* a NUL byte is content */
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -510,6 +585,10 @@ int main(void)
 		T(test_detect_goes_by_the_majority_of_lines),
 		T(test_detect_ignores_comment_lines),
 		T(test_detect_finds_a_user_format),
+		T(test_detect_picks_elb_for_tcp_listener_entries_only),
+		T(test_detect_picks_combined_for_mostly_combined_mixed_lines),
+		T(test_regex_match_error_is_reported_as_a_failed_match),
+		T(test_text_of_line_breaks_and_spaces_only_is_blank),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 /*
  * Unit tests of ingest.c through ingest_run(): small logs written to a temporary directory
- * are ingested into temporary databases and read back through the views. Expected values
- * come from how each test builds its input, never from tokstat itself.
+ * are ingested into temporary databases and read back through the views, and the per-file
+ * results ingest_run hands to its caller. Expected values come from how each test builds
+ * its input, never from tokstat itself.
  */
 #include <dirent.h>
 #include <setjmp.h>
@@ -16,13 +17,14 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sodium.h>
 #include <sqlite3.h>
 
 #include "buf.h"
 #include "format.h"
 #include "ingest.h"
 #include "store.h"
+#include "testlib.h"
+#include "verify.h"
 
 /* 2025-10-10T00:00:00Z (`date -u -d 2025-10-10 +%s`) */
 #define DAY0 1760054400
@@ -38,54 +40,37 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	const char *tmp = getenv("TMPDIR");
 	struct buf err = BUF_INIT;
-	if (!fx)
+	if (!fx || testlib_tmpdir("ingest", fx->dir, sizeof(fx->dir)) < 0) {
+		free(fx);
 		return -1;
-	snprintf(fx->dir, sizeof(fx->dir), "%s/tokstat-ingest-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(fx->dir))
-		goto fail;
+	}
 	if (format_set_load(&fx->set, NULL, &err) != 0) {
 		fprintf(stderr, "format_set_load: %s\n", buf_str(&err));
-		rmdir(fx->dir);
-		goto fail;
+		testlib_rmtree(fx->dir);
+		buf_free(&err);
+		free(fx);
+		return -1;
 	}
-	buf_free(&err);
 	*state = fx;
 	return 0;
-fail:
-	buf_free(&err);
-	free(fx);
-	return -1;
 }
 
 /* Close the databases and remove everything the test wrote (databases, WALs, logs). */
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	char path[600];
 	for (int i = 0; i < MAX_DBS; i++)
 		store_close(fx->st[i]);
 	format_set_free(&fx->set);
-	DIR *d = opendir(fx->dir);
-	if (d) {
-		struct dirent *e;
-		while ((e = readdir(d))) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", fx->dir, e->d_name);
-			unlink(path);
-		}
-		closedir(d);
-	}
-	rmdir(fx->dir);
+	testlib_rmtree(fx->dir);
 	free(fx);
 	return 0;
 }
 
 static void path_in(const struct fixture *fx, const char *name, char *out, size_t n)
 {
-	snprintf(out, n, "%s/%s", fx->dir, name);
+	testlib_path(fx->dir, name, out, n);
 }
 
 /* Database I (0 or 1), opened for writing with the ingest lock held, as `tokstat ingest` does. */
@@ -93,9 +78,9 @@ static struct store *open_db(struct fixture *fx, int i, const char *name)
 {
 	char path[512];
 	struct buf err = BUF_INIT;
+	struct store_lock lock = { .wait = true };
 	path_in(fx, name, path, sizeof(path));
-	if (store_open(&fx->st[i], path, STORE_READ_WRITE, &err) != 0 ||
-	    store_lock_ingest(fx->st[i], true, true, &err) != 0)
+	if (store_open_ingest(&fx->st[i], path, &lock, &err) != 0)
 		fail_msg("open %s: %s", path, buf_str(&err));
 	buf_free(&err);
 	return fx->st[i];
@@ -105,17 +90,12 @@ static void write_file(const struct fixture *fx, const char *name, const struct 
 {
 	char path[512];
 	path_in(fx, name, path, sizeof(path));
-	FILE *f = fopen(path, "w");
-	if (!f)
-		fail_msg("cannot write %s", path);
-	if (text->len)
-		assert_int_equal(fwrite(text->data, 1, text->len, f), text->len);
-	assert_int_equal(fclose(f), 0);
+	testlib_write_file(path, text->data, text->len);
 }
 
 static struct ingest_options default_options(void)
 {
-	return (struct ingest_options){ .quiet = true, .max_reject_rate = -1, .wait = true };
+	return (struct ingest_options){ .max_reject_rate = -1 };
 }
 
 /* Ingest the named files of the test directory into ST; returns ingest_run's status. */
@@ -128,7 +108,11 @@ static int ingest(struct fixture *fx, struct store *st, const struct ingest_opti
 		paths[i] = xmalloc(512);
 		path_in(fx, names[i], paths[i], 512);
 	}
-	int rc = ingest_run(st, &fx->set, opt, paths, n, totals);
+	struct buf err = BUF_INIT;
+	int rc = ingest_run(st, &fx->set, opt, paths, n, totals, &err);
+	if (rc < 0 && err.len)
+		fprintf(stderr, "ingest_run: %s\n", buf_str(&err));
+	buf_free(&err);
 	for (size_t i = 0; i < n; i++)
 		free(paths[i]);
 	return rc;
@@ -142,77 +126,11 @@ static void ingest_ok(struct fixture *fx, struct store *st, const struct ingest_
 
 /* ---- reading the database ---- */
 
-/* The single value of SQL, or NULL_VALUE when it is NULL. */
-static int64_t sql_int_or(struct store *st, const char *sql, int64_t null_value)
-{
-	sqlite3_stmt *q;
-	int64_t v = null_value;
-	if (sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL) != SQLITE_OK)
-		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(store_db(st)));
-	if (sqlite3_step(q) != SQLITE_ROW)
-		fail_msg("no row from %s", sql);
-	if (sqlite3_column_type(q, 0) != SQLITE_NULL)
-		v = sqlite3_column_int64(q, 0);
-	sqlite3_finalize(q);
-	return v;
-}
-
-static void assert_sql_int(struct store *st, const char *sql, int64_t want)
-{
-	int64_t got = sql_int_or(st, sql, INT64_MIN);
-	if (got == INT64_MIN)
-		fail_msg("%s: NULL, want %lld", sql, (long long)want);
-	if (got != want)
-		fail_msg("%s: %lld, want %lld", sql, (long long)got, (long long)want);
-}
-
-static void assert_sql_null(struct store *st, const char *sql)
-{
-	if (sql_int_or(st, sql, INT64_MIN) != INT64_MIN)
-		fail_msg("%s: not NULL", sql);
-}
-
-static void assert_sql_text(struct store *st, const char *sql, const char *want)
-{
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL) != SQLITE_OK)
-		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(store_db(st)));
-	if (sqlite3_step(q) != SQLITE_ROW)
-		fail_msg("no row from %s", sql);
-	const char *got = (const char *)sqlite3_column_text(q, 0);
-	if (!got || strcmp(got, want) != 0) {
-		char copy[256];
-		snprintf(copy, sizeof(copy), "%s", got ? got : "NULL");
-		sqlite3_finalize(q);
-		fail_msg("%s: \"%s\", want \"%s\"", sql, copy, want);
-	}
-	sqlite3_finalize(q);
-}
-
-/* Every row of SQL as text, one line each, "|" between columns and "~" for NULL. */
-static void dump(struct store *st, const char *sql, struct buf *out)
-{
-	sqlite3_stmt *q;
-	int rc;
-	if (sqlite3_prepare_v2(store_db(st), sql, -1, &q, NULL) != SQLITE_OK)
-		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(store_db(st)));
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		for (int i = 0; i < sqlite3_column_count(q); i++) {
-			const unsigned char *v = sqlite3_column_text(q, i);
-			buf_printf(out, "%s%s", i ? "|" : "", v ? (const char *)v : "~");
-		}
-		buf_addc(out, '\n');
-	}
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(store_db(st)));
-}
-
 static void assert_same_dump(struct store *a, struct store *b, const char *sql, size_t min_rows)
 {
 	struct buf da = BUF_INIT, db = BUF_INIT;
-	dump(a, sql, &da);
-	dump(b, sql, &db);
+	sql_dump(store_db(a), sql, &da);
+	sql_dump(store_db(b), sql, &db);
 	size_t rows = 0;
 	for (size_t i = 0; i < da.len; i++)
 		rows += da.data[i] == '\n';
@@ -233,7 +151,7 @@ static void assert_same_dump(struct store *a, struct store *b, const char *sql, 
 static void assert_verify_clean(struct store *st)
 {
 	struct buf out = BUF_INIT, err = BUF_INIT;
-	int problems = store_verify(st, &out, &err);
+	int problems = verify_database(st, &out, &err);
 	if (problems != 0)
 		fail_msg("store_verify: %d: %s%s", problems, buf_str(&out), buf_str(&err));
 	buf_free(&out);
@@ -243,17 +161,8 @@ static void assert_verify_clean(struct store *st)
 /* Does the file at PATH hold the bytes of S anywhere? (a database and its WAL, raw) */
 static bool file_contains(const char *path, const char *s)
 {
-	FILE *f = fopen(path, "rb");
 	struct buf data = BUF_INIT;
-	char chunk[65536];
-	size_t n;
-	bool found;
-	if (!f)
-		return false;
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		buf_add(&data, chunk, n);
-	fclose(f);
-	found = data.len && memmem(data.data, data.len, s, strlen(s)) != NULL;
+	bool found = testlib_read_file(path, &data) && data.len && memmem(data.data, data.len, s, strlen(s)) != NULL;
 	buf_free(&data);
 	return found;
 }
@@ -325,50 +234,50 @@ static void test_proxy_file_gives_the_events_and_daily_sums(void **state)
 	assert_int_equal(totals.events, n);
 	assert_int_equal(totals.rejected, 0);
 	assert_int_equal(totals.bytes, text.len);
-	assert_sql_int(st, "SELECT count(*) FROM events", n);
+	assert_sql_int(store_db(st), "SELECT count(*) FROM events", n);
 
 	/* line 1: i = 0 */
-	assert_sql_text(st, "SELECT ts FROM events WHERE line = 1", "2025-10-10T00:00:00Z");
-	assert_sql_text(st, "SELECT method FROM events WHERE line = 1", "POST");
-	assert_sql_text(st, "SELECT endpoint FROM events WHERE line = 1", "/v1/chat");
-	assert_sql_int(st, "SELECT status FROM events WHERE line = 1", 200);
-	assert_sql_int(st, "SELECT bytes FROM events WHERE line = 1", 5);
-	assert_sql_text(st, "SELECT user FROM events WHERE line = 1", "u0");
-	assert_sql_text(st, "SELECT model FROM events WHERE line = 1", "m0");
-	assert_sql_int(st, "SELECT input_tokens FROM events WHERE line = 1", 1);
-	assert_sql_int(st, "SELECT output_tokens FROM events WHERE line = 1", 1);
-	assert_sql_int(st, "SELECT total_tokens FROM events WHERE line = 1", 2);
-	assert_sql_null(st, "SELECT cache_read_tokens FROM events WHERE line = 1");
+	assert_sql_text(store_db(st), "SELECT ts FROM events WHERE line = 1", "2025-10-10T00:00:00Z");
+	assert_sql_text(store_db(st), "SELECT method FROM events WHERE line = 1", "POST");
+	assert_sql_text(store_db(st), "SELECT endpoint FROM events WHERE line = 1", "/v1/chat");
+	assert_sql_int(store_db(st), "SELECT status FROM events WHERE line = 1", 200);
+	assert_sql_int(store_db(st), "SELECT bytes FROM events WHERE line = 1", 5);
+	assert_sql_text(store_db(st), "SELECT user FROM events WHERE line = 1", "u0");
+	assert_sql_text(store_db(st), "SELECT model FROM events WHERE line = 1", "m0");
+	assert_sql_int(store_db(st), "SELECT input_tokens FROM events WHERE line = 1", 1);
+	assert_sql_int(store_db(st), "SELECT output_tokens FROM events WHERE line = 1", 1);
+	assert_sql_int(store_db(st), "SELECT total_tokens FROM events WHERE line = 1", 2);
+	assert_sql_null(store_db(st), "SELECT cache_read_tokens FROM events WHERE line = 1");
 	/* line 22: i = 21, day 1, hour 21, minute 21 */
-	assert_sql_text(st, "SELECT ts FROM events WHERE line = 22", "2025-10-11T21:21:00Z");
-	assert_sql_int(st, "SELECT input_tokens FROM events WHERE line = 22", 22);
-	assert_sql_int(st, "SELECT output_tokens FROM events WHERE line = 22", 43);
+	assert_sql_text(store_db(st), "SELECT ts FROM events WHERE line = 22", "2025-10-11T21:21:00Z");
+	assert_sql_int(store_db(st), "SELECT input_tokens FROM events WHERE line = 22", 22);
+	assert_sql_int(store_db(st), "SELECT output_tokens FROM events WHERE line = 22", 43);
 	char path[512], sql[768];
 	path_in(fx, "proxy.log", path, sizeof(path));
-	assert_sql_text(st, "SELECT file FROM events WHERE line = 22", path);
+	assert_sql_text(store_db(st), "SELECT file FROM events WHERE line = 22", path);
 
 	const char *days[2] = { "2025-10-10", "2025-10-11" };
 	for (int d = 0; d < 2; d++) {
 		snprintf(sql, sizeof(sql), "SELECT sum(requests) FROM daily_usage WHERE day = '%s'", days[d]);
-		assert_sql_int(st, sql, want[d].requests);
+		assert_sql_int(store_db(st), sql, want[d].requests);
 		snprintf(sql, sizeof(sql), "SELECT sum(errors) FROM daily_usage WHERE day = '%s'", days[d]);
-		assert_sql_int(st, sql, want[d].errors);
+		assert_sql_int(store_db(st), sql, want[d].errors);
 		snprintf(sql, sizeof(sql), "SELECT sum(input_tokens) FROM daily_usage WHERE day = '%s'", days[d]);
-		assert_sql_int(st, sql, want[d].input);
+		assert_sql_int(store_db(st), sql, want[d].input);
 		snprintf(sql, sizeof(sql), "SELECT sum(output_tokens) FROM daily_usage WHERE day = '%s'", days[d]);
-		assert_sql_int(st, sql, want[d].output);
+		assert_sql_int(store_db(st), sql, want[d].output);
 		snprintf(sql, sizeof(sql), "SELECT sum(total_tokens) FROM daily_usage WHERE day = '%s'", days[d]);
-		assert_sql_int(st, sql, want[d].input + want[d].output);
+		assert_sql_int(store_db(st), sql, want[d].input + want[d].output);
 	}
-	assert_sql_int(st, "SELECT count(DISTINCT day) FROM daily_usage", 2);
+	assert_sql_int(store_db(st), "SELECT count(DISTINCT day) FROM daily_usage", 2);
 
 	/* two credentials, shown masked */
-	assert_sql_int(st, "SELECT count(*) FROM credentials", 2);
-	assert_sql_int(st, "SELECT sum(requests) FROM credentials", n);
-	assert_sql_int(st, "SELECT count(*) FROM events WHERE token IS NULL", 0);
-	assert_sql_int(st, "SELECT count(*) FROM events WHERE token LIKE '%aaaaaaaaaaaa%' "
+	assert_sql_int(store_db(st), "SELECT count(*) FROM credentials", 2);
+	assert_sql_int(store_db(st), "SELECT sum(requests) FROM credentials", n);
+	assert_sql_int(store_db(st), "SELECT count(*) FROM events WHERE token IS NULL", 0);
+	assert_sql_int(store_db(st), "SELECT count(*) FROM events WHERE token LIKE '%aaaaaaaaaaaa%' "
 			   "OR token LIKE '%bbbbbbbbbbbb%'", 0);
-	assert_sql_int(st, "SELECT count(DISTINCT token) FROM events", 2);
+	assert_sql_int(store_db(st), "SELECT count(DISTINCT token) FROM events", 2);
 	buf_free(&text);
 	buf_free(&pairs);
 }
@@ -425,13 +334,13 @@ static void openai_lines(struct buf *out, int n, struct json_expect *want)
 
 static void assert_json_totals(struct store *st, const struct json_expect *want)
 {
-	assert_sql_int(st, "SELECT count(*) FROM events", want->events);
-	assert_sql_int(st, "SELECT sum(input_tokens) FROM events", want->input);
-	assert_sql_int(st, "SELECT sum(cache_read_tokens) FROM events", want->cache_read);
-	assert_sql_int(st, "SELECT sum(output_tokens) FROM events", want->output);
-	assert_sql_int(st, "SELECT sum(total_tokens) FROM events", want->total);
-	assert_sql_int(st, "SELECT sum(total_tokens) FROM daily_usage", want->total);
-	assert_sql_int(st, "SELECT count(DISTINCT token) FROM events", 5);
+	assert_sql_int(store_db(st), "SELECT count(*) FROM events", want->events);
+	assert_sql_int(store_db(st), "SELECT sum(input_tokens) FROM events", want->input);
+	assert_sql_int(store_db(st), "SELECT sum(cache_read_tokens) FROM events", want->cache_read);
+	assert_sql_int(store_db(st), "SELECT sum(output_tokens) FROM events", want->output);
+	assert_sql_int(store_db(st), "SELECT sum(total_tokens) FROM events", want->total);
+	assert_sql_int(store_db(st), "SELECT sum(total_tokens) FROM daily_usage", want->total);
+	assert_sql_int(store_db(st), "SELECT count(DISTINCT token) FROM events", 5);
 }
 
 static const char EVENTS_DUMP[] =
@@ -484,9 +393,9 @@ static void test_parser_threads_store_the_same_events_as_one_thread(void **state
 	assert_same_dump(fx->st[0], fx->st[1], FILES_DUMP, 1);
 	assert_same_dump(fx->st[0], fx->st[1], REJECTS_DUMP, 0);
 	/* the line numbers are the file's: the first invalid line is line 997 */
-	assert_sql_int(fx->st[1], "SELECT count(*) FROM events WHERE line = 997", 0);
-	assert_sql_text(fx->st[1], "SELECT request_id FROM events WHERE line = 998", "chatcmpl-997");
-	assert_sql_text(fx->st[1], "SELECT request_id FROM events WHERE line = 5000", "chatcmpl-4999");
+	assert_sql_int(store_db(fx->st[1]), "SELECT count(*) FROM events WHERE line = 997", 0);
+	assert_sql_text(store_db(fx->st[1]), "SELECT request_id FROM events WHERE line = 998", "chatcmpl-997");
+	assert_sql_text(store_db(fx->st[1]), "SELECT request_id FROM events WHERE line = 5000", "chatcmpl-4999");
 	buf_free(&text);
 }
 
@@ -558,21 +467,21 @@ static void proxy_lines(struct buf *out, int n, struct proxy_expect *want)
 
 static void assert_mixed_totals(struct store *st, const struct proxy_expect *p, const struct cc_expect *c)
 {
-	assert_sql_int(st, "SELECT count(*) FROM events", p->events + c->events);
-	assert_sql_int(st, "SELECT sum(requests) FROM daily_usage WHERE provider IS NULL", p->events);
-	assert_sql_int(st, "SELECT sum(errors) FROM daily_usage WHERE provider IS NULL", p->errors);
-	assert_sql_int(st, "SELECT sum(input_tokens) FROM daily_usage WHERE provider IS NULL", p->input);
-	assert_sql_int(st, "SELECT sum(output_tokens) FROM daily_usage WHERE provider IS NULL", p->output);
-	assert_sql_int(st, "SELECT sum(requests) FROM daily_usage WHERE provider = 'anthropic'", c->events);
-	assert_sql_int(st, "SELECT sum(input_tokens) FROM daily_usage WHERE provider = 'anthropic'", c->input);
-	assert_sql_int(st, "SELECT sum(output_tokens) FROM daily_usage WHERE provider = 'anthropic'", c->output);
-	assert_sql_int(st, "SELECT sum(cache_write_tokens) FROM daily_usage WHERE provider = 'anthropic'", c->cache_write);
-	assert_sql_int(st, "SELECT sum(cache_read_tokens) FROM daily_usage WHERE provider = 'anthropic'", c->cache_read);
-	assert_sql_int(st, "SELECT sum(duplicates) FROM files", c->duplicates);
-	assert_sql_int(st, "SELECT count(*) FROM credentials", 11);
-	assert_sql_int(st, "SELECT count(DISTINCT user) FROM events", 17);
-	assert_sql_int(st, "SELECT count(DISTINCT model) FROM events", 5 + 3);
-	assert_sql_int(st, "SELECT count(DISTINCT endpoint) FROM events", 3);
+	assert_sql_int(store_db(st), "SELECT count(*) FROM events", p->events + c->events);
+	assert_sql_int(store_db(st), "SELECT sum(requests) FROM daily_usage WHERE provider IS NULL", p->events);
+	assert_sql_int(store_db(st), "SELECT sum(errors) FROM daily_usage WHERE provider IS NULL", p->errors);
+	assert_sql_int(store_db(st), "SELECT sum(input_tokens) FROM daily_usage WHERE provider IS NULL", p->input);
+	assert_sql_int(store_db(st), "SELECT sum(output_tokens) FROM daily_usage WHERE provider IS NULL", p->output);
+	assert_sql_int(store_db(st), "SELECT sum(requests) FROM daily_usage WHERE provider = 'anthropic'", c->events);
+	assert_sql_int(store_db(st), "SELECT sum(input_tokens) FROM daily_usage WHERE provider = 'anthropic'", c->input);
+	assert_sql_int(store_db(st), "SELECT sum(output_tokens) FROM daily_usage WHERE provider = 'anthropic'", c->output);
+	assert_sql_int(store_db(st), "SELECT sum(cache_write_tokens) FROM daily_usage WHERE provider = 'anthropic'", c->cache_write);
+	assert_sql_int(store_db(st), "SELECT sum(cache_read_tokens) FROM daily_usage WHERE provider = 'anthropic'", c->cache_read);
+	assert_sql_int(store_db(st), "SELECT sum(duplicates) FROM files", c->duplicates);
+	assert_sql_int(store_db(st), "SELECT count(*) FROM credentials", 11);
+	assert_sql_int(store_db(st), "SELECT count(DISTINCT user) FROM events", 17);
+	assert_sql_int(store_db(st), "SELECT count(DISTINCT model) FROM events", 5 + 3);
+	assert_sql_int(store_db(st), "SELECT count(DISTINCT endpoint) FROM events", 3);
 }
 
 static void test_tiny_cache_and_small_batches_give_the_same_totals(void **state)
@@ -623,7 +532,7 @@ static void test_ingesting_the_same_file_twice_adds_nothing(void **state)
 	struct ingest_totals t;
 	ingest_ok(fx, st, &opt, "again.log", &t);
 	assert_int_equal(t.events, pw.events);
-	dump(st, DAILY_DUMP, &first);
+	sql_dump(store_db(st), DAILY_DUMP, &first);
 
 	ingest_ok(fx, st, &opt, "again.log", &t);
 	assert_int_equal(t.files, 1);
@@ -631,14 +540,14 @@ static void test_ingesting_the_same_file_twice_adds_nothing(void **state)
 	assert_int_equal(t.lines, 0);
 	assert_int_equal(t.events, 0);
 	assert_int_equal(t.rejected, 0);
-	assert_sql_int(st, "SELECT count(*) FROM events", pw.events);
-	assert_sql_int(st, "SELECT sum(requests) FROM daily_usage", pw.events);
-	assert_sql_int(st, "SELECT sum(input_tokens) FROM daily_usage", pw.input);
-	assert_sql_int(st, "SELECT sum(requests) FROM credentials", pw.events);
-	assert_sql_int(st, "SELECT count(*) FROM files", 1);
-	assert_sql_int(st, "SELECT events FROM files", pw.events);
-	assert_sql_int(st, "SELECT lines FROM files", 30);
-	dump(st, DAILY_DUMP, &second);
+	assert_sql_int(store_db(st), "SELECT count(*) FROM events", pw.events);
+	assert_sql_int(store_db(st), "SELECT sum(requests) FROM daily_usage", pw.events);
+	assert_sql_int(store_db(st), "SELECT sum(input_tokens) FROM daily_usage", pw.input);
+	assert_sql_int(store_db(st), "SELECT sum(requests) FROM credentials", pw.events);
+	assert_sql_int(store_db(st), "SELECT count(*) FROM files", 1);
+	assert_sql_int(store_db(st), "SELECT events FROM files", pw.events);
+	assert_sql_int(store_db(st), "SELECT lines FROM files", 30);
+	sql_dump(store_db(st), DAILY_DUMP, &second);
 	assert_string_equal(buf_str(&first), buf_str(&second));
 	assert_verify_clean(st);
 	buf_free(&text);
@@ -650,7 +559,7 @@ static void test_estimates_apply_only_to_events_without_tokens(void **state)
 {
 	struct fixture *fx = *state;
 	struct buf text = BUF_INIT, err = BUF_INIT;
-	struct ingest_estimate *est = NULL;
+	struct encode_estimate *est = NULL;
 	size_t n_est = 0;
 	/* line: operation, logged tokens -> expected total, estimated */
 	proxy_line(&text, DAY0 + 1, "/v1/chat", 200, "model=m op=chat");                          /* 500, 1 */
@@ -660,7 +569,7 @@ static void test_estimates_apply_only_to_events_without_tokens(void **state)
 	proxy_line(&text, DAY0 + 5, "/v1/emb", 200, "model=m op=embed total_tokens=9");           /* 9, 0 */
 	proxy_line(&text, DAY0 + 6, "/v1/chat", 200, "model=m op=chat output_tokens=0");          /* 0, 0 */
 	write_file(fx, "est.log", &text);
-	assert_int_equal(ingest_estimates_parse("chat=500,*=10", &est, &n_est, &err), 0);
+	assert_int_equal(encode_estimates_parse("chat=500,*=10", &est, &n_est, &err), 0);
 	assert_int_equal(n_est, 2);
 	struct store *st = open_db(fx, 0, "a.db");
 	struct ingest_options opt = default_options();
@@ -676,35 +585,19 @@ static void test_estimates_apply_only_to_events_without_tokens(void **state)
 	char sql[128];
 	for (int i = 0; i < 6; i++) {
 		snprintf(sql, sizeof(sql), "SELECT total_tokens FROM events WHERE line = %d", i + 1);
-		assert_sql_int(st, sql, total[i]);
+		assert_sql_int(store_db(st), sql, total[i]);
 		snprintf(sql, sizeof(sql), "SELECT estimated FROM events WHERE line = %d", i + 1);
-		assert_sql_int(st, sql, estimated[i]);
+		assert_sql_int(store_db(st), sql, estimated[i]);
 	}
 	/* an estimate is a total only: the kinds stay unknown */
-	assert_sql_int(st, "SELECT count(*) FROM events WHERE estimated = 1 AND coalesce(input_tokens, "
+	assert_sql_int(store_db(st), "SELECT count(*) FROM events WHERE estimated = 1 AND coalesce(input_tokens, "
 			   "output_tokens, cache_read_tokens, cache_write_tokens) IS NOT NULL", 0);
-	assert_sql_int(st, "SELECT sum(estimated_requests) FROM daily_usage", 3);
-	assert_sql_int(st, "SELECT sum(total_tokens) FROM daily_usage", 536);
+	assert_sql_int(store_db(st), "SELECT sum(estimated_requests) FROM daily_usage", 3);
+	assert_sql_int(store_db(st), "SELECT sum(total_tokens) FROM daily_usage", 536);
 	assert_verify_clean(st);
-	ingest_estimates_free(est, n_est);
+	encode_estimates_free(est, n_est);
 	buf_free(&text);
 	buf_free(&err);
-}
-
-static void test_estimates_parse_rejects_a_bad_spec(void **state)
-{
-	(void)state;
-	const char *bad[] = { "chat", "=5", "chat=x", "chat=-1", "chat=500,,*=1" };
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct buf err = BUF_INIT;
-		struct ingest_estimate *est = NULL;
-		size_t n = 0;
-		if (ingest_estimates_parse(bad[i], &est, &n, &err) != -1)
-			fail_msg("'%s' accepted", bad[i]);
-		assert_true(err.len > 0);
-		ingest_estimates_free(est, n);
-		buf_free(&err);
-	}
 }
 
 static void test_rejected_line_stores_credentials_masked(void **state)
@@ -731,12 +624,12 @@ static void test_rejected_line_stores_credentials_masked(void **state)
 	assert_int_equal(t.events, 1);
 	assert_int_equal(t.rejected, 4);
 
-	assert_sql_int(st, "SELECT count(*) FROM rejects", 4);
-	assert_sql_int(st, "SELECT count(*) FROM rejects WHERE text IS NULL OR reason IS NULL", 0);
+	assert_sql_int(store_db(st), "SELECT count(*) FROM rejects", 4);
+	assert_sql_int(store_db(st), "SELECT count(*) FROM rejects WHERE text IS NULL OR reason IS NULL", 0);
 	/* the rest of the line is kept, so a reader can see what was wrong */
-	assert_sql_int(st, "SELECT count(*) FROM rejects WHERE line = 2 AND text LIKE 'this is not a log line %'", 1);
-	assert_sql_int(st, "SELECT count(*) FROM rejects WHERE line = 4 AND text LIKE 'garbage %'", 1);
-	assert_sql_int(st, "SELECT count(*) FROM rejects WHERE line = 5 AND text LIKE '{\"api_key\": %'", 1);
+	assert_sql_int(store_db(st), "SELECT count(*) FROM rejects WHERE line = 2 AND text LIKE 'this is not a log line %'", 1);
+	assert_sql_int(store_db(st), "SELECT count(*) FROM rejects WHERE line = 4 AND text LIKE 'garbage %'", 1);
+	assert_sql_int(store_db(st), "SELECT count(*) FROM rejects WHERE line = 5 AND text LIKE '{\"api_key\": %'", 1);
 	char sql[256], part[16], path[512], wal[600];
 	for (size_t i = 0; i < 5; i++) {
 		/* a run of the secret that no mask shows (masks show at most 8 + 4 characters) */
@@ -744,9 +637,9 @@ static void test_rejected_line_stores_credentials_masked(void **state)
 		part[12] = 0;
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM rejects WHERE instr(text, '%s') OR instr(reason, '%s')",
 			 part, part);
-		assert_sql_int(st, sql, 0);
+		assert_sql_int(store_db(st), sql, 0);
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM events WHERE instr(token, '%s')", part);
-		assert_sql_int(st, sql, 0);
+		assert_sql_int(store_db(st), sql, 0);
 	}
 	/* nowhere in the database's bytes either, committed or in the WAL */
 	path_in(fx, "rej.db", path, sizeof(path));
@@ -758,11 +651,140 @@ static void test_rejected_line_stores_credentials_masked(void **state)
 	buf_free(&text);
 }
 
+/* What on_file is given: kept as text, one line per file, so a test can compare it whole. */
+struct seen_files {
+	struct buf text;
+	sqlite3 *damage_after_first; /* a connection to run DAMAGE on once the first file is done */
+	const char *damage;
+};
+
+static void collect(void *ctx, const struct ingest_file_result *r)
+{
+	struct seen_files *sf = ctx;
+	const char *name = strrchr(r->path, '/') ? strrchr(r->path, '/') + 1 : r->path;
+	buf_printf(&sf->text, "%s status=%d empty=%d counted=%d lines=%llu events=%llu rejected=%llu skipped=%llu "
+		   "duplicates=%llu resumed=%d after=%llu format=%s detected=%d %zu/%zu error=%s\n", name, r->status,
+		   r->is_empty, r->is_counted, (unsigned long long)r->lines, (unsigned long long)r->events,
+		   (unsigned long long)r->rejected, (unsigned long long)r->skipped, (unsigned long long)r->duplicates,
+		   r->is_resumed, (unsigned long long)(r->is_resumed ? r->resumed_after : 0), r->format ? r->format : "-",
+		   r->is_detected, r->detect_matched, r->detect_tried, r->error ? "yes" : "no");
+	if (sf->damage_after_first) {
+		testlib_exec(sf->damage_after_first, sf->damage);
+		sf->damage_after_first = NULL;
+	}
+}
+
+static void test_results_say_what_each_file_gave(void **state)
+{
+	struct fixture *fx = *state;
+	struct buf text = BUF_INIT, none = BUF_INIT;
+	struct proxy_expect pw;
+	struct seen_files sf = { BUF_INIT, NULL, NULL };
+	const char *files[] = { "p.log", "empty.log", "p.log", "missing.log" };
+	proxy_lines(&text, 40, &pw);
+	buf_adds(&text, "not a log line\n");
+	write_file(fx, "p.log", &text);
+	write_file(fx, "empty.log", &none);
+	struct store *st = open_db(fx, 0, "a.db");
+	struct ingest_options opt = default_options();
+	struct ingest_totals t;
+	opt.on_file = collect;
+	opt.ctx = &sf;
+	assert_int_equal(ingest(fx, st, &opt, files, 4, &t), 1);
+	assert_string_equal(buf_str(&sf.text),
+		/* 41 lines: the proxy format is detected from the first 32, all of them proxy lines */
+		"p.log status=0 empty=0 counted=1 lines=41 events=40 rejected=1 skipped=0 duplicates=0 resumed=0 "
+		"after=0 format=proxy detected=1 32/32 error=no\n"
+		"empty.log status=0 empty=1 counted=0 lines=0 events=0 rejected=0 skipped=0 duplicates=0 resumed=0 "
+		"after=0 format=- detected=0 0/0 error=no\n"
+		/* the second time: read before, to line 41; its format is the one recorded */
+		"p.log status=0 empty=0 counted=1 lines=0 events=0 rejected=0 skipped=0 duplicates=0 resumed=1 "
+		"after=41 format=proxy detected=0 0/0 error=no\n"
+		"missing.log status=1 empty=0 counted=0 lines=0 events=0 rejected=0 skipped=0 duplicates=0 resumed=0 "
+		"after=0 format=- detected=0 0/0 error=yes\n");
+	assert_int_equal(t.files, 4);
+	assert_int_equal(t.failed_files, 1);
+	buf_free(&text);
+	buf_free(&sf.text);
+}
+
+/* ingest_run returns what happened; it writes nothing to stdout or stderr itself. */
+static void test_ingest_prints_nothing(void **state)
+{
+	struct fixture *fx = *state;
+	struct buf text = BUF_INIT, out = BUF_INIT;
+	struct proxy_expect pw;
+	char path[512];
+	const char *files[] = { "p.log", "missing.log" };
+	proxy_lines(&text, 10, &pw);
+	write_file(fx, "p.log", &text);
+	struct store *st = open_db(fx, 0, "a.db");
+	struct ingest_options opt = default_options();
+	struct ingest_totals t;
+	path_in(fx, "captured", path, sizeof(path));
+	fflush(stdout);
+	fflush(stderr);
+	int saved_out = dup(1), saved_err = dup(2);
+	FILE *cap = fopen(path, "w");
+	assert_non_null(cap);
+	dup2(fileno(cap), 1);
+	dup2(fileno(cap), 2);
+	int rc = ingest(fx, st, &opt, files, 2, &t);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_out, 1);
+	dup2(saved_err, 2);
+	close(saved_out);
+	close(saved_err);
+	fclose(cap);
+	assert_int_equal(rc, 1);
+	assert_true(testlib_read_file(path, &out));
+	assert_int_equal(out.len, 0);
+	buf_free(&text);
+	buf_free(&out);
+}
+
+/* A database lookup that fails mid-run ends the run with a message naming the database. */
+static void test_failed_lookup_stops_the_run_with_a_message(void **state)
+{
+	struct fixture *fx = *state;
+	struct buf a = BUF_INIT, b = BUF_INIT, c = BUF_INIT;
+	struct cc_expect cw;
+	char db_path[512];
+	/* the second run looks its de-duplication keys up in the database (the first stored some) */
+	claude_code_lines(&a, 20, 20, &cw);
+	claude_code_lines(&b, 30, 30, &cw);
+	claude_code_lines(&c, 40, 40, &cw);
+	write_file(fx, "a.jsonl", &a);
+	write_file(fx, "b.jsonl", &b);
+	write_file(fx, "c.jsonl", &c);
+	struct store *st = open_db(fx, 0, "a.db");
+	struct ingest_options opt = default_options();
+	struct ingest_totals t;
+	opt.format = "claude_code";
+	ingest_ok(fx, st, &opt, "a.jsonl", &t);
+	path_in(fx, "a.db", db_path, sizeof(db_path));
+	struct seen_files sf = { BUF_INIT, testlib_sql_open(db_path), "DROP TABLE seen" };
+	sqlite3 *damage = sf.damage_after_first;
+	const char *files[] = { "b.jsonl", "c.jsonl" };
+	opt.on_file = collect;
+	opt.ctx = &sf;
+	assert_int_equal(ingest(fx, st, &opt, files, 2, &t), -1);
+	/* b.jsonl was read; c.jsonl failed on its first lookup and said so */
+	assert_non_null(strstr(buf_str(&sf.text), "b.jsonl status=0"));
+	assert_non_null(strstr(buf_str(&sf.text), "c.jsonl status=-1"));
+	assert_non_null(strstr(buf_str(&sf.text), "error=yes"));
+	sqlite3_close(damage);
+	buf_free(&a);
+	buf_free(&b);
+	buf_free(&c);
+	buf_free(&sf.text);
+}
+
 int main(void)
 {
-	if (sodium_init() < 0)
+	if (testlib_init() < 0)
 		return 1;
-	store_library_init();
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_proxy_file_gives_the_events_and_daily_sums),
@@ -770,8 +792,10 @@ int main(void)
 		T(test_tiny_cache_and_small_batches_give_the_same_totals),
 		T(test_ingesting_the_same_file_twice_adds_nothing),
 		T(test_estimates_apply_only_to_events_without_tokens),
-		T(test_estimates_parse_rejects_a_bad_spec),
 		T(test_rejected_line_stores_credentials_masked),
+		T(test_results_say_what_each_file_gave),
+		T(test_ingest_prints_nothing),
+		T(test_failed_lookup_stops_the_run_with_a_message),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,18 +7,14 @@
 
 #include <cmocka.h>
 
-#include "out_text.h"
+#include "out.h"
 #include "report.h"
+#include "testlib.h"
 
 static sqlite3 *open_db(void)
 {
-	sqlite3 *db;
-	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db,
-		"CREATE TABLE t(name TEXT, n INTEGER, cost REAL);"
-		"INSERT INTO t VALUES ('alpha', 12, 1.5), ('b', NULL, 0.125), (NULL, 3000, NULL);",
-		NULL, NULL, NULL), SQLITE_OK);
-	return db;
+	return testlib_memory_db("CREATE TABLE t(name TEXT, n INTEGER, cost REAL);"
+				 "INSERT INTO t VALUES ('alpha', 12, 1.5), ('b', NULL, 0.125), (NULL, 3000, NULL);");
 }
 
 static void test_columns_align_numbers_right_and_show_null(void **state)
@@ -67,8 +63,8 @@ static void test_figures_are_name_value_lines_with_note(void **state)
 	struct report_table *t = report_add_query(&r, db, NULL,
 		"SELECT 'x .. y' AS days, 1234.5678 AS 'month to date', NULL AS 'per 1,000 requests'", NULL, 0, &err);
 	assert_non_null(t);
-	t->is_figures = true;
-	report_set_note(t, "  NOT COUNTED: %d", 7);
+	t->shape = REPORT_RECORD;
+	report_table_note(t, REPORT_LEVEL_WATCH, "NOT COUNTED: %d", 7);
 	out_text_report(&out, &r);
 	assert_string_equal(buf_str(&out),
 			    "  days                x .. y\n"

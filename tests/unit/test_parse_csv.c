@@ -14,27 +14,7 @@
 #include <cmocka.h>
 
 #include "format.h"
-
-static struct format_set builtins;
-
-static int setup(void **state)
-{
-	struct buf err = BUF_INIT;
-	(void)state;
-	if (format_set_load(&builtins, NULL, &err) < 0) {
-		fprintf(stderr, "%s\n", err.data);
-		return -1;
-	}
-	buf_free(&err);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	format_set_free(&builtins);
-	return 0;
-}
+#include "testlib.h"
 
 /* A format read line by line as ingest does: reset at the start of the file. */
 struct reader {
@@ -45,7 +25,7 @@ struct reader {
 
 static struct reader start(const char *name)
 {
-	struct reader r = { format_find(&builtins, name), { 0 }, "" };
+	struct reader r = { format_find(&testlib_formats, name), { 0 }, "" };
 	if (!r.f)
 		fail_msg("no built-in format %s", name);
 	r.f->ops->reset(r.f);
@@ -166,6 +146,79 @@ static void test_quoted_field_with_a_line_break_spans_two_lines(void **state)
 	assert_int_equal(num(&r, EV_TOTAL_TOKENS), 11);
 }
 
+/* ---- quotes that do not close: never a silent loss of the rows after them ---- */
+
+#define Q_HEADER "timestamp,model,input_tokens,output_tokens"
+
+static void test_text_after_a_closing_quote_rejects_that_line_only(void **state)
+{
+	(void)state;
+	struct reader r = start("usage_csv");
+	feed(&r, Q_HEADER);
+	/* libcsv, not strict, would keep the field open after "gpt"4o and swallow the rows; the 4 is byte 26 */
+	assert_int_equal(feed(&r, "2025-10-11 10:00:02,\"gpt\"4o,3,3"), -1);
+	if (!strstr(r.reason, "broken quote at byte 26"))
+		fail_msg("reason: %s", r.reason);
+	assert_int_equal(feed(&r, "2025-10-11 10:00:03,gpt-4o,4,4"), 0);
+	assert_int_equal(num(&r, EV_INPUT_TOKENS), 4);
+}
+
+static void test_quote_inside_an_unquoted_field_is_text(void **state)
+{
+	(void)state;
+	struct reader r = start("usage_csv");
+	feed(&r, Q_HEADER);
+	assert_int_equal(feed(&r, "2025-10-11 10:00:01,ab\"c,2,2"), 0);
+	assert_text(&r, EV_MODEL, "ab\"c");
+	assert_int_equal(feed(&r, "2025-10-11 10:00:03,gpt-4o,4,4"), 0);
+	assert_int_equal(num(&r, EV_INPUT_TOKENS), 4);
+}
+
+static void test_unbalanced_opening_quote_ends_at_the_next_whole_record(void **state)
+{
+	(void)state;
+	struct reader r = start("usage_csv");
+	feed(&r, Q_HEADER);
+	assert_int_equal(feed(&r, "2025-10-11 10:00:00,\"gpt-4o,1,1"), FORMAT_CONTINUES);
+	const char next[] = "2025-10-11 10:00:01,gpt-4o,2,1";
+	assert_int_equal(feed(&r, next), FORMAT_RECORD_BROKEN);
+	if (!strstr(r.reason, "still open 1 line later, where a line is a whole record by itself"))
+		fail_msg("reason: %s", r.reason);
+	assert_int_equal(feed(&r, next), 0); /* ingest reads the line again, afresh */
+	assert_int_equal(num(&r, EV_INPUT_TOKENS), 2);
+	for (int i = 0; i < 1000; i++) { /* and every row after it */
+		char line[64];
+		snprintf(line, sizeof(line), "2025-10-11 10:00:02,gpt-4o,%d,1", i);
+		assert_int_equal(feed(&r, line), 0);
+		assert_int_equal(num(&r, EV_INPUT_TOKENS), i);
+	}
+}
+
+static void test_open_quote_over_free_text_ends_at_the_line_bound(void **state)
+{
+	(void)state;
+	struct reader r = start("usage_csv");
+	feed(&r, "timestamp,model,input_tokens,error");
+	assert_int_equal(feed(&r, "2025-10-11 10:00:00,gpt-4o,1,\"trace:"), FORMAT_CONTINUES);
+	for (int i = 1; i < 1000; i++) /* lines 2..1000 of the record: no whole record among them */
+		assert_int_equal(feed(&r, "  at frame"), FORMAT_CONTINUES);
+	assert_int_equal(feed(&r, "  at frame"), FORMAT_RECORD_BROKEN);
+	if (!strstr(r.reason, "still open after 1000 lines"))
+		fail_msg("reason: %s", r.reason);
+}
+
+static void test_quoted_field_over_three_lines_with_commas_is_one_record(void **state)
+{
+	(void)state;
+	struct reader r = start("usage_csv");
+	feed(&r, "timestamp,model,input_tokens,error");
+	assert_int_equal(feed(&r, "2025-10-11 10:00:00,gpt-4o,7,\"upstream said:"), FORMAT_CONTINUES);
+	assert_int_equal(feed(&r, "rate limited, retry in 2s, \"\"soon\"\""), FORMAT_CONTINUES); /* 3 commas, a quote */
+	assert_int_equal(feed(&r, "bye\""), 0);
+	assert_text(&r, EV_ERROR, "upstream said:\nrate limited, retry in 2s, \"soon\"\nbye");
+	assert_int_equal(num(&r, EV_INPUT_TOKENS), 7);
+}
+
 static void test_row_without_time_is_rejected(void **state)
 {
 	(void)state;
@@ -201,6 +254,24 @@ static void test_litellm_export_failure_status_marks_the_call_failed(void **stat
 	assert_text(&r, EV_PROJECT, "t1");
 }
 
+static void test_status_column_reads_as_a_json_status_does(void **state)
+{
+	(void)state;
+	struct reader r = start("usage_csv");
+	assert_int_equal(feed(&r, "timestamp,model,input_tokens,status"), 1);
+	assert_int_equal(feed(&r, "2025-10-01 08:00:00,gpt-4o,1,429"), 0);
+	assert_int_equal(num(&r, EV_STATUS), 429);
+	assert_int_equal(feed(&r, "2025-10-01 08:00:00,gpt-4o,1,failure"), 0);
+	assert_false(event_has(&r.ev, EV_STATUS));
+	assert_int_equal(r.ev.failed, 1);
+	/* a status word nobody maps to success or failure: the event stays, status NULL */
+	assert_int_equal(feed(&r, "2025-10-01 08:00:00,gpt-4o,1,queued"), 0);
+	assert_false(event_has(&r.ev, EV_STATUS));
+	assert_int_equal(r.ev.failed, -1);
+	assert_int_equal(feed(&r, "2025-10-01 08:00:00,gpt-4o,1,200.5"), -1);
+	assert_string_equal(r.reason, "bad number for status");
+}
+
 static void test_detect_needs_the_header_columns(void **state)
 {
 	(void)state;
@@ -214,30 +285,23 @@ static void test_detect_needs_the_header_columns(void **state)
 		b[i] = (struct slice){ costs[i], strlen(costs[i]) };
 		c[i] = (struct slice){ litellm[i], strlen(litellm[i]) };
 	}
-	assert_string_equal(format_detect(&builtins, a, 2, &matched)->name, "usage_csv");
+	assert_string_equal(format_detect(&testlib_formats, a, 2, &matched)->name, "usage_csv");
 	assert_int_equal(matched, 2);
-	assert_null(format_detect(&builtins, b, 2, &matched)); /* costs, no token column */
-	assert_string_equal(format_detect(&builtins, c, 2, &matched)->name, "litellm_csv");
+	assert_null(format_detect(&testlib_formats, b, 2, &matched)); /* costs, no token column */
+	assert_string_equal(format_detect(&testlib_formats, c, 2, &matched)->name, "litellm_csv");
 }
 
 /* A user definition with a tab delimiter and require_any, loaded as from --parsers DIR. */
 static void test_user_definition_with_tab_delimiter(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/tokstat-test-csv-XXXXXX", path[64];
 	struct format_set set;
 	struct buf err = BUF_INIT, reason = BUF_INIT;
 	struct event ev;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/t.json", dir);
-	FILE *fp = fopen(path, "w");
-	fputs("{\"name\":\"t\",\"kind\":\"csv\",\"delimiter\":\"\\t\",\"time_format\":\"epoch\","
-	      "\"columns\":{\"time\":\"when\",\"total_tokens\":[\"n\",\"count\"],\"user\":\"who\"},"
-	      "\"require_any\":[\"total_tokens\"],\"defaults\":{\"provider\":\"acme\"}}", fp);
-	fclose(fp);
-	assert_int_equal(format_set_load(&set, dir, &err), 0);
-	unlink(path);
-	rmdir(dir);
+	assert_int_equal(testlib_load_definition(
+		"{\"name\":\"t\",\"kind\":\"csv\",\"delimiter\":\"\\t\",\"time_format\":\"epoch\","
+		"\"columns\":{\"time\":\"when\",\"total_tokens\":[\"n\",\"count\"],\"user\":\"who\"},"
+		"\"require_any\":[\"total_tokens\"],\"defaults\":{\"provider\":\"acme\"}}", &set, &err), 0);
 	struct format *f = format_find(&set, "t");
 	f->ops->reset(f);
 	event_clear(&ev);
@@ -256,18 +320,11 @@ static void test_user_definition_with_tab_delimiter(void **state)
 static void test_definition_with_a_long_delimiter_is_refused(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/tokstat-test-csv-XXXXXX", path[64];
 	struct format_set set;
 	struct buf err = BUF_INIT;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/t.json", dir);
-	FILE *fp = fopen(path, "w");
-	fputs("{\"name\":\"t\",\"kind\":\"csv\",\"delimiter\":\"||\",\"columns\":{\"time\":\"when\"}}", fp);
-	fclose(fp);
-	assert_int_equal(format_set_load(&set, dir, &err), -1);
+	assert_int_equal(testlib_load_definition(
+		"{\"name\":\"t\",\"kind\":\"csv\",\"delimiter\":\"||\",\"columns\":{\"time\":\"when\"}}", &set, &err), -1);
 	assert_non_null(strstr(buf_str(&err), "delimiter"));
-	unlink(path);
-	rmdir(dir);
 	buf_free(&err);
 }
 
@@ -281,12 +338,18 @@ int main(void)
 		cmocka_unit_test(test_header_names_match_without_case_or_spaces),
 		cmocka_unit_test(test_semicolon_delimiter_is_found_from_the_header),
 		cmocka_unit_test(test_quoted_field_with_a_line_break_spans_two_lines),
+		cmocka_unit_test(test_text_after_a_closing_quote_rejects_that_line_only),
+		cmocka_unit_test(test_quote_inside_an_unquoted_field_is_text),
+		cmocka_unit_test(test_unbalanced_opening_quote_ends_at_the_next_whole_record),
+		cmocka_unit_test(test_open_quote_over_free_text_ends_at_the_line_bound),
+		cmocka_unit_test(test_quoted_field_over_three_lines_with_commas_is_one_record),
 		cmocka_unit_test(test_row_without_time_is_rejected),
 		cmocka_unit_test(test_blank_line_is_skipped),
 		cmocka_unit_test(test_litellm_export_failure_status_marks_the_call_failed),
+		cmocka_unit_test(test_status_column_reads_as_a_json_status_does),
 		cmocka_unit_test(test_detect_needs_the_header_columns),
 		cmocka_unit_test(test_user_definition_with_tab_delimiter),
 		cmocka_unit_test(test_definition_with_a_long_delimiter_is_refused),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, testlib_formats_setup, testlib_formats_teardown);
 }

@@ -15,27 +15,7 @@
 #include <cmocka.h>
 
 #include "format.h"
-
-static struct format_set builtins;
-
-static int setup(void **state)
-{
-	struct buf err = BUF_INIT;
-	(void)state;
-	if (format_set_load(&builtins, NULL, &err) < 0) {
-		fprintf(stderr, "%s\n", err.data);
-		return -1;
-	}
-	buf_free(&err);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	format_set_free(&builtins);
-	return 0;
-}
+#include "testlib.h"
 
 struct parsed {
 	int rc;
@@ -48,7 +28,7 @@ static struct parsed parse(const char *name, const char *line)
 {
 	struct parsed r;
 	struct buf reason = BUF_INIT;
-	struct format *f = format_find(&builtins, name);
+	struct format *f = format_find(&testlib_formats, name);
 	if (!f)
 		fail_msg("no built-in format %s", name);
 	event_clear(&r.ev);
@@ -90,19 +70,7 @@ static void assert_text(const struct parsed *r, enum event_text i, const char *w
 /* Load one user definition TEXT (as if from --parsers DIR); returns 0 or -1 with ERR. */
 static int load_user(const char *text, struct format_set *set, struct buf *err)
 {
-	char dir[] = "/tmp/tokstat-test-json-XXXXXX";
-	char path[64];
-	int rc;
-	if (!mkdtemp(dir))
-		fail_msg("mkdtemp");
-	snprintf(path, sizeof(path), "%s/user.json", dir);
-	FILE *fp = fopen(path, "w");
-	fputs(text, fp);
-	fclose(fp);
-	rc = format_set_load(set, dir, err);
-	unlink(path);
-	rmdir(dir);
-	return rc;
+	return testlib_load_definition(text, set, err);
 }
 
 /* ---- Claude Code ---- */
@@ -167,7 +135,7 @@ static void test_detect_takes_claude_code_whose_first_lines_are_not_assistant(vo
 	size_t matched;
 	for (int i = 0; i < 3; i++)
 		lines[i] = (struct slice){ l[i], strlen(l[i]) };
-	struct format *f = format_detect(&builtins, lines, 3, &matched);
+	struct format *f = format_detect(&testlib_formats, lines, 3, &matched);
 	assert_non_null(f);
 	assert_string_equal(f->name, "claude_code");
 	assert_int_equal(matched, 3);
@@ -306,8 +274,8 @@ static void test_detect_tells_anthropic_from_openai_responses(void **state)
 			   "\"input_tokens_details\":{\"cached_tokens\":0},\"output_tokens\":1}}";
 	struct slice a = { anth, strlen(anth) }, b = { resp, strlen(resp) };
 	size_t matched;
-	assert_string_equal(format_detect(&builtins, &a, 1, &matched)->name, "anthropic");
-	assert_string_equal(format_detect(&builtins, &b, 1, &matched)->name, "openai");
+	assert_string_equal(format_detect(&testlib_formats, &a, 1, &matched)->name, "anthropic");
+	assert_string_equal(format_detect(&testlib_formats, &b, 1, &matched)->name, "openai");
 }
 
 /* ---- Gemini ---- */
@@ -394,6 +362,128 @@ static void test_usage_record_camel_case_maps_every_field(void **state)
 	assert_int_equal(num(&r, EV_LATENCY_MS), 2500);
 	assert_int_equal(r.ev.failed, 1);
 	assert_text(&r, EV_ERROR, "overloaded");
+}
+
+/* ---- counts: whole numbers, as in every other log ---- */
+
+#define USAGE_HEAD "{\"timestamp\":\"2025-10-01T00:00:00Z\",\"user_id\":\"u7\","
+
+static void test_fractional_token_count_is_rejected_naming_the_field(void **state)
+{
+	(void)state;
+	struct parsed r = parse("usage_record", USAGE_HEAD "\"input_tokens\":1.5,\"output_tokens\":2}");
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.reason, "bad number for input_tokens"); /* as a proxy line's input_tokens=1.5 */
+	r = parse("openai", "{\"created\":1711652795,\"model\":\"gpt-4o\",\"usage\":{\"prompt_tokens\":10,"
+			    "\"completion_tokens\":2.5}}");
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.reason, "bad number for output_tokens");
+}
+
+static void test_boolean_token_count_is_rejected_naming_the_field(void **state)
+{
+	(void)state;
+	struct parsed r = parse("usage_record", USAGE_HEAD "\"tokens_used\":true}");
+	assert_int_equal(r.rc, -1); /* json_extract reads true as 1 */
+	assert_string_equal(r.reason, "bad number for total_tokens");
+	r = parse("usage_record", USAGE_HEAD "\"input_tokens\":false,\"output_tokens\":3}");
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.reason, "bad number for input_tokens");
+}
+
+static void test_boolean_term_of_a_sum_is_rejected(void **state)
+{
+	(void)state;
+	/* gemini's output_tokens sums candidates and thoughts */
+	struct parsed r = parse("gemini", "{\"timestamp\":\"2025-10-01T00:00:00Z\",\"modelVersion\":\"gemini-2.5-pro\","
+					  "\"usageMetadata\":{\"promptTokenCount\":10,\"candidatesTokenCount\":5,"
+					  "\"thoughtsTokenCount\":true}}");
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.reason, "bad number for output_tokens");
+	r = parse_ok("gemini", "{\"timestamp\":\"2025-10-01T00:00:00Z\",\"modelVersion\":\"gemini-2.5-pro\","
+			       "\"usageMetadata\":{\"promptTokenCount\":10,\"candidatesTokenCount\":5,"
+			       "\"thoughtsTokenCount\":2.0}}");
+	assert_int_equal(num(&r, EV_OUTPUT_TOKENS), 7);
+}
+
+static void test_whole_number_written_as_fraction_or_string_is_a_count(void **state)
+{
+	(void)state;
+	struct parsed r = parse_ok("usage_record", USAGE_HEAD "\"input_tokens\":1500.0,\"output_tokens\":\"20\","
+						   "\"cache_read_tokens\":1e2}");
+	assert_int_equal(num(&r, EV_INPUT_TOKENS), 1500);
+	assert_int_equal(num(&r, EV_OUTPUT_TOKENS), 20);
+	assert_int_equal(num(&r, EV_CACHE_READ_TOKENS), 100);
+}
+
+static void test_null_and_dash_counts_are_null(void **state)
+{
+	(void)state;
+	struct parsed r = parse_ok("usage_record", USAGE_HEAD "\"input_tokens\":null,\"output_tokens\":\"-\","
+						   "\"total_tokens\":7}");
+	assert_false(event_has(&r.ev, EV_INPUT_TOKENS));
+	assert_false(event_has(&r.ev, EV_OUTPUT_TOKENS));
+	assert_int_equal(num(&r, EV_TOTAL_TOKENS), 7);
+}
+
+static void test_object_as_count_is_rejected(void **state)
+{
+	(void)state;
+	struct parsed r = parse("usage_record", USAGE_HEAD "\"input_tokens\":{\"n\":1},\"output_tokens\":3}");
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.reason, "bad number for input_tokens");
+}
+
+static void test_status_as_number_word_or_boolean(void **state)
+{
+	(void)state;
+	struct parsed r = parse_ok("usage_record", USAGE_HEAD "\"tokens_used\":1,\"status_code\":\"429\"}");
+	assert_int_equal(num(&r, EV_STATUS), 429);
+	r = parse_ok("usage_record", USAGE_HEAD "\"tokens_used\":1,\"status_code\":\"failure\"}");
+	assert_false(event_has(&r.ev, EV_STATUS));
+	assert_int_equal(r.ev.failed, 1);
+	r = parse_ok("usage_record", USAGE_HEAD "\"tokens_used\":1,\"status_code\":true}");
+	assert_false(event_has(&r.ev, EV_STATUS));
+	assert_int_equal(r.ev.failed, 0);
+	r = parse_ok("usage_record", USAGE_HEAD "\"tokens_used\":1,\"status_code\":\"queued\"}");
+	assert_false(event_has(&r.ev, EV_STATUS));
+	assert_int_equal(r.ev.failed, -1);
+	r = parse("usage_record", USAGE_HEAD "\"tokens_used\":1,\"status_code\":200.5}");
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.reason, "bad number for status");
+}
+
+/* ---- nesting ---- */
+
+static void test_json_nested_deeper_than_sqlite_reads_says_so(void **state)
+{
+	(void)state;
+	struct buf l = BUF_INIT;
+	buf_adds(&l, USAGE_HEAD "\"tokens_used\":1,\"extra\":");
+	for (int i = 0; i < 3000; i++)
+		buf_addc(&l, '[');
+	for (int i = 0; i < 3000; i++)
+		buf_addc(&l, ']');
+	buf_addc(&l, '}'); /* valid JSON (python's json.loads reads it): 3001 levels */
+	struct parsed r = parse("usage_record", l.data);
+	assert_int_equal(r.rc, -1);
+	if (!strstr(r.reason, "JSON nested 3001 levels deep"))
+		fail_msg("reason: %s", r.reason);
+	buf_free(&l);
+}
+
+static void test_broken_deep_json_within_the_limit_is_invalid_json(void **state)
+{
+	(void)state;
+	struct buf l = BUF_INIT;
+	buf_adds(&l, USAGE_HEAD "\"tokens_used\":1,\"extra\":");
+	for (int i = 0; i < 500; i++)
+		buf_addc(&l, '[');
+	buf_addc(&l, '}');
+	struct parsed r = parse("usage_record", l.data);
+	assert_int_equal(r.rc, -1);
+	assert_string_equal(r.reason, "invalid JSON");
+	buf_free(&l);
 }
 
 /* ---- lines that are not records ---- */
@@ -579,6 +669,15 @@ int main(void)
 		cmocka_unit_test(test_litellm_row_status_failure_marks_the_call_failed),
 		cmocka_unit_test(test_usage_record_snake_case_total_only_keeps_kinds_null),
 		cmocka_unit_test(test_usage_record_camel_case_maps_every_field),
+		cmocka_unit_test(test_fractional_token_count_is_rejected_naming_the_field),
+		cmocka_unit_test(test_boolean_token_count_is_rejected_naming_the_field),
+		cmocka_unit_test(test_boolean_term_of_a_sum_is_rejected),
+		cmocka_unit_test(test_whole_number_written_as_fraction_or_string_is_a_count),
+		cmocka_unit_test(test_null_and_dash_counts_are_null),
+		cmocka_unit_test(test_object_as_count_is_rejected),
+		cmocka_unit_test(test_status_as_number_word_or_boolean),
+		cmocka_unit_test(test_json_nested_deeper_than_sqlite_reads_says_so),
+		cmocka_unit_test(test_broken_deep_json_within_the_limit_is_invalid_json),
 		cmocka_unit_test(test_broken_json_is_rejected_as_invalid),
 		cmocka_unit_test(test_json_that_is_not_an_object_is_rejected),
 		cmocka_unit_test(test_blank_line_is_skipped),
@@ -596,5 +695,5 @@ int main(void)
 		cmocka_unit_test(test_sum_of_a_text_field_is_refused),
 		cmocka_unit_test(test_body_without_has_is_refused),
 	};
-	return cmocka_run_group_tests(tests, setup, teardown);
+	return cmocka_run_group_tests(tests, testlib_formats_setup, testlib_formats_teardown);
 }

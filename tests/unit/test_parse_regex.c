@@ -242,6 +242,25 @@ static void test_combined_bad_time_is_rejected_with_a_reason(void **state)
 	assert_non_null(strstr(buf_str(&reason), "time"));
 }
 
+static void test_bad_time_reason_quotes_the_whole_value(void **state)
+{
+	(void)state;
+	/* A cut before masking could leave part of a secret that the whole value would show
+	 * masked: the parser quotes all of it and ingest masks, then cuts. */
+	struct buf l = BUF_INIT, want = BUF_INIT;
+	buf_adds(&want, "10/Mar/2024:13:55:36 +0000 ");
+	for (int i = 0; i < 10; i++)
+		buf_adds(&want, "sk-proj-0123456789");
+	buf_printf(&l, "203.0.113.7 - - [%s] \"GET /a HTTP/1.1\" 200 10", want.data);
+	assert_int_equal(parse("common", l.data), -1);
+	struct buf r = BUF_INIT;
+	buf_printf(&r, "bad time \"%s\"", want.data);
+	assert_string_equal(buf_str(&reason), r.data);
+	buf_free(&r);
+	buf_free(&l);
+	buf_free(&want);
+}
+
 static void test_combined_comment_line_is_skipped(void **state)
 {
 	(void)state;
@@ -282,11 +301,132 @@ static void test_common_line_is_parsed(void **state)
 	assert_text(EV_USER, "carol");
 }
 
-static void test_common_rejects_a_combined_line(void **state)
+static void test_common_reads_a_combined_line_of_the_same_file(void **state)
 {
 	(void)state;
-	assert_int_equal(parse("common", "203.0.113.7 - - [10/Mar/2024:13:55:36 +0000] \"GET /a HTTP/1.1\" 200 10 \"-\" \"curl\""), -1);
-	assert_true(reason.len > 0);
+	parse_ok("common", "203.0.113.7 - - [10/Mar/2024:13:55:36 +0000] \"GET /a HTTP/1.1\" 200 10 \"-\" \"curl\"");
+	assert_text(EV_ENDPOINT, "/a");
+	assert_num(EV_STATUS, 200);
+	assert_num(EV_BYTES, 10);
+}
+
+static void test_combined_reads_a_common_line_of_the_same_file(void **state)
+{
+	(void)state;
+	/* Apache's own test log mixes them: line 3 of filebeat's apache/access/test/test.log */
+	parse_ok("combined", "::1 - - [26/Dec/2016:16:16:48 +0200] \"-\" 408 -");
+	assert_num(EV_STATUS, 408);
+	assert_no_num(EV_BYTES);
+	assert_no_text(EV_ENDPOINT);
+	assert_int_equal(ev.epoch, 1482761808); /* date -u -d '2016-12-26 14:16:48' +%s */
+}
+
+static void test_combined_line_with_garbage_after_bytes_is_still_rejected(void **state)
+{
+	(void)state;
+	assert_int_equal(parse("combined", "203.0.113.7 - - [10/Mar/2024:13:55:36 +0000] \"GET /a HTTP/1.1\" 200 10 garbage"), -1);
+	assert_int_equal(parse("common", "203.0.113.7 - - [10/Mar/2024:13:55:36 +0000] \"GET /a HTTP/1.1\" 200 10 \"-\""), -1);
+}
+
+/* ---- long lines: the JIT's stack ---- */
+
+/* A combined line whose request path, referer and agent are each LEN bytes long. */
+static void long_line(struct buf *l, size_t len)
+{
+	buf_adds(l, "203.0.113.7 - - [10/Mar/2024:13:55:36 +0000] \"GET /");
+	for (size_t i = 0; i < len; i++)
+		buf_addc(l, 'a' + (char)(i % 26));
+	buf_adds(l, " HTTP/1.1\" 200 10 \"");
+	for (size_t i = 0; i < len; i++)
+		buf_addc(l, i % 7 ? 'r' : '\\'), buf_addc(l, 'x'); /* escapes too: each is a turn of the group */
+	buf_adds(l, "\" \"");
+	for (size_t i = 0; i < len; i++)
+		buf_addc(l, 'u');
+	buf_addc(l, '"');
+}
+
+static void test_combined_16_kib_request_is_parsed(void **state)
+{
+	(void)state;
+	struct buf l = BUF_INIT;
+	long_line(&l, 16384); /* PCRE2's default JIT stack ran out at about 1,340 bytes */
+	parse_ok("combined", l.data);
+	assert_int_equal(ev.text[EV_ENDPOINT].n, 16385);
+	assert_num(EV_STATUS, 200);
+	buf_free(&l);
+}
+
+static void test_proxy_and_common_read_a_1_mib_request(void **state)
+{
+	(void)state;
+	struct buf l = BUF_INIT;
+	long_line(&l, 1 << 20);
+	parse_ok("common", l.data);
+	assert_int_equal(ev.text[EV_ENDPOINT].n, (1 << 20) + 1);
+	buf_addc(&l, ' ');
+	buf_adds(&l, "model=gpt-4o input_tokens=3");
+	parse_ok("proxy", l.data); /* a pattern whose groups repeat per character: the stack grows */
+	assert_num(EV_INPUT_TOKENS, 3);
+	buf_free(&l);
+}
+
+/* ---- AWS load balancers ---- */
+
+#define ALB_HEAD "http 2018-11-30T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 - -1 -1 -1 400 - 0 0 "
+#define ALB_TAIL " \"-\" - - - \"-\" \"-\" \"-\" 0 2018-11-30T22:22:48.364000Z \"-\" \"-\" \"-\""
+
+static void test_alb_malformed_request_is_an_event_with_its_status(void **state)
+{
+	(void)state;
+	/* lines 8 and 9 of filebeat's aws/elb/test/example-alb-http.log: its expected.json says 400 */
+	static const char *const requests[] = { "\"- http://www.example.com:80- -\"", "\"- - -\"" };
+	for (size_t i = 0; i < 2; i++) {
+		struct buf l = BUF_INIT;
+		buf_printf(&l, "%s%s%s", ALB_HEAD, requests[i], ALB_TAIL);
+		parse_ok("alb", l.data);
+		assert_num(EV_STATUS, 400);
+		assert_num(EV_BYTES, 0);
+		assert_no_text(EV_METHOD);
+		assert_no_text(EV_ENDPOINT);
+		assert_int_equal(ev.epoch, 1543616580); /* date -u -d '2018-11-30 22:23:00' +%s */
+		buf_free(&l);
+	}
+}
+
+static void test_alb_request_still_gives_method_and_path(void **state)
+{
+	(void)state;
+	parse_ok("alb", "http 2018-07-02T22:23:00.186641Z app/my-loadbalancer/50dc6c495c0c9188 192.168.131.39:2817 "
+			"10.0.0.1:80 0.000 0.001 0.000 200 200 34 366 \"GET http://www.example.com:80/a?b=1 HTTP/1.1\" "
+			"\"curl/7.46.0\" - - arn:aws:elasticloadbalancing:us-east-2:123456789012:targetgroup/my-targets/73e2d6bc24d8a067");
+	assert_text(EV_METHOD, "GET");
+	assert_text(EV_ENDPOINT, "/a");
+	assert_num(EV_BYTES, 366);
+	assert_num(EV_LATENCY_MS, 1);
+}
+
+static void test_alb_nlb_and_connection_log_lines_are_skipped(void **state)
+{
+	(void)state;
+	/* lines 3 and 7 of elastic/integrations' aws elb_logs test-alb.log */
+	assert_int_equal(parse("alb", "tls 2.0 2018-12-20T02:59:40 net/my-network-loadbalancer/c6e77e28c25b2234 "
+				      "g3d4b5e8bb8464cd 192.168.131.39:2817 10.0.0.1:80 5 2 98 246 - "
+				      "arn:aws:acm:us-east-2:671290407336:certificate/2a108f19 - ECDHE-RSA-AES128-SHA tlsv12 - "
+				      "my-network-loadbalancer-c6e77e28c25b2234.elb.us-east-2.amazonaws.com - - - 2018-12-20T02:59:30"), 1);
+	assert_int_equal(parse("alb", "2024-10-04T17:05:15.514108Z 192.168.131.39 36280 443 TLSv1.2 ECDHE-RSA-AES128-GCM-SHA256 "
+				      "4.036 \"CN=amazondomains.com,O=endEntity\" NotBefore=2023-09-21T22:43:21Z FEF257372D5C14D4 Success"), 1);
+	assert_int_equal(parse("alb", "2024-11-29T13:45:24.599544Z 172.31.43.26 58206 80 - - - \"-\" - - - TID_16132ed0b4112148"), 1);
+	assert_int_equal(parse("alb", "2024-11-29T13:45:24.599544Z garbage"), -1);
+}
+
+static void test_elb_tcp_and_ssl_entries_are_skipped(void **state)
+{
+	(void)state;
+	/* filebeat's aws/elb/test/elb-tcp.log line 1 and example-ssl.log */
+	assert_int_equal(parse("elb", "2019-10-17T13:22:51.758784Z filebeat-aws-elb-test-elb 77.227.156.41:51600 10.0.0.47:80 "
+				      "0.000943 0.00001 0.000015 - - 134 859 \"- - - \" \"-\" - -"), 1);
+	assert_int_equal(parse("elb", "2015-05-13T23:39:43.945958Z my-loadbalancer 192.168.131.39:2817 10.0.0.1:80 "
+				      "0.001065 0.000015 0.000023 - - 57 502 \"- - - \" \"-\" ECDHE-ECDSA-AES128-GCM-SHA256 TLSv1.2"), 1);
 }
 
 /* ---- proxy: the combined part ---- */
@@ -731,11 +871,20 @@ int main(void)
 		cmocka_unit_test(test_combined_accepts_extra_trailing_fields),
 		cmocka_unit_test(test_combined_malformed_line_is_rejected_with_a_reason),
 		cmocka_unit_test(test_combined_bad_time_is_rejected_with_a_reason),
+		cmocka_unit_test(test_bad_time_reason_quotes_the_whole_value),
 		cmocka_unit_test(test_combined_comment_line_is_skipped),
 		cmocka_unit_test(test_combined_blank_line_is_skipped),
 		cmocka_unit_test(test_combined_repeated_timestamp_gives_the_same_epoch),
 		cmocka_unit_test(test_common_line_is_parsed),
-		cmocka_unit_test(test_common_rejects_a_combined_line),
+		cmocka_unit_test(test_common_reads_a_combined_line_of_the_same_file),
+		cmocka_unit_test(test_combined_reads_a_common_line_of_the_same_file),
+		cmocka_unit_test(test_combined_line_with_garbage_after_bytes_is_still_rejected),
+		cmocka_unit_test(test_combined_16_kib_request_is_parsed),
+		cmocka_unit_test(test_proxy_and_common_read_a_1_mib_request),
+		cmocka_unit_test(test_alb_malformed_request_is_an_event_with_its_status),
+		cmocka_unit_test(test_alb_request_still_gives_method_and_path),
+		cmocka_unit_test(test_alb_nlb_and_connection_log_lines_are_skipped),
+		cmocka_unit_test(test_elb_tcp_and_ssl_entries_are_skipped),
 		cmocka_unit_test(test_proxy_line_without_pairs_still_parses),
 		cmocka_unit_test(test_proxy_full_line_fills_every_field),
 		cmocka_unit_test(test_proxy_token_aliases),

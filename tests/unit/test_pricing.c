@@ -13,14 +13,14 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sodium.h>
 
 #include "buf.h"
 #include "pricing.h"
 #include "store.h"
+#include "testlib.h"
 
 struct fx {
-	char dir[64];
+	char dir[256];
 	struct buf path;
 	struct store *st;
 };
@@ -29,13 +29,14 @@ struct fx {
 static int setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	struct buf err = BUF_INIT;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/tokstat-pricing-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
+	if (testlib_tmpdir("pricing", f->dir, sizeof(f->dir)) < 0) {
+		free(f);
+		return -1;
+	}
 	buf_printf(&f->path, "%s/t.db", f->dir);
-	assert_int_equal(store_open(&f->st, buf_str(&f->path), STORE_READ_WRITE, &err), 0);
-	sqlite3 *db = store_db(f->st);
-	assert_int_equal(sqlite3_exec(db,
+	f->st = testlib_store(f->dir, "t.db", STORE_READ_WRITE);
+	sqlite3 *db = testlib_sql_open(buf_str(&f->path));
+	testlib_exec(db,
 		"DELETE FROM price;"
 		"INSERT INTO price(provider, model, effective_from, input_per_mtok, output_per_mtok, cache_read_per_mtok) VALUES"
 		" ('', 'gpt-4o', '2024-05-13', 5, 15, NULL),"
@@ -50,9 +51,8 @@ static int setup(void **state)
 		"INSERT INTO dict(value) VALUES ('gpt-4o'), ('gpt-4o-2024-08-06'), ('gpt-4o-mini'),"
 		" ('gpt-4o-mini-2024-07-18'), ('gpt-4o-realtime-preview'), ('claude-opus-4-20250514'),"
 		" ('claude-opus-4-6'), ('claude-opus-4-7'), ('llama-3-70b-instruct'), ('llama-3-8b'),"
-		" ('gemini-2.0-flash-001'), ('gemini-2.0-flash-latest'), ('gemini-2.0-flash@20250101'), ('azure')",
-		NULL, NULL, NULL), SQLITE_OK);
-	buf_free(&err);
+		" ('gemini-2.0-flash-001'), ('gemini-2.0-flash-latest'), ('gemini-2.0-flash@20250101'), ('azure')");
+	sqlite3_close(db);
 	*state = f;
 	return 0;
 }
@@ -60,10 +60,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 	store_close(f->st);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	testlib_rmtree(f->dir);
 	buf_free(&f->path);
 	free(f);
 	return 0;
@@ -151,6 +149,20 @@ static void test_dates_are_checked(void **state)
 	assert_false(pricing_is_date("2024-13-01"));
 	assert_false(pricing_is_date("2024-1-01"));
 	assert_false(pricing_is_date("2024-01-01x"));
+	assert_true(pricing_is_date("2000-02-29"));  /* divisible by 400: a leap year */
+	assert_false(pricing_is_date("1900-02-29")); /* by 100 only: not one */
+	assert_false(pricing_is_date("2025-04-31"));
+}
+
+static void test_match_refuses_a_day_that_is_not_a_date(void **state)
+{
+	struct fx *f = *state;
+	struct pricing_price p;
+	struct buf err = BUF_INIT;
+	assert_int_equal(pricing_match(store_db(f->st), "gpt-4o", NULL, "2025-02-30", &p, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "2025-02-30"));
+	pricing_price_free(&p);
+	buf_free(&err);
 }
 
 static void test_csv_import_is_idempotent_and_counts_changes(void **state)
@@ -165,20 +177,20 @@ static void test_csv_import_is_idempotent_and_counts_changes(void **state)
 	      ",my-model,1,2,,,2025-01-01\n"
 	      "OpenAI,gpt-4o-mini,0.15,0.6,0.075,,2024-07-18\n", o);
 	fclose(o);
-	assert_int_equal(pricing_import(store_db(f->st), buf_str(&csv), "2025-06-01", &s, &err), 0);
+	assert_int_equal(pricing_import(f->st, buf_str(&csv), "2025-06-01", &s, &err), 0);
 	assert_int_equal(s.added, 2); /* my-model, and gpt-4o-mini for provider openai */
-	assert_int_equal(pricing_import(store_db(f->st), buf_str(&csv), "2025-06-02", &s, &err), 0);
+	assert_int_equal(pricing_import(f->st, buf_str(&csv), "2025-06-02", &s, &err), 0);
 	assert_int_equal(s.added + s.changed, 0);
 	assert_int_equal(s.unchanged, 2);
 	o = fopen(buf_str(&csv), "w");
 	fputs("model,input_per_mtok,output_per_mtok,effective_from\nmy-model,1.5,2,2025-01-01\n", o);
 	fclose(o);
-	assert_int_equal(pricing_import(store_db(f->st), buf_str(&csv), "2025-06-01", &s, &err), 0);
+	assert_int_equal(pricing_import(f->st, buf_str(&csv), "2025-06-01", &s, &err), 0);
 	assert_int_equal(s.changed, 1);
 	o = fopen(buf_str(&csv), "w");
 	fputs("model,input_per_mtok\nmy-model,-1\n", o);
 	fclose(o);
-	assert_int_equal(pricing_import(store_db(f->st), buf_str(&csv), "2025-06-01", &s, &err), -1);
+	assert_int_equal(pricing_import(f->st, buf_str(&csv), "2025-06-01", &s, &err), -1);
 	assert_non_null(strstr(buf_str(&err), "line 2"));
 	buf_free(&err);
 	buf_free(&csv);
@@ -195,9 +207,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_price_applies_from_its_day_until_the_next, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_provider_specific_price_wins_for_its_provider, setup, teardown),
 		cmocka_unit_test(test_dates_are_checked),
+		cmocka_unit_test_setup_teardown(test_match_refuses_a_day_that_is_not_a_date, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_csv_import_is_idempotent_and_counts_changes, setup, teardown),
 	};
-	if (sodium_init() < 0)
+	if (testlib_init() < 0)
 		return 1;
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,14 +11,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 #include <sodium.h>
-#include <zlib.h>
 
 #include "buf.h"
 #include "source.h"
+#include "testlib.h"
 
 struct fixture {
 	char dir[256];
@@ -31,9 +35,7 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	const char *tmp = getenv("TMPDIR");
-	snprintf(fx->dir, sizeof(fx->dir), "%s/tokstat-source-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(fx->dir)) {
+	if (!fx || testlib_tmpdir("source", fx->dir, sizeof(fx->dir)) < 0) {
 		free(fx);
 		return -1;
 	}
@@ -48,8 +50,7 @@ static int teardown(void **state)
 	source_close(fx->s);
 	buf_free(&fx->content);
 	buf_free(&fx->err);
-	unlink(fx->path);
-	rmdir(fx->dir);
+	testlib_rmtree(fx->dir);
 	free(fx);
 	return 0;
 }
@@ -73,18 +74,29 @@ static void read_bytes(const char *path, struct buf *out)
 	fclose(fp);
 }
 
-/* One gzip member of P[0..N), made with zlib's gzopen/gzwrite, appended to OUT. */
+/* Run a shell command; it must succeed. */
+static void run_ok(const char *cmd)
+{
+	int rc = system(cmd);
+	if (rc != 0)
+		fail_msg("%s: exit status %d", cmd, rc);
+}
+
+/*
+ * One gzip member of P[0..N), made by gzip(1) (not by the library under test), appended to
+ * OUT.
+ */
 static void gzip_member(const struct fixture *fx, const void *p, size_t n, struct buf *out)
 {
-	char tmp[320];
-	snprintf(tmp, sizeof(tmp), "%s/member.gz", fx->dir);
-	gzFile gz = gzopen(tmp, "wb9");
-	assert_non_null(gz);
-	if (n)
-		assert_int_equal(gzwrite(gz, p, (unsigned)n), (int)n);
-	assert_int_equal(gzclose(gz), Z_OK);
-	read_bytes(tmp, out);
-	unlink(tmp);
+	char plain[320], gz[320], cmd[800];
+	snprintf(plain, sizeof(plain), "%s/member", fx->dir);
+	snprintf(gz, sizeof(gz), "%s/member.gz", fx->dir);
+	write_bytes(plain, p, n);
+	snprintf(cmd, sizeof(cmd), "gzip -9 -n -c '%s' > '%s'", plain, gz);
+	run_ok(cmd);
+	read_bytes(gz, out);
+	unlink(plain);
+	unlink(gz);
 }
 
 /* N lines "line <i> <filler>\n" into OUT; returns nothing, OUT holds the content. */
@@ -92,6 +104,14 @@ static void make_lines(struct buf *out, int n)
 {
 	for (int i = 1; i <= n; i++)
 		buf_printf(out, "line %d %s\n", i, i % 7 == 0 ? "with a somewhat longer tail to vary lengths" : "x");
+}
+
+static size_t count_lines_of(const struct buf *b)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < b->len; i++)
+		n += b->data[i] == '\n';
+	return n;
 }
 
 static struct source *open_ok(const char *path, size_t max_line)
@@ -531,24 +551,20 @@ static void test_empty_gzip_has_no_lines(void **state)
 	buf_free(&err);
 }
 
-/* Count the complete lines zlib itself can inflate from a damaged GZ (the independent check). */
-static int complete_lines_zlib_can_read(const struct buf *gz)
+/*
+ * Count the complete lines gzip(1) inflates from a damaged file at PATH (the independent
+ * check: it writes out what it could inflate before it complains).
+ */
+static int complete_lines_gzip_can_read(const char *path)
 {
-	z_stream z;
-	memset(&z, 0, sizeof(z));
-	assert_int_equal(inflateInit2(&z, 15 + 16), Z_OK);
-	unsigned char out[65536];
-	int lines = 0, rc;
-	z.next_in = (unsigned char *)gz->data;
-	z.avail_in = (uInt)gz->len;
-	do {
-		z.next_out = out;
-		z.avail_out = sizeof(out);
-		rc = inflate(&z, Z_SYNC_FLUSH);
-		for (size_t i = 0; i < sizeof(out) - z.avail_out; i++)
-			lines += out[i] == '\n';
-	} while (rc == Z_OK && (z.avail_in > 0 || z.avail_out == 0));
-	inflateEnd(&z);
+	char cmd[400];
+	snprintf(cmd, sizeof(cmd), "gzip -dc '%s' 2>/dev/null", path);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	int lines = 0, c;
+	while ((c = getc(p)) != EOF)
+		lines += c == '\n';
+	pclose(p); /* fails: the file is damaged */
 	return lines;
 }
 
@@ -562,7 +578,7 @@ static void test_truncated_gzip_returns_complete_lines_then_names_file_and_offse
 	gzip_member(fx, content.data, content.len, &gz);
 	gz.len = gz.len / 2; /* cut the member in the middle */
 	write_bytes(fx->path, gz.data, gz.len);
-	int want = complete_lines_zlib_can_read(&gz);
+	int want = complete_lines_gzip_can_read(fx->path);
 	assert_true(want > 0);
 
 	struct source *s = open_ok(fx->path, 0);
@@ -743,6 +759,548 @@ static void test_skip_beyond_the_end_returns_1(void **state)
 	buf_free(&err);
 }
 
+/* ---- damaged gzip members ---- */
+
+/* Every line until source_next_line stops; each must be the next line of WANT. Returns the rc. */
+static int read_matching(struct source *s, const struct buf *want, int *n, struct buf *err)
+{
+	struct source_line l;
+	const char *p = want->data, *end = want->data + want->len;
+	int rc;
+	*n = 0;
+	while ((rc = source_next_line(s, &l, err)) == 1) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		++*n;
+		assert_non_null(nl);
+		assert_int_equal(l.number, (uint64_t)*n);
+		assert_int_equal(l.n, (size_t)(nl - p));
+		assert_memory_equal(l.p, p, l.n);
+		p = nl + 1;
+	}
+	return rc;
+}
+
+/* What gzip(1) says when it tests the file at PATH (its complaints, on stderr). */
+static void gzip_test_says(const char *path, struct buf *out)
+{
+	char cmd[400], chunk[512];
+	size_t n;
+	snprintf(cmd, sizeof(cmd), "gzip -t '%s' 2>&1", path);
+	FILE *p = popen(cmd, "r");
+	assert_non_null(p);
+	while ((n = fread(chunk, 1, sizeof(chunk), p)) > 0)
+		buf_add(out, chunk, n);
+	pclose(p);
+}
+
+/*
+ * GZ holds a good member of C1 (FIRST_LEN bytes) and a damaged second one: reading returns
+ * every line of C1, then SOURCE_BAD_MEMBER, which points at the second member.
+ */
+static void check_second_member_is_bad(struct fixture *fx, const struct buf *gz, size_t first_len,
+				       const struct buf *c1, const char *gzip_says)
+{
+	struct buf said = BUF_INIT, err = BUF_INIT;
+	struct source_member m;
+	struct source_line l;
+	int n;
+	write_bytes(fx->path, gz->data, gz->len);
+	gzip_test_says(fx->path, &said); /* the damage is the kind meant */
+	if (!strstr(buf_str(&said), gzip_says))
+		fail_msg("gzip -t says '%s', not '%s'", buf_str(&said), gzip_says);
+
+	fx->s = open_ok(fx->path, 0);
+	assert_int_equal(read_matching(fx->s, c1, &n, &err), SOURCE_BAD_MEMBER);
+	assert_int_equal(n, (int)count_lines_of(c1));
+	assert_int_equal(source_offset(fx->s), c1->len);
+	assert_non_null(strstr(buf_str(&err), fx->path));
+	assert_non_null(strstr(buf_str(&err), "CRC-32 or length"));
+	assert_int_equal(source_member_start(fx->s, &m), 0);
+	assert_int_equal(m.raw_offset, first_len);
+	assert_int_equal(m.offset, c1->len);
+	assert_int_equal(m.line, (uint64_t)n + 1);
+	assert_int_equal(m.line_offset, c1->len);
+	/* it stays failed */
+	buf_reset(&err);
+	assert_int_equal(source_next_line(fx->s, &l, &err), SOURCE_BAD_MEMBER);
+	assert_non_null(strstr(buf_str(&err), "CRC-32"));
+	buf_free(&said);
+	buf_free(&err);
+}
+
+static void test_member_with_a_bad_crc_is_reported_after_the_lines_before_it(void **state)
+{
+	struct fixture *fx = *state;
+	struct buf c1 = BUF_INIT;
+	make_lines(&c1, 1000);
+	gzip_member(fx, c1.data, c1.len, &fx->content);
+	size_t first_len = fx->content.len;
+	gzip_member(fx, "b1\nb2\nb3\n", 9, &fx->content);
+	fx->content.data[fx->content.len - 8] ^= 0x01; /* the second member's CRC-32 */
+	check_second_member_is_bad(fx, &fx->content, first_len, &c1, "crc error");
+	buf_free(&c1);
+}
+
+static void test_member_with_a_bad_length_is_reported_after_the_lines_before_it(void **state)
+{
+	struct fixture *fx = *state;
+	struct buf c1 = BUF_INIT;
+	make_lines(&c1, 1000);
+	gzip_member(fx, c1.data, c1.len, &fx->content);
+	size_t first_len = fx->content.len;
+	gzip_member(fx, "b1\nb2\nb3\n", 9, &fx->content);
+	fx->content.data[fx->content.len - 1] ^= 0x40; /* the second member's ISIZE */
+	check_second_member_is_bad(fx, &fx->content, first_len, &c1, "length error");
+	buf_free(&c1);
+}
+
+/* Bytes that do not compress: gzip(1) stores them as they are, with a "\n" now and then. */
+static void random_lines(struct buf *out, size_t n)
+{
+	uint32_t x = 2463534242u; /* xorshift32 */
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		buf_addc(out, i % 61 == 60 ? '\n' : (char)(x & 0xff) == '\n' ? 'n' : (char)(x & 0xff));
+	}
+}
+
+static void test_member_whose_data_is_damaged_but_inflates_is_reported_after_the_lines_before_it(void **state)
+{
+	struct fixture *fx = *state;
+	struct buf c1 = BUF_INIT, c2 = BUF_INIT;
+	make_lines(&c1, 1000);
+	random_lines(&c2, 6100);
+	gzip_member(fx, c1.data, c1.len, &fx->content);
+	size_t first_len = fx->content.len;
+	gzip_member(fx, c2.data, c2.len, &fx->content);
+	/* a byte in the middle of the second member's (stored) deflate data */
+	fx->content.data[first_len + (fx->content.len - first_len) / 2] ^= 0x20;
+	check_second_member_is_bad(fx, &fx->content, first_len, &c1, "crc error");
+	buf_free(&c1);
+	buf_free(&c2);
+}
+
+static void test_small_members_before_a_bad_one_are_returned_whole(void **state)
+{
+	struct fixture *fx = *state;
+	struct buf c1 = BUF_INIT;
+	buf_adds(&c1, "a1\na2\n"); /* all of it read with the head, the damage too */
+	gzip_member(fx, c1.data, c1.len, &fx->content);
+	size_t first_len = fx->content.len;
+	gzip_member(fx, "b1\n", 3, &fx->content);
+	fx->content.data[fx->content.len - 5] ^= 0x80;
+	check_second_member_is_bad(fx, &fx->content, first_len, &c1, "crc error");
+	buf_free(&c1);
+}
+
+static void test_small_gzip_with_a_bad_crc_fails_to_open(void **state)
+{
+	struct fixture *fx = *state;
+	struct source *s = NULL;
+	gzip_member(fx, "only\ngarbage\n", 13, &fx->content);
+	fx->content.data[fx->content.len - 8] ^= 0x01;
+	write_bytes(fx->path, fx->content.data, fx->content.len);
+	/* nothing of it may be returned, and it is not an empty file */
+	assert_int_equal(source_open(&s, fx->path, 0, &fx->err), -1);
+	assert_null(s);
+	assert_non_null(strstr(buf_str(&fx->err), fx->path));
+	assert_non_null(strstr(buf_str(&fx->err), "CRC-32"));
+}
+
+static void test_bad_member_of_several_buffers_gives_the_line_it_began_in(void **state)
+{
+	struct fixture *fx = *state;
+	struct buf c1 = BUF_INIT, c2 = BUF_INIT, all = BUF_INIT, err = BUF_INIT;
+	struct source_member m;
+	int n;
+	buf_adds(&c1, "x\nhalf"); /* the first member ends inside a line */
+	buf_adds(&c2, " of a line\n");
+	make_lines(&c2, 200000); /* ~3.6 MB: lines of it are returned before its end is reached */
+	buf_add(&all, c1.data, c1.len);
+	buf_add(&all, c2.data, c2.len);
+	gzip_member(fx, c1.data, c1.len, &fx->content);
+	size_t first_len = fx->content.len;
+	gzip_member(fx, c2.data, c2.len, &fx->content);
+	fx->content.data[fx->content.len - 6] ^= 0x01;
+	write_bytes(fx->path, fx->content.data, fx->content.len);
+
+	fx->s = open_ok(fx->path, 0);
+	assert_int_equal(read_matching(fx->s, &all, &n, &err), SOURCE_BAD_MEMBER);
+	assert_true(n > 1000);       /* from the bad member, before its check */
+	assert_true(n < 200000 + 2); /* but not those still buffered at its end */
+	assert_int_equal(source_member_start(fx->s, &m), 0);
+	assert_int_equal(m.raw_offset, first_len);
+	assert_int_equal(m.offset, 6);
+	assert_int_equal(m.line, 2);        /* "half of a line" */
+	assert_int_equal(m.line_offset, 2); /* after "x\n" */
+	buf_free(&c1);
+	buf_free(&c2);
+	buf_free(&all);
+	buf_free(&err);
+}
+
+/* Offset just after line LINES of P[0..N). */
+static uint64_t offset_after_line(const char *p, size_t n, uint64_t lines)
+{
+	uint64_t off = 0;
+	for (uint64_t i = 0; i < lines; i++) {
+		const char *nl = memchr(p + off, '\n', n - off);
+		assert_non_null(nl);
+		off = (uint64_t)(nl - p) + 1;
+	}
+	return off;
+}
+
+static void test_bad_member_skipped_into_gives_the_line_it_began_in(void **state)
+{
+	struct fixture *fx = *state;
+	struct buf c1 = BUF_INIT, c2 = BUF_INIT, all = BUF_INIT, err = BUF_INIT;
+	struct source_member m;
+	struct source_line l;
+	make_lines(&c1, 100);
+	size_t whole_lines = c1.len;
+	buf_adds(&c1, "partial");
+	buf_adds(&c2, " rest\n");
+	make_lines(&c2, 200000);
+	buf_add(&all, c1.data, c1.len);
+	buf_add(&all, c2.data, c2.len);
+	gzip_member(fx, c1.data, c1.len, &fx->content);
+	size_t first_len = fx->content.len;
+	gzip_member(fx, c2.data, c2.len, &fx->content);
+	fx->content.data[fx->content.len - 7] ^= 0x01;
+	write_bytes(fx->path, fx->content.data, fx->content.len);
+
+	fx->s = open_ok(fx->path, 0);
+	/* a checkpoint well into the second member: line 101 is "partial rest" */
+	uint64_t off = offset_after_line(all.data, all.len, 5100);
+	assert_int_equal(source_skip(fx->s, off, 5100, NULL, &err), 0);
+	int rc;
+	while ((rc = source_next_line(fx->s, &l, &err)) == 1)
+		;
+	assert_int_equal(rc, SOURCE_BAD_MEMBER);
+	assert_int_equal(source_member_start(fx->s, &m), 0);
+	assert_int_equal(m.raw_offset, first_len);
+	assert_int_equal(m.offset, c1.len);
+	assert_int_equal(m.line, 101);
+	assert_int_equal(m.line_offset, whole_lines);
+	buf_free(&c1);
+	buf_free(&c2);
+	buf_free(&all);
+	buf_free(&err);
+}
+
+static void test_zero_padding_after_the_last_member_is_accepted(void **state)
+{
+	struct fixture *fx = *state;
+	struct buf c = BUF_INIT, got = BUF_INIT;
+	make_lines(&c, 500);
+	gzip_member(fx, c.data, c.len, &fx->content);
+	for (int i = 0; i < 1000; i++)
+		buf_addc(&fx->content, '\0');
+	write_bytes(fx->path, fx->content.data, fx->content.len);
+	fx->s = open_ok(fx->path, 0);
+	assert_int_equal(read_all(fx->s, &got), 500);
+	assert_int_equal(got.len, c.len);
+	assert_memory_equal(got.data, c.data, c.len);
+	buf_free(&c);
+	buf_free(&got);
+}
+
+static void test_data_after_the_zero_padding_is_an_error(void **state)
+{
+	struct fixture *fx = *state;
+	struct buf c = BUF_INIT;
+	int n;
+	make_lines(&c, 500);
+	gzip_member(fx, c.data, c.len, &fx->content);
+	for (int i = 0; i < 1000; i++)
+		buf_addc(&fx->content, '\0');
+	size_t at = fx->content.len;
+	buf_adds(&fx->content, "xyz");
+	write_bytes(fx->path, fx->content.data, fx->content.len);
+	fx->s = open_ok(fx->path, 0);
+	assert_int_equal(read_matching(fx->s, &c, &n, &fx->err), SOURCE_ERROR);
+	assert_int_equal(n, 500);
+	assert_non_null(strstr(buf_str(&fx->err), "data after the zero padding"));
+	const char *p = strstr(buf_str(&fx->err), "at byte ");
+	assert_non_null(p);
+	assert_int_equal(strtoull(p + 8, NULL, 10), at);
+	buf_free(&c);
+}
+
+/* ---- inputs that cannot be read twice ---- */
+
+/* A child process that writes P[0..N) into the FIFO at PATH, then exits. */
+static pid_t fifo_writer(const char *path, const void *p, size_t n)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(path, O_WRONLY);
+		size_t done = 0;
+		while (fd >= 0 && done < n) {
+			ssize_t w = write(fd, (const char *)p + done, n - done);
+			if (w <= 0)
+				_exit(1);
+			done += (size_t)w;
+		}
+		_exit(fd >= 0 && close(fd) == 0 ? 0 : 1);
+	}
+	return pid;
+}
+
+static void wait_ok(pid_t pid)
+{
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+/* The fingerprint of P[0..N), made here with libsodium as source.h says. */
+static void blake2b_128_hex(const void *p, size_t n, char hex[33])
+{
+	unsigned char h[16];
+	crypto_generichash(h, sizeof(h), p, n, NULL, 0);
+	sodium_bin2hex(hex, 33, h, sizeof(h));
+}
+
+static void test_regular_file_is_rereadable(void **state)
+{
+	struct fixture *fx = *state;
+	write_bytes(fx->path, "a\nb\n", 4);
+	fx->s = open_ok(fx->path, 0);
+	assert_true(source_is_rereadable(fx->s));
+}
+
+static void test_fifo_is_read_but_not_rereadable(void **state)
+{
+	struct fixture *fx = *state;
+	struct buf got = BUF_INIT, want = BUF_INIT;
+	char name[400];
+	make_lines(&fx->content, 100000); /* far more than a pipe holds */
+	unlink(fx->path);
+	assert_int_equal(mkfifo(fx->path, 0600), 0);
+	pid_t pid = fifo_writer(fx->path, fx->content.data, fx->content.len);
+	fx->s = open_ok(fx->path, 0);
+	assert_false(source_is_rereadable(fx->s));
+	snprintf(name, sizeof(name), "%s (pipe)", fx->path);
+	assert_string_equal(source_name(fx->s), name);
+	assert_int_equal(source_size(fx->s), 0);
+	assert_int_equal(source_age(fx->s), -1);
+	char hex[33];
+	blake2b_128_hex(fx->content.data, 100, hex);
+	struct source_tail t = { 100, hex, 100 };
+	assert_int_equal(source_check_tail(fx->s, &t), -1); /* as for stdin */
+	assert_int_equal(read_all(fx->s, &got), 100000);
+	assert_int_equal(got.len, fx->content.len);
+	assert_memory_equal(got.data, fx->content.data, got.len);
+	wait_ok(pid);
+	buf_free(&got);
+	buf_free(&want);
+}
+
+/*
+ * A child that writes P[0..N) into the FIFO at PATH in two parts, the second after a pause,
+ * so that a reader gets the first part alone.
+ */
+static pid_t fifo_writer_in_two(const char *path, const void *p, size_t n, size_t first)
+{
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(path, O_WRONLY);
+		bool ok = fd >= 0 && write(fd, p, first) == (ssize_t)first;
+		struct timespec pause = { 0, 300 * 1000 * 1000 };
+		nanosleep(&pause, NULL);
+		ok = ok && write(fd, (const char *)p + first, n - first) == (ssize_t)(n - first);
+		_exit(ok && close(fd) == 0 ? 0 : 1);
+	}
+	return pid;
+}
+
+static void test_bad_member_begun_in_an_earlier_read_returns_none_of_its_lines(void **state)
+{
+	struct fixture *fx = *state;
+	struct buf c1 = BUF_INIT, c2 = BUF_INIT;
+	struct source_member m;
+	int n;
+	buf_adds(&c1, "a1\na2\n");
+	random_lines(&c2, 3000); /* stored: inflated as far as it has arrived */
+	gzip_member(fx, c1.data, c1.len, &fx->content);
+	size_t first_len = fx->content.len;
+	gzip_member(fx, c2.data, c2.len, &fx->content);
+	fx->content.data[fx->content.len - 8] ^= 0x01;
+	unlink(fx->path);
+	assert_int_equal(mkfifo(fx->path, 0600), 0);
+	/* the first read ends inside the second member, after whole lines of it */
+	pid_t pid = fifo_writer_in_two(fx->path, fx->content.data, fx->content.len, first_len + 1500);
+	fx->s = open_ok(fx->path, 0);
+	assert_int_equal(read_matching(fx->s, &c1, &n, &fx->err), SOURCE_BAD_MEMBER);
+	assert_int_equal(n, 2);
+	assert_int_equal(source_member_start(fx->s, &m), 0);
+	assert_int_equal(m.offset, c1.len);
+	assert_int_equal(m.line, 3);
+	wait_ok(pid);
+	buf_free(&c1);
+	buf_free(&c2);
+}
+
+/* Skip far into a FIFO with TAIL taken from the real content or not. */
+static void check_fifo_skip(struct fixture *fx, bool right_tail)
+{
+	struct source_line l;
+	char hex[33];
+	make_lines(&fx->content, 100000);
+	uint64_t off = offset_after_line(fx->content.data, fx->content.len, 77777);
+	blake2b_128_hex(fx->content.data + off - 4096 - (right_tail ? 0 : 1), 4096, hex);
+	struct source_tail t = { off, hex, 4096 };
+	unlink(fx->path);
+	assert_int_equal(mkfifo(fx->path, 0600), 0);
+	pid_t pid = fifo_writer(fx->path, fx->content.data, fx->content.len);
+	fx->s = open_ok(fx->path, 0);
+	int rc = source_skip(fx->s, off, 77777, &t, &fx->err);
+	if (rc < 0)
+		fail_msg("source_skip: %s", buf_str(&fx->err));
+	assert_int_equal(rc, right_tail ? 0 : 2);
+	if (right_tail) {
+		assert_int_equal(source_next_line(fx->s, &l, &fx->err), 1);
+		assert_int_equal(l.number, 77778);
+		assert_memory_equal(l.p, "line 77778 ", 11);
+	}
+	while (source_next_line(fx->s, &l, &fx->err) == 1) /* let the writer finish */
+		;
+	wait_ok(pid);
+}
+
+static void test_fifo_skip_reads_on_instead_of_seeking(void **state)
+{
+	check_fifo_skip(*state, true);
+}
+
+static void test_fifo_skip_with_another_tail_says_other_content(void **state)
+{
+	check_fifo_skip(*state, false);
+}
+
+static void test_stdin_from_a_regular_file_is_not_rereadable(void **state)
+{
+	struct fixture *fx = *state;
+	struct buf got = BUF_INIT;
+	make_lines(&fx->content, 300);
+	write_bytes(fx->path, fx->content.data, fx->content.len);
+	int saved = dup(0), fd = open(fx->path, O_RDONLY);
+	assert_true(saved >= 0 && fd >= 0);
+	assert_int_equal(dup2(fd, 0), 0);
+	close(fd);
+	fx->s = open_ok("-", 0);
+	bool rereadable = source_is_rereadable(fx->s);
+	char hex[33];
+	blake2b_128_hex(fx->content.data, 100, hex);
+	struct source_tail t = { 100, hex, 100 };
+	int checked = source_check_tail(fx->s, &t);
+	int n = read_all(fx->s, &got);
+	source_close(fx->s);
+	fx->s = NULL;
+	assert_int_equal(dup2(saved, 0), 0);
+	close(saved);
+	assert_false(rereadable);
+	assert_int_equal(checked, -1);
+	assert_int_equal(n, 300);
+	buf_free(&got);
+}
+
+/* ---- a plain file truncated while it is read (copytruncate) ---- */
+
+/* Open a file of 50000 lines and read its first 100; what was written is in fx->content. */
+static void open_and_read_100(struct fixture *fx)
+{
+	struct source_line l;
+	make_lines(&fx->content, 50000); /* ~1 MB: more than was read when the head was */
+	write_bytes(fx->path, fx->content.data, fx->content.len);
+	fx->s = open_ok(fx->path, 0);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(source_next_line(fx->s, &l, &fx->err), 1);
+}
+
+/* Read on after the truncation: only old lines, then SOURCE_TRUNCATED at a line end. */
+static void check_stops_at_old_content(struct fixture *fx)
+{
+	struct source_line l;
+	int rc, n = 100;
+	const char *p = fx->content.data + offset_after_line(fx->content.data, fx->content.len, 100);
+	const char *end = fx->content.data + fx->content.len;
+	while ((rc = source_next_line(fx->s, &l, &fx->err)) == 1) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		n++;
+		assert_non_null(nl);
+		assert_int_equal(l.number, (uint64_t)n);
+		assert_int_equal(l.n, (size_t)(nl - p)); /* whole old lines, nothing of the new */
+		assert_memory_equal(l.p, p, l.n);
+		p = nl + 1;
+	}
+	assert_int_equal(rc, SOURCE_TRUNCATED);
+	assert_true(source_was_truncated(fx->s));
+	assert_true(n < 50000);
+	assert_int_equal(source_offset(fx->s), (uint64_t)(p - fx->content.data));
+	assert_non_null(strstr(buf_str(&fx->err), fx->path));
+	assert_non_null(strstr(buf_str(&fx->err), "truncated"));
+	buf_reset(&fx->err);
+	assert_int_equal(source_next_line(fx->s, &l, &fx->err), SOURCE_TRUNCATED);
+}
+
+static void test_truncated_file_stops_after_the_last_line_read_before(void **state)
+{
+	struct fixture *fx = *state;
+	open_and_read_100(fx);
+	write_bytes(fx->path, "new 1\nnew 2\n", 12); /* truncates the same file, as copytruncate */
+	assert_int_equal(source_offset(fx->s), offset_after_line(fx->content.data, fx->content.len, 100));
+	check_stops_at_old_content(fx);
+}
+
+static void test_truncation_message_gives_the_size_now(void **state)
+{
+	struct fixture *fx = *state;
+	struct source_line l;
+	open_and_read_100(fx);
+	write_bytes(fx->path, "new 1\nnew 2\n", 12);
+	while (source_next_line(fx->s, &l, &fx->err) == 1)
+		;
+	assert_non_null(strstr(buf_str(&fx->err), "(12 bytes now"));
+}
+
+static void test_truncated_file_written_past_the_read_offset_is_noticed(void **state)
+{
+	struct fixture *fx = *state;
+	struct buf fresh = BUF_INIT;
+	open_and_read_100(fx);
+	for (int i = 0; i < 100000; i++) /* new content longer than what was read */
+		buf_printf(&fresh, "new content %d\n", i);
+	write_bytes(fx->path, fresh.data, fresh.len);
+	check_stops_at_old_content(fx);
+	buf_free(&fresh);
+}
+
+static void test_file_growing_while_read_is_read_whole(void **state)
+{
+	struct fixture *fx = *state;
+	struct source_line l;
+	int rc, n = 100;
+	open_and_read_100(fx);
+	FILE *fp = fopen(fx->path, "ab");
+	assert_non_null(fp);
+	for (int i = 1; i <= 1000; i++)
+		fprintf(fp, "appended %d\n", i);
+	assert_int_equal(fclose(fp), 0);
+	while ((rc = source_next_line(fx->s, &l, &fx->err)) == 1)
+		n++;
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 51000);
+	assert_memory_equal(l.p, "appended 1000", 13);
+	assert_false(source_was_truncated(fx->s));
+}
+
 static void test_close_accepts_null(void **state)
 {
 	(void)state;
@@ -787,6 +1345,25 @@ int main(void)
 		T(test_skip_within_head_of_gzip_continues_line_numbers),
 		T(test_skip_to_the_end_leaves_no_lines),
 		T(test_skip_beyond_the_end_returns_1),
+		T(test_member_with_a_bad_crc_is_reported_after_the_lines_before_it),
+		T(test_member_with_a_bad_length_is_reported_after_the_lines_before_it),
+		T(test_member_whose_data_is_damaged_but_inflates_is_reported_after_the_lines_before_it),
+		T(test_small_members_before_a_bad_one_are_returned_whole),
+		T(test_small_gzip_with_a_bad_crc_fails_to_open),
+		T(test_bad_member_of_several_buffers_gives_the_line_it_began_in),
+		T(test_bad_member_skipped_into_gives_the_line_it_began_in),
+		T(test_zero_padding_after_the_last_member_is_accepted),
+		T(test_data_after_the_zero_padding_is_an_error),
+		T(test_regular_file_is_rereadable),
+		T(test_fifo_is_read_but_not_rereadable),
+		T(test_fifo_skip_reads_on_instead_of_seeking),
+		T(test_fifo_skip_with_another_tail_says_other_content),
+		T(test_stdin_from_a_regular_file_is_not_rereadable),
+		T(test_bad_member_begun_in_an_earlier_read_returns_none_of_its_lines),
+		T(test_truncation_message_gives_the_size_now),
+		T(test_truncated_file_stops_after_the_last_line_read_before),
+		T(test_truncated_file_written_past_the_read_offset_is_noticed),
+		T(test_file_growing_while_read_is_read_whole),
 		T(test_close_accepts_null),
 		/* last: without the fix it overruns the heap and may take the process down */
 		T(test_small_max_line_reports_long_lines_within_its_buffer),

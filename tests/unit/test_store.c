@@ -1,8 +1,10 @@
 /*
- * Unit tests of store.c: batches written in one transaction and read back through the
- * views with a separate sqlite3 connection (values and NULLs), aggregates merged across
- * batches, store_verify, and file identity by content (candidates, claim, create).
+ * Unit tests of the store (store.c, store_migrate.c, store_write.c, batch.c, verify.c):
+ * batches written in one transaction and read back through the views on the store's
+ * read-only connection (values and NULLs), aggregates merged across batches, the ordered
+ * migrations, the lock, lookups that say what failed, prices and verify_database.
  */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -11,16 +13,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sodium.h>
 #include <sqlite3.h>
 
+#include "batch.h"
 #include "buf.h"
 #include "credential.h"
+#include "embedded.h"
 #include "event.h"
+#include "source.h"
 #include "store.h"
+#include "store_write.h"
+#include "testlib.h"
+#include "verify.h"
 
 /* 2024-03-10T13:55:36Z and 2024-03-10T14:05:00Z (`date -u -d ... +%s`) */
 #define T0 1710078936
@@ -33,129 +41,77 @@ struct fixture {
 	char dir[256];
 	char db[300];
 	struct store *st;
-	sqlite3 *ro;
+	sqlite3 *rw; /* the test's own read-write connection, to damage tables */
 };
 
 static int setup(void **state)
 {
 	struct fixture *fx = calloc(1, sizeof(*fx));
-	const char *tmp = getenv("TMPDIR");
-	struct buf err = BUF_INIT;
-	snprintf(fx->dir, sizeof(fx->dir), "%s/tokstat-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(fx->dir))
-		goto fail;
-	snprintf(fx->db, sizeof(fx->db), "%s/test.db", fx->dir);
-	if (store_open(&fx->st, fx->db, STORE_READ_WRITE, &err) != 0) {
-		fprintf(stderr, "store_open: %s\n", buf_str(&err));
-		goto fail;
+	if (!fx || testlib_tmpdir("store", fx->dir, sizeof(fx->dir)) < 0) {
+		free(fx);
+		return -1;
 	}
-	buf_free(&err);
+	snprintf(fx->db, sizeof(fx->db), "%s/test.db", fx->dir);
+	fx->st = testlib_store(fx->dir, "test.db", STORE_READ_WRITE);
 	*state = fx;
 	return 0;
-fail:
-	buf_free(&err);
-	free(fx);
-	return -1;
 }
 
 static int teardown(void **state)
 {
 	struct fixture *fx = *state;
-	char path[320];
-	if (fx->ro)
-		sqlite3_close(fx->ro);
+	if (fx->rw)
+		sqlite3_close(fx->rw);
 	store_close(fx->st);
-	const char *suffixes[] = { "", "-wal", "-shm", "-journal" };
-	for (size_t i = 0; i < 4; i++) {
-		snprintf(path, sizeof(path), "%s%s", fx->db, suffixes[i]);
-		unlink(path);
-	}
-	rmdir(fx->dir);
+	testlib_rmtree(fx->dir);
 	free(fx);
 	return 0;
 }
 
-/* A second, read-only connection: what any SQLite client would see. */
+/* The store's read-only connection: what any SQLite client would see. */
 static sqlite3 *reader(struct fixture *fx)
 {
-	if (!fx->ro)
-		assert_int_equal(sqlite3_open_v2(fx->db, &fx->ro, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-	return fx->ro;
+	sqlite3 *db = store_db(fx->st);
+	assert_non_null(db);
+	return db;
 }
 
-/* The single value of SQL; *IS_NULL says whether it was NULL. Text is copied into OUT. */
-static void query(sqlite3 *db, const char *sql, char *out, size_t out_n, bool *is_null)
+/* Run SQL on the test's own read-write connection. */
+static void damage(struct fixture *fx, const char *sql)
 {
-	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
-		fail_msg("prepare %s: %s", sql, sqlite3_errmsg(db));
-	if (sqlite3_step(q) != SQLITE_ROW)
-		fail_msg("no row from %s", sql);
-	*is_null = sqlite3_column_type(q, 0) == SQLITE_NULL;
-	const unsigned char *t = sqlite3_column_text(q, 0);
-	snprintf(out, out_n, "%s", t ? (const char *)t : "");
-	sqlite3_finalize(q);
-}
-
-static void assert_sql_text(sqlite3 *db, const char *sql, const char *want)
-{
-	char got[512];
-	bool is_null;
-	query(db, sql, got, sizeof(got), &is_null);
-	if (is_null)
-		fail_msg("%s: NULL, want \"%s\"", sql, want);
-	if (strcmp(got, want) != 0)
-		fail_msg("%s: \"%s\", want \"%s\"", sql, got, want);
-}
-
-static void assert_sql_int(sqlite3 *db, const char *sql, long long want)
-{
-	char got[512];
-	bool is_null;
-	query(db, sql, got, sizeof(got), &is_null);
-	if (is_null)
-		fail_msg("%s: NULL, want %lld", sql, want);
-	if (strtoll(got, NULL, 10) != want)
-		fail_msg("%s: %s, want %lld", sql, got, want);
-}
-
-static void assert_sql_null(sqlite3 *db, const char *sql)
-{
-	char got[512];
-	bool is_null;
-	query(db, sql, got, sizeof(got), &is_null);
-	if (!is_null)
-		fail_msg("%s: \"%s\", want NULL", sql, got);
+	if (!fx->rw)
+		fx->rw = testlib_sql_open(fx->db);
+	testlib_exec(fx->rw, sql);
 }
 
 /* ---- building batches by hand, as the ingest producer does ---- */
 
-static void add_dict(struct store_batch *b, int64_t id, const char *value)
+static void add_dict(struct batch *b, int64_t id, const char *value)
 {
 	if (b->n_new_dict == b->new_dict_cap) {
 		b->new_dict_cap = b->new_dict_cap ? b->new_dict_cap * 2 : 16;
 		b->new_dict = xrealloc(b->new_dict, b->new_dict_cap * sizeof(*b->new_dict));
 	}
-	struct store_new_text *t = &b->new_dict[b->n_new_dict++];
+	struct batch_new_text *t = &b->new_dict[b->n_new_dict++];
 	memset(t, 0, sizeof(*t));
 	t->id = id;
 	t->len = (uint32_t)strlen(value);
-	t->off = store_batch_text(b, value, t->len);
+	t->off = batch_text(b, value, t->len);
 }
 
-static void add_cred(struct fixture *fx, struct store_batch *b, int64_t id, const char *secret)
+static void add_cred(struct fixture *fx, struct batch *b, int64_t id, const char *secret)
 {
 	if (b->n_new_cred == b->new_cred_cap) {
 		b->new_cred_cap = b->new_cred_cap ? b->new_cred_cap * 2 : 16;
 		b->new_cred = xrealloc(b->new_cred, b->new_cred_cap * sizeof(*b->new_cred));
 	}
-	struct store_new_text *t = &b->new_cred[b->n_new_cred++];
+	struct batch_new_text *t = &b->new_cred[b->n_new_cred++];
 	struct buf display = BUF_INIT;
 	memset(t, 0, sizeof(*t));
 	t->id = id;
 	credential_mask(secret, strlen(secret), &display);
 	t->len = (uint32_t)display.len;
-	t->off = store_batch_text(b, display.data, display.len);
+	t->off = batch_text(b, display.data, display.len);
 	credential_fingerprint(store_credential_key(fx->st), secret, strlen(secret), t->fingerprint);
 	buf_free(&display);
 }
@@ -170,17 +126,17 @@ struct row_spec {
 
 #define BIT(i) (1u << (i))
 
-static void add_row(struct store_batch *b, const struct row_spec *s)
+static void add_row(struct batch *b, const struct row_spec *s)
 {
-	struct store_row *r = store_batch_add_row(b);
-	r->id = (int64_t)((uint64_t)b->file_id << STORE_LINE_BITS | s->line);
+	struct batch_row *r = batch_add_row(b);
+	r->id = store_event_id(b->file_id, s->line);
 	r->epoch = s->epoch;
-	r->dim[STORE_DIM_TOKEN] = s->token;
-	r->dim[STORE_DIM_USER] = s->user;
-	r->dim[STORE_DIM_ENDPOINT] = s->endpoint;
-	r->dim[STORE_DIM_METHOD] = s->method;
-	r->dim[STORE_DIM_MODEL] = s->model;
-	r->dim[STORE_DIM_PROVIDER] = s->provider;
+	r->dim[BATCH_DIM_TOKEN] = s->token;
+	r->dim[BATCH_DIM_USER] = s->user;
+	r->dim[BATCH_DIM_ENDPOINT] = s->endpoint;
+	r->dim[BATCH_DIM_METHOD] = s->method;
+	r->dim[BATCH_DIM_MODEL] = s->model;
+	r->dim[BATCH_DIM_PROVIDER] = s->provider;
 	r->num[EV_STATUS] = s->status;
 	r->num[EV_INPUT_TOKENS] = s->input;
 	r->num[EV_OUTPUT_TOKENS] = s->output;
@@ -206,49 +162,26 @@ static void add_row(struct store_batch *b, const struct row_spec *s)
 		r->num_set |= BIT(EV_TOTAL_TOKENS);
 	}
 	r->failed = -1;
-	store_batch_aggregate(b, r);
+	batch_aggregate(b, r);
 	b->events++;
 	if (s->line > b->lines)
 		b->lines = s->line;
 }
 
-/* The first candidate (no tail check), claimed, or a new file, in one transaction. */
-static int store_file_open(struct store *st, const char *name, const char *head, size_t head_n,
-			   struct store_file *f, struct buf *err)
-{
-	sqlite3 *db = store_db(st);
-	struct store_file *list = NULL;
-	size_t n = 0;
-	int rc = -1;
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return -1;
-	if (store_file_candidates(st, head, head_n, &list, &n, err) < 0)
-		goto out;
-	if (n) {
-		*f = list[0];
-		rc = store_file_claim(st, f, name, head, head_n, err);
-	} else {
-		rc = store_file_create(st, name, head, head_n, f, err);
-	}
-out:
-	free(list);
-	if (rc == 0)
-		return sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
-}
-
+/* A new file whose first bytes are HEAD (file identity itself is tested in test_fileid.c). */
 static int64_t open_file(struct fixture *fx, const char *name, const char *head)
 {
 	struct store_file f;
 	struct buf err = BUF_INIT;
-	if (store_file_open(fx->st, name, head, strlen(head), &f, &err) != 0)
-		fail_msg("store_file_open: %s", buf_str(&err));
+	char fp[33];
+	source_fingerprint(head, strlen(head), fp);
+	if (store_file_create(fx->st, name, strlen(head), fp, &f, &err) != 0)
+		fail_msg("store_file_create: %s", buf_str(&err));
 	buf_free(&err);
 	return f.id;
 }
 
-static void write_batch(struct fixture *fx, struct store_batch *b)
+static void write_batch(struct fixture *fx, struct batch *b)
 {
 	struct buf err = BUF_INIT;
 	b->is_checkpoint = true;
@@ -262,8 +195,8 @@ static void write_batch(struct fixture *fx, struct store_batch *b)
 /* One file, one batch: two events of credential A on 2024-03-10, one of them an error. */
 static int64_t write_sample(struct fixture *fx)
 {
-	struct store_batch b;
-	store_batch_init(&b);
+	struct batch b;
+	batch_init(&b);
 	b.file_id = open_file(fx, "a.log", "first line\nsecond line\n");
 	add_cred(fx, &b, 1, SECRET_A);
 	add_dict(&b, 1, "alice");
@@ -282,7 +215,7 @@ static int64_t write_sample(struct fixture *fx)
 	b.offset = 1000;
 	write_batch(fx, &b);
 	int64_t id = b.file_id;
-	store_batch_free(&b);
+	batch_free(&b);
 	return id;
 }
 
@@ -403,14 +336,14 @@ static void test_daily_usage_sums_the_batch(void **state)
 static void test_hourly_usage_groups_by_hour(void **state)
 {
 	struct fixture *fx = *state;
-	struct store_batch b;
-	store_batch_init(&b);
+	struct batch b;
+	batch_init(&b);
 	b.file_id = open_file(fx, "h.log", "hourly\n");
 	add_dict(&b, 1, "m");
 	add_row(&b, &(struct row_spec){ .line = 1, .epoch = T0, .model = 1, .input = 1, .set = BIT(EV_INPUT_TOKENS) });
 	add_row(&b, &(struct row_spec){ .line = 2, .epoch = T1, .model = 1, .input = 2, .set = BIT(EV_INPUT_TOKENS) });
 	write_batch(fx, &b);
-	store_batch_free(&b);
+	batch_free(&b);
 	sqlite3 *db = reader(fx);
 	assert_sql_int(db, "SELECT count(*) FROM hourly_usage", 2);
 	assert_sql_int(db, "SELECT input_tokens FROM hourly_usage WHERE hour = '2024-03-10T13'", 1);
@@ -423,19 +356,19 @@ static void test_hourly_usage_groups_by_hour(void **state)
 static void test_aggregates_merge_across_batches(void **state)
 {
 	struct fixture *fx = *state;
-	struct store_batch b;
-	store_batch_init(&b);
+	struct batch b;
+	batch_init(&b);
 	b.file_id = open_file(fx, "m.log", "merge\n");
 	add_dict(&b, 1, "bob");
 	add_row(&b, &(struct row_spec){ .line = 1, .epoch = T0, .user = 1, .input = 10, .set = BIT(EV_INPUT_TOKENS) });
 	b.offset = 10;
 	write_batch(fx, &b);
-	store_batch_reset(&b);
+	batch_reset(&b);
 	add_row(&b, &(struct row_spec){ .line = 2, .epoch = T0 + 60, .user = 1, .input = 5, .cache_write = 7,
 					 .status = 429, .set = BIT(EV_INPUT_TOKENS) | BIT(EV_CACHE_WRITE_TOKENS) | BIT(EV_STATUS) });
 	b.offset = 20;
 	write_batch(fx, &b);
-	store_batch_free(&b);
+	batch_free(&b);
 
 	sqlite3 *db = reader(fx);
 	assert_sql_int(db, "SELECT count(*) FROM daily_usage", 1);
@@ -454,19 +387,19 @@ static void test_aggregates_merge_across_batches(void **state)
 static void test_events_before_1970_land_on_their_utc_day(void **state)
 {
 	struct fixture *fx = *state;
-	struct store_batch b;
+	struct batch b;
 	struct buf out = BUF_INIT, err = BUF_INIT;
-	store_batch_init(&b);
+	batch_init(&b);
 	b.file_id = open_file(fx, "old.log", "old\n");
 	add_row(&b, &(struct row_spec){ .line = 1, .epoch = -1, .input = 3, .set = BIT(EV_INPUT_TOKENS) });
 	add_row(&b, &(struct row_spec){ .line = 2, .epoch = -86401, .input = 4, .set = BIT(EV_INPUT_TOKENS) });
 	write_batch(fx, &b);
-	store_batch_free(&b);
+	batch_free(&b);
 	sqlite3 *db = reader(fx);
 	assert_sql_int(db, "SELECT input_tokens FROM daily_usage WHERE day = '1969-12-31'", 3);
 	assert_sql_int(db, "SELECT input_tokens FROM daily_usage WHERE day = '1969-12-30'", 4);
 	assert_sql_text(db, "SELECT hour FROM hourly_usage WHERE input_tokens = 3", "1969-12-31T23");
-	assert_int_equal(store_verify(fx->st, &out, &err), 0);
+	assert_int_equal(verify_database(fx->st, &out, &err), 0);
 	buf_free(&out);
 	buf_free(&err);
 }
@@ -476,8 +409,8 @@ static void test_events_before_1970_land_on_their_utc_day(void **state)
 static void test_credentials_with_the_same_mask_stay_apart(void **state)
 {
 	struct fixture *fx = *state;
-	struct store_batch b;
-	store_batch_init(&b);
+	struct batch b;
+	batch_init(&b);
 	b.file_id = open_file(fx, "c.log", "creds\n");
 	add_cred(fx, &b, 1, SECRET_A);
 	add_cred(fx, &b, 2, SECRET_B);
@@ -485,7 +418,7 @@ static void test_credentials_with_the_same_mask_stay_apart(void **state)
 	add_row(&b, &(struct row_spec){ .line = 2, .epoch = T0, .token = 2, .status = 200, .set = BIT(EV_STATUS) });
 	add_row(&b, &(struct row_spec){ .line = 3, .epoch = T0, .token = 2, .status = 200, .set = BIT(EV_STATUS) });
 	write_batch(fx, &b);
-	store_batch_free(&b);
+	batch_free(&b);
 	sqlite3 *db = reader(fx);
 	assert_sql_int(db, "SELECT count(*) FROM credentials WHERE token = 'ghp_abc1...wxyz'", 2);
 	assert_sql_int(db, "SELECT count(DISTINCT token_fp) FROM credentials", 2);
@@ -510,8 +443,8 @@ static void test_credentials_view_reports_first_last_and_counts(void **state)
 static void test_credential_with_zero_remaining_is_rate_limited(void **state)
 {
 	struct fixture *fx = *state;
-	struct store_batch b;
-	store_batch_init(&b);
+	struct batch b;
+	batch_init(&b);
 	b.file_id = open_file(fx, "rl.log", "rl\n");
 	add_cred(fx, &b, 1, SECRET_A);
 	add_row(&b, &(struct row_spec){ .line = 1, .epoch = T0, .token = 1, .status = 200, .rl_remaining = 3,
@@ -519,7 +452,7 @@ static void test_credential_with_zero_remaining_is_rate_limited(void **state)
 	add_row(&b, &(struct row_spec){ .line = 2, .epoch = T0 + 5, .token = 1, .status = 200, .rl_remaining = 0,
 					 .set = BIT(EV_STATUS) | BIT(EV_RL_REMAINING) });
 	write_batch(fx, &b);
-	store_batch_free(&b);
+	batch_free(&b);
 	sqlite3 *db = reader(fx);
 	assert_sql_text(db, "SELECT status FROM credentials", "rate_limited");
 	assert_sql_int(db, "SELECT rl_remaining FROM credentials", 0);
@@ -529,17 +462,17 @@ static void test_credential_with_zero_remaining_is_rate_limited(void **state)
 static void test_credential_whose_latest_response_is_401_is_invalid(void **state)
 {
 	struct fixture *fx = *state;
-	struct store_batch b;
-	store_batch_init(&b);
+	struct batch b;
+	batch_init(&b);
 	b.file_id = open_file(fx, "inv.log", "inv\n");
 	add_cred(fx, &b, 1, SECRET_A);
 	add_row(&b, &(struct row_spec){ .line = 1, .epoch = T0 + 100, .token = 1, .status = 401, .set = BIT(EV_STATUS) });
 	write_batch(fx, &b);
-	store_batch_reset(&b);
+	batch_reset(&b);
 	/* an older success read later must not hide the newer 401 */
 	add_row(&b, &(struct row_spec){ .line = 2, .epoch = T0, .token = 1, .status = 200, .set = BIT(EV_STATUS) });
 	write_batch(fx, &b);
-	store_batch_free(&b);
+	batch_free(&b);
 	sqlite3 *db = reader(fx);
 	assert_sql_text(db, "SELECT status FROM credentials", "invalid");
 	assert_sql_int(db, "SELECT requests FROM credentials", 2);
@@ -567,21 +500,21 @@ static void test_files_view_shows_the_checkpoint(void **state)
 static void test_rejects_view_keeps_line_reason_and_text(void **state)
 {
 	struct fixture *fx = *state;
-	struct store_batch b;
-	store_batch_init(&b);
+	struct batch b;
+	batch_init(&b);
 	b.file_id = open_file(fx, "r.log", "rejects\n");
 	b.rejects = xcalloc(1, sizeof(*b.rejects));
 	b.rejects_cap = 1;
 	b.n_rejects = 1;
 	b.rejects[0].line = 3;
-	b.rejects[0].reason_off = store_batch_text(&b, "does not match format proxy", 27);
+	b.rejects[0].reason_off = batch_text(&b, "does not match format proxy", 27);
 	b.rejects[0].reason_len = 27;
-	b.rejects[0].text_off = store_batch_text(&b, "garbage line", 12);
+	b.rejects[0].text_off = batch_text(&b, "garbage line", 12);
 	b.rejects[0].text_len = 12;
 	b.rejected = 1;
 	b.lines = 3;
 	write_batch(fx, &b);
-	store_batch_free(&b);
+	batch_free(&b);
 	sqlite3 *db = reader(fx);
 	assert_sql_int(db, "SELECT count(*) FROM rejects", 1);
 	assert_sql_text(db, "SELECT file FROM rejects", "r.log");
@@ -598,7 +531,7 @@ static void test_verify_finds_nothing_in_a_consistent_database(void **state)
 	struct fixture *fx = *state;
 	struct buf out = BUF_INIT, err = BUF_INIT;
 	write_sample(fx);
-	assert_int_equal(store_verify(fx->st, &out, &err), 0);
+	assert_int_equal(verify_database(fx->st, &out, &err), 0);
 	assert_int_equal(out.len, 0);
 	buf_free(&out);
 	buf_free(&err);
@@ -609,8 +542,8 @@ static void test_verify_finds_a_corrupted_daily_aggregate(void **state)
 	struct fixture *fx = *state;
 	struct buf out = BUF_INIT, err = BUF_INIT;
 	write_sample(fx);
-	assert_int_equal(sqlite3_exec(store_db(fx->st), "UPDATE daily SET requests = requests + 1", NULL, NULL, NULL), SQLITE_OK);
-	int n = store_verify(fx->st, &out, &err);
+	damage(fx, "UPDATE daily SET requests = requests + 1");
+	int n = verify_database(fx->st, &out, &err);
 	assert_true(n > 0);
 	assert_non_null(strstr(buf_str(&out), "daily"));
 	buf_free(&out);
@@ -622,8 +555,8 @@ static void test_verify_finds_a_daily_token_sum_set_to_null(void **state)
 	struct fixture *fx = *state;
 	struct buf out = BUF_INIT, err = BUF_INIT;
 	write_sample(fx);
-	assert_int_equal(sqlite3_exec(store_db(fx->st), "UPDATE daily SET output_tokens = NULL", NULL, NULL, NULL), SQLITE_OK);
-	assert_true(store_verify(fx->st, &out, &err) > 0);
+	damage(fx, "UPDATE daily SET output_tokens = NULL");
+	assert_true(verify_database(fx->st, &out, &err) > 0);
 	buf_free(&out);
 	buf_free(&err);
 }
@@ -633,8 +566,8 @@ static void test_verify_finds_a_corrupted_hourly_aggregate(void **state)
 	struct fixture *fx = *state;
 	struct buf out = BUF_INIT, err = BUF_INIT;
 	write_sample(fx);
-	assert_int_equal(sqlite3_exec(store_db(fx->st), "UPDATE hourly SET input_tokens = input_tokens + 1", NULL, NULL, NULL), SQLITE_OK);
-	assert_true(store_verify(fx->st, &out, &err) > 0);
+	damage(fx, "UPDATE hourly SET input_tokens = input_tokens + 1");
+	assert_true(verify_database(fx->st, &out, &err) > 0);
 	assert_non_null(strstr(buf_str(&out), "hourly"));
 	buf_free(&out);
 	buf_free(&err);
@@ -645,109 +578,219 @@ static void test_verify_finds_a_raw_event_missing_from_aggregates(void **state)
 	struct fixture *fx = *state;
 	struct buf out = BUF_INIT, err = BUF_INIT;
 	write_sample(fx);
-	assert_int_equal(sqlite3_exec(store_db(fx->st), "DELETE FROM event WHERE id & 1099511627775 = 8", NULL, NULL, NULL), SQLITE_OK);
-	assert_true(store_verify(fx->st, &out, &err) > 0);
+	damage(fx, "DELETE FROM event WHERE id = (SELECT id FROM event ORDER BY id LIMIT 1 OFFSET 1)");
+	assert_true(verify_database(fx->st, &out, &err) > 0);
 	buf_free(&out);
 	buf_free(&err);
 }
 
-/* ---- file identity ---- */
+/* ---- migrations ---- */
 
-static void test_file_open_creates_a_new_file(void **state)
+/* The number of migration files compiled in: sql/migrate/001-... to NNN-... */
+static int migration_files(void)
+{
+	int n = 0;
+	for (const struct embedded_file *f = embedded_files; f->path; f++)
+		n += strncmp(f->path, "sql/migrate/", 12) == 0;
+	return n;
+}
+
+static void test_new_database_has_the_version_of_the_last_migration(void **state)
 {
 	struct fixture *fx = *state;
-	struct store_file f;
+	int latest = migration_files();
+	assert_true(latest >= 2);
+	assert_sql_int(reader(fx), "PRAGMA user_version", latest);
+	/* 002-file-tail.sql ran after 001-base.sql */
+	assert_sql_int(reader(fx), "SELECT count(*) FROM pragma_table_info('file') WHERE name IN ('tail_offset', 'tail_hash')", 2);
+}
+
+static void test_version_1_database_gets_the_later_migrations(void **state)
+{
+	struct fixture *fx = *state;
+	char path[320];
+	struct store *st = NULL;
 	struct buf err = BUF_INIT;
-	assert_int_equal(store_file_open(fx->st, "x.log", "hello\n", 6, &f, &err), 0);
-	assert_true(f.is_new);
-	assert_true(f.id > 0);
-	assert_int_equal(f.bytes, 0);
-	assert_int_equal(f.lines, 0);
+	/* a version-1 database: 001-base.sql only, as the first tokstat made it, with a file */
+	testlib_path(fx->dir, "v1.db", path, sizeof(path));
+	sqlite3 *db = testlib_sql_open(path);
+	testlib_exec(db, embedded_find("sql/migrate/001-base.sql")->data);
+	testlib_exec(db, "INSERT INTO meta VALUES ('credential_key', zeroblob(32)); PRAGMA user_version = 1;"
+			 "INSERT INTO file(fingerprint, head_len, name) VALUES ('ab', 2, 'old.log')");
+	sqlite3_close(db);
+	assert_int_equal(store_open(&st, path, STORE_READ_WRITE, &err), 0);
+	assert_sql_int(store_db(st), "PRAGMA user_version", migration_files());
+	assert_sql_null(store_db(st), "SELECT tail_hash FROM file WHERE name = 'old.log'");
+	assert_sql_text(store_db(st), "SELECT file FROM files", "old.log");
+	store_close(st);
 	buf_free(&err);
 }
 
-static void test_file_open_finds_a_file_by_its_head(void **state)
+static void test_database_from_a_newer_tokstat_is_refused(void **state)
 {
 	struct fixture *fx = *state;
-	struct store_file f;
+	struct store *st = NULL;
+	struct buf err = BUF_INIT, sql = BUF_INIT;
+	buf_printf(&sql, "PRAGMA user_version = %d", migration_files() + 1);
+	damage(fx, buf_str(&sql));
+	store_close(fx->st);
+	fx->st = NULL;
+	assert_int_equal(store_open(&st, fx->db, STORE_READ_WRITE, &err), -1);
+	assert_null(st);
+	assert_non_null(strstr(buf_str(&err), "newer tokstat"));
+	buf_free(&err);
+	buf_free(&sql);
+}
+
+/* ---- connections and the lock ---- */
+
+static void test_store_db_is_read_only(void **state)
+{
+	struct fixture *fx = *state;
+	sqlite3 *db = reader(fx);
+	assert_int_equal(sqlite3_db_readonly(db, "main"), 1);
+	assert_int_not_equal(sqlite3_exec(db, "DELETE FROM dict", NULL, NULL, NULL), SQLITE_OK);
+}
+
+static void test_read_only_store_refuses_writes(void **state)
+{
+	struct fixture *fx = *state;
+	struct store *st = NULL;
 	struct buf err = BUF_INIT;
-	int64_t id = write_sample(fx); /* a.log: checkpoint 1000 bytes, 8 lines */
-	const char head[] = "first line\nsecond line\n";
-	assert_int_equal(store_file_open(fx->st, "renamed.log.1", head, strlen(head), &f, &err), 0);
-	assert_false(f.is_new);
-	assert_int_equal(f.id, id);
-	assert_int_equal(f.bytes, 1000);
-	assert_int_equal(f.lines, 8);
-	/* the name follows the latest path */
-	assert_sql_text(reader(fx), "SELECT file FROM files", "renamed.log.1");
+	write_sample(fx);
+	assert_int_equal(store_open(&st, fx->db, STORE_READ_ONLY, &err), 0);
+	assert_sql_int(store_db(st), "SELECT count(*) FROM events", 2);
+	assert_int_not_equal(sqlite3_exec(store_db(st), "DELETE FROM event", NULL, NULL, NULL), SQLITE_OK);
+	store_close(st);
+	assert_sql_int(reader(fx), "SELECT count(*) FROM events", 2);
 	buf_free(&err);
 }
 
-static void test_file_open_finds_a_grown_file(void **state)
+static void test_ingest_open_fails_busy_while_another_holds_the_lock(void **state)
 {
 	struct fixture *fx = *state;
-	struct store_file f1, f2, f3;
+	struct store *st = NULL;
+	struct store_lock lock = { .wait = false };
 	struct buf err = BUF_INIT;
-	const char grown[] = "line one\nline two\nline three\n";
-	assert_int_equal(store_file_open(fx->st, "g.log", grown, 9, &f1, &err), 0); /* "line one\n" then */
-	assert_true(f1.is_new);
-	assert_int_equal(store_file_open(fx->st, "g.log", grown, strlen(grown), &f2, &err), 0);
-	assert_false(f2.is_new);
-	assert_int_equal(f2.id, f1.id);
-	/* and once more after it grew again */
-	struct buf more = BUF_INIT;
-	buf_printf(&more, "%sline four\n", grown);
-	assert_int_equal(store_file_open(fx->st, "g.log", more.data, more.len, &f3, &err), 0);
-	assert_false(f3.is_new);
-	assert_int_equal(f3.id, f1.id);
-	assert_sql_int(reader(fx), "SELECT count(*) FROM files", 1);
-	buf_free(&more);
+	assert_int_equal(store_open_ingest(&st, fx->db, &lock, &err), 0);
+	struct store *second = NULL;
+	assert_int_equal(store_open_ingest(&second, fx->db, &lock, &err), -1);
+	assert_null(second);
+	assert_non_null(strstr(buf_str(&err), "busy"));
+	store_close(st);
+	buf_reset(&err);
+	assert_int_equal(store_open_ingest(&second, fx->db, &lock, &err), 0); /* released on close */
+	store_close(second);
 	buf_free(&err);
 }
 
-static void test_file_open_creates_a_new_file_for_other_content(void **state)
+static void test_ingest_open_takes_the_lock_before_writing_anything(void **state)
 {
 	struct fixture *fx = *state;
-	struct store_file f1, f2;
+	char path[320];
+	struct store *st = NULL;
+	struct store_lock lock = { .wait = false };
+	struct buf err = BUF_INIT, content = BUF_INIT;
+	/* another ingest holds the lock on a database that is still empty */
+	testlib_path(fx->dir, "new.db", path, sizeof(path));
+	int fd = open(path, O_RDONLY | O_CREAT, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(flock(fd, LOCK_EX), 0);
+	assert_int_equal(store_open_ingest(&st, path, &lock, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "busy"));
+	assert_true(testlib_read_file(path, &content));
+	assert_int_equal(content.len, 0); /* no header, no schema */
+	char wal[330];
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	assert_int_equal(access(wal, F_OK), -1); /* no WAL setup */
+	close(fd);
+	buf_free(&err);
+	buf_free(&content);
+}
+
+/* ---- lookups say what failed ---- */
+
+static void test_failed_lookup_names_the_database(void **state)
+{
+	struct fixture *fx = *state;
 	struct buf err = BUF_INIT;
-	assert_int_equal(store_file_open(fx->st, "same-name.log", "monday\n", 7, &f1, &err), 0);
-	assert_int_equal(store_file_open(fx->st, "same-name.log", "tuesday\n", 8, &f2, &err), 0);
-	assert_true(f2.is_new);
-	assert_int_not_equal(f2.id, f1.id);
-	assert_sql_int(reader(fx), "SELECT count(*) FROM files", 2);
+	int64_t id, max, count;
+	damage(fx, "DROP TABLE dict; DROP TABLE seen");
+	assert_int_equal(store_dict_find(fx->st, "x", 1, &id, &err), -1);
+	assert_non_null(strstr(buf_str(&err), fx->db));
+	buf_reset(&err);
+	assert_int_equal(store_dict_max_id(fx->st, &max, &count, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "dictionary"));
+	buf_reset(&err);
+	unsigned char key[16] = { 0 };
+	assert_int_equal(store_seen(fx->st, key, &err), -1);
+	assert_true(err.len > 0);
 	buf_free(&err);
 }
 
-static void test_file_open_does_not_match_an_empty_file_to_content(void **state)
+static void test_file_format_reports_a_failed_read(void **state)
 {
 	struct fixture *fx = *state;
-	struct store_file f1, f2;
 	struct buf err = BUF_INIT;
-	assert_int_equal(store_file_open(fx->st, "empty.log", "", 0, &f1, &err), 0);
-	assert_int_equal(store_file_open(fx->st, "full.log", "content\n", 8, &f2, &err), 0);
-	assert_true(f2.is_new);
-	assert_int_not_equal(f2.id, f1.id);
+	char *name = NULL;
+	int64_t id = write_sample(fx);
+	assert_int_equal(store_file_format(fx->st, id, &name, &err), 0);
+	assert_string_equal(name, "proxy");
+	free(name);
+	damage(fx, "ALTER TABLE file RENAME TO file_gone");
+	assert_int_equal(store_file_format(fx->st, id, &name, &err), -1);
+	assert_null(name);
+	assert_non_null(strstr(buf_str(&err), "format"));
 	buf_free(&err);
 }
 
-static void test_file_open_does_not_match_a_shorter_file_with_other_content(void **state)
+/* ---- prices ---- */
+
+static void test_price_upsert_adds_changes_and_keeps(void **state)
 {
 	struct fixture *fx = *state;
-	struct store_file f1, f2;
 	struct buf err = BUF_INIT;
-	assert_int_equal(store_file_open(fx->st, "a.log", "abc\n", 4, &f1, &err), 0);
-	/* longer, but its first 4 bytes differ: not a grown a.log */
-	assert_int_equal(store_file_open(fx->st, "b.log", "abd\nmore\n", 9, &f2, &err), 0);
-	assert_true(f2.is_new);
-	assert_int_not_equal(f2.id, f1.id);
+	enum store_price_result res;
+	struct store_price p = { .provider = "", .model = "test-model", .effective_from = "2025-01-01",
+				 .source = "test", .rate = { 1, 2 }, .has_rate = { true, true } };
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_price_upsert(fx->st, &p, &res, &err), 0);
+	assert_int_equal(res, STORE_PRICE_ADDED);
+	assert_int_equal(store_price_upsert(fx->st, &p, &res, &err), 0);
+	assert_int_equal(res, STORE_PRICE_UNCHANGED);
+	p.effective_from = "2025-02-01"; /* the same rates later: the one in force already says so */
+	assert_int_equal(store_price_upsert(fx->st, &p, &res, &err), 0);
+	assert_int_equal(res, STORE_PRICE_UNCHANGED);
+	p.rate[1] = 3;
+	assert_int_equal(store_price_upsert(fx->st, &p, &res, &err), 0);
+	assert_int_equal(res, STORE_PRICE_ADDED);
+	assert_int_equal(store_price_upsert(fx->st, &(struct store_price){ .provider = "", .model = "test-model",
+		.effective_from = "2025-02-01", .source = "t", .rate = { 1, 4 }, .has_rate = { true, true } }, &res, &err), 0);
+	assert_int_equal(res, STORE_PRICE_CHANGED);
+	assert_int_equal(store_commit(fx->st, &err), 0);
+	assert_sql_int(reader(fx), "SELECT count(*) FROM prices WHERE model = 'test-model'", 2);
+	assert_sql_int(reader(fx), "SELECT output_per_mtok FROM prices WHERE model = 'test-model' AND effective_from = '2025-02-01'", 4);
+	assert_sql_null(reader(fx), "SELECT cache_read_per_mtok FROM prices WHERE model = 'test-model' LIMIT 1");
+	buf_free(&err);
+}
+
+static void test_rollback_drops_the_prices(void **state)
+{
+	struct fixture *fx = *state;
+	struct buf err = BUF_INIT;
+	enum store_price_result res;
+	struct store_price p = { .provider = "", .model = "gone-model", .effective_from = "2025-01-01", .source = "t" };
+	assert_int_equal(store_begin(fx->st, &err), 0);
+	assert_int_equal(store_price_upsert(fx->st, &p, &res, &err), 0);
+	store_rollback(fx->st);
+	assert_sql_int(reader(fx), "SELECT count(*) FROM prices WHERE model = 'gone-model'", 0);
 	buf_free(&err);
 }
 
 int main(void)
 {
-	if (sodium_init() < 0)
+	if (testlib_init() < 0)
 		return 1;
-	store_library_init();
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 		T(test_open_creates_the_views),
@@ -771,12 +814,17 @@ int main(void)
 		T(test_verify_finds_a_daily_token_sum_set_to_null),
 		T(test_verify_finds_a_corrupted_hourly_aggregate),
 		T(test_verify_finds_a_raw_event_missing_from_aggregates),
-		T(test_file_open_creates_a_new_file),
-		T(test_file_open_finds_a_file_by_its_head),
-		T(test_file_open_finds_a_grown_file),
-		T(test_file_open_creates_a_new_file_for_other_content),
-		T(test_file_open_does_not_match_an_empty_file_to_content),
-		T(test_file_open_does_not_match_a_shorter_file_with_other_content),
+		T(test_new_database_has_the_version_of_the_last_migration),
+		T(test_version_1_database_gets_the_later_migrations),
+		T(test_database_from_a_newer_tokstat_is_refused),
+		T(test_store_db_is_read_only),
+		T(test_read_only_store_refuses_writes),
+		T(test_ingest_open_fails_busy_while_another_holds_the_lock),
+		T(test_ingest_open_takes_the_lock_before_writing_anything),
+		T(test_failed_lookup_names_the_database),
+		T(test_file_format_reports_a_failed_read),
+		T(test_price_upsert_adds_changes_and_keeps),
+		T(test_rollback_drops_the_prices),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

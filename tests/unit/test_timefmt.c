@@ -4,6 +4,7 @@
  */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -533,6 +534,179 @@ static void test_format_day_writes_the_date(void **state)
 	assert_string_equal(out, "1970-01-01");
 }
 
+/* ---- durations (OpenAI's x-ratelimit-reset-*) ---- */
+
+static int64_t duration_ok(const char *s)
+{
+	int64_t ms = INT64_MIN;
+	if (timefmt_parse_duration_ms(s, strlen(s), &ms) != 0)
+		fail_msg("timefmt_parse_duration_ms(\"%s\") rejected a valid duration", s);
+	return ms;
+}
+
+static int duration_rc(const char *s)
+{
+	int64_t ms;
+	return timefmt_parse_duration_ms(s, strlen(s), &ms);
+}
+
+static void test_duration_reads_minutes_and_seconds(void **state)
+{
+	(void)state;
+	assert_int_equal(duration_ok("6m0s"), 360000);
+	assert_int_equal(duration_ok("1s"), 1000);
+	assert_int_equal(duration_ok("0s"), 0);
+}
+
+static void test_duration_reads_milliseconds(void **state)
+{
+	(void)state;
+	assert_int_equal(duration_ok("20ms"), 20);
+	assert_int_equal(duration_ok("1m20ms"), 60020); /* "ms" is not "m" and then "s" */
+}
+
+static void test_duration_reads_hours_and_a_fraction(void **state)
+{
+	(void)state;
+	assert_int_equal(duration_ok("1h2m3.5s"), 3723500);
+	assert_int_equal(duration_ok("59.727s"), 59727);
+	assert_int_equal(duration_ok("1.5h"), 5400000);
+	assert_int_equal(duration_ok("2d"), 172800000);
+}
+
+static void test_duration_rounds_a_part_of_a_millisecond_up(void **state)
+{
+	(void)state;
+	assert_int_equal(duration_ok("300us"), 1);
+	assert_int_equal(duration_ok("1\xc2\xb5s"), 1); /* micro sign */
+	assert_int_equal(duration_ok("1\xce\xbcs"), 1); /* Greek mu */
+	assert_int_equal(duration_ok("2000000ns"), 2);
+	assert_int_equal(duration_ok("2000001ns"), 3);
+	assert_int_equal(duration_ok("1.0001ms"), 2);
+}
+
+static void test_duration_rejects_numbers_without_units_and_garbage(void **state)
+{
+	(void)state;
+	assert_int_equal(duration_rc(""), -1);
+	assert_int_equal(duration_rc("30"), -1);
+	assert_int_equal(duration_rc("6m0"), -1);
+	assert_int_equal(duration_rc("-1s"), -1);
+	assert_int_equal(duration_rc("+1s"), -1);
+	assert_int_equal(duration_rc("s"), -1);
+	assert_int_equal(duration_rc(".s"), -1);
+	assert_int_equal(duration_rc("1 s"), -1);
+	assert_int_equal(duration_rc("1x"), -1);
+	assert_int_equal(duration_rc("1sec"), -1);
+}
+
+static void test_duration_refuses_31_years_or_more(void **state)
+{
+	(void)state;
+	assert_int_equal(duration_ok("999999999s"), 999999999000LL);
+	assert_int_equal(duration_rc("1000000000s"), -1);
+	assert_int_equal(duration_rc("999999999s1s"), -1);
+	assert_int_equal(duration_rc("99999999999999999999h"), -1);
+	assert_int_equal(duration_rc("9223372036854775807ns9223372036854775807ns"), -1);
+}
+
+static void test_duration_reads_only_the_given_length(void **state)
+{
+	(void)state;
+	int64_t ms;
+	assert_int_equal(timefmt_parse_duration_ms("6m0sXX", 4, &ms), 0);
+	assert_int_equal(ms, 360000);
+}
+
+/* ---- rate-limit resets in every form ---- */
+
+static int64_t reset_ok(const char *s, bool want_delay)
+{
+	int64_t v = INT64_MIN;
+	bool is_delay = !want_delay;
+	if (timefmt_parse_reset(s, strlen(s), &v, &is_delay) != 0)
+		fail_msg("timefmt_parse_reset(\"%s\") rejected a valid reset", s);
+	if (is_delay != want_delay)
+		fail_msg("timefmt_parse_reset(\"%s\"): %s, expected %s", s, is_delay ? "a delay" : "a time",
+			 want_delay ? "a delay" : "a time");
+	return v;
+}
+
+static int reset_rc(const char *s)
+{
+	int64_t v;
+	bool is_delay;
+	return timefmt_parse_reset(s, strlen(s), &v, &is_delay);
+}
+
+static void test_reset_epoch_seconds_are_a_time(void **state)
+{
+	(void)state;
+	assert_int_equal(reset_ok("1760090460", false), 1760090460); /* GitHub's x-ratelimit-reset */
+	assert_int_equal(reset_ok("1760090460.75", false), 1760090460);
+	assert_int_equal(reset_ok("1000000000", false), 1000000000); /* the first epoch, 2001-09-09 */
+}
+
+static void test_reset_epoch_milliseconds_are_scaled(void **state)
+{
+	(void)state;
+	assert_int_equal(reset_ok("1760090460123", false), 1760090460);
+}
+
+static void test_reset_number_below_1e9_is_delay_seconds(void **state)
+{
+	(void)state;
+	assert_int_equal(reset_ok("30", true), 30000); /* retry-after */
+	assert_int_equal(reset_ok("0", true), 0);
+	assert_int_equal(reset_ok("1.5", true), 1500);
+	assert_int_equal(reset_ok("0.0001", true), 1); /* rounded up */
+	assert_int_equal(reset_ok("999999999", true), 999999999000LL);
+}
+
+static void test_reset_duration_is_a_delay(void **state)
+{
+	(void)state;
+	assert_int_equal(reset_ok("6m0s", true), 360000);
+	assert_int_equal(reset_ok("1s", true), 1000);
+	assert_int_equal(reset_ok("20ms", true), 20);
+	assert_int_equal(reset_ok("1h2m3.5s", true), 3723500);
+}
+
+static void test_reset_rfc3339_is_a_time(void **state)
+{
+	(void)state;
+	/* `date -u -d 2025-10-10T10:01:00Z +%s` */
+	assert_int_equal(reset_ok("2025-10-10T10:01:00Z", false), 1760090460);
+	assert_int_equal(reset_ok("2025-10-10T10:01:00.5+02:00", false), 1760083260);
+}
+
+static void test_reset_http_date_is_a_time(void **state)
+{
+	(void)state;
+	/* `date -u -d "Wed, 21 Oct 2015 07:28:00 GMT" +%s` */
+	assert_int_equal(reset_ok("Wed, 21 Oct 2015 07:28:00 GMT", false), 1445412480);
+}
+
+static void test_reset_rejects_garbage_and_signs(void **state)
+{
+	(void)state;
+	assert_int_equal(reset_rc(""), -1);
+	assert_int_equal(reset_rc("-30"), -1);
+	assert_int_equal(reset_rc("soon"), -1);
+	assert_int_equal(reset_rc("6 minutes"), -1);
+	assert_int_equal(reset_rc("2025-13-01T00:00:00Z"), -1);
+	assert_int_equal(reset_rc("Wed, 21 Oct 2015 07:28:00 PST"), -1);
+	assert_int_equal(reset_rc("99999999999999999"), -1); /* epoch ms beyond 9999 */
+	assert_int_equal(reset_rc("1234567890123456789012"), -1);
+}
+
+static void test_percent_a_reads_a_day_name(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_ok("%a %d %b %Y %T %z", "Sun 10 Mar 2024 13:55:36 +0000"), 1710078936);
+	assert_int_equal(parse_rc("%a %d %b %Y %T %z", "10 Mar 2024 13:55:36 +0000"), -1);
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -596,6 +770,21 @@ int main(void)
 		cmocka_unit_test(test_format_iso_handles_negative_epochs),
 		cmocka_unit_test(test_format_iso_round_trips_through_parse),
 		cmocka_unit_test(test_format_day_writes_the_date),
+		cmocka_unit_test(test_duration_reads_minutes_and_seconds),
+		cmocka_unit_test(test_duration_reads_milliseconds),
+		cmocka_unit_test(test_duration_reads_hours_and_a_fraction),
+		cmocka_unit_test(test_duration_rounds_a_part_of_a_millisecond_up),
+		cmocka_unit_test(test_duration_rejects_numbers_without_units_and_garbage),
+		cmocka_unit_test(test_duration_refuses_31_years_or_more),
+		cmocka_unit_test(test_duration_reads_only_the_given_length),
+		cmocka_unit_test(test_reset_epoch_seconds_are_a_time),
+		cmocka_unit_test(test_reset_epoch_milliseconds_are_scaled),
+		cmocka_unit_test(test_reset_number_below_1e9_is_delay_seconds),
+		cmocka_unit_test(test_reset_duration_is_a_delay),
+		cmocka_unit_test(test_reset_rfc3339_is_a_time),
+		cmocka_unit_test(test_reset_http_date_is_a_time),
+		cmocka_unit_test(test_reset_rejects_garbage_and_signs),
+		cmocka_unit_test(test_percent_a_reads_a_day_name),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -101,6 +101,19 @@ static void test_escape_doubles_backslashes_and_shows_invisible_characters(void 
 	buf_free(&out);
 }
 
+static void test_cut_never_splits_a_character(void **state)
+{
+	(void)state;
+	const char *s = "ab\xc3\xa9\xe2\x82\xac"; /* a b é € : 2 + 2 + 3 bytes */
+	assert_int_equal(utf8_cut(s, 7, 10), 7); /* short enough: whole */
+	assert_int_equal(utf8_cut(s, 7, 7), 7);
+	assert_int_equal(utf8_cut(s, 7, 6), 4); /* inside the euro sign: before it */
+	assert_int_equal(utf8_cut(s, 7, 5), 4);
+	assert_int_equal(utf8_cut(s, 7, 4), 4);
+	assert_int_equal(utf8_cut(s, 7, 3), 2); /* inside the e acute */
+	assert_int_equal(utf8_cut(s, 7, 0), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -111,6 +124,7 @@ int main(void)
 		cmocka_unit_test(test_escape_shows_terminal_controls),
 		cmocka_unit_test(test_escape_shows_bytes_that_are_not_utf8),
 		cmocka_unit_test(test_escape_doubles_backslashes_and_shows_invisible_characters),
+		cmocka_unit_test(test_cut_never_splits_a_character),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,8 @@
--- tokstat physical tables (schema version 2). Read by store.c when it creates a database;
--- store.c migrates older databases (version 1 lacked file.tail_offset and file.tail_hash).
--- These tables are private to store.c: everyone else reads the views in sql/views.sql.
+-- Migration 1: tokstat's physical tables as first released (schema version 1).
+-- Run by src/store_migrate.c, in order with the later files of sql/migrate/, on a new
+-- database and on any database whose PRAGMA user_version is lower than this file's number.
+-- These tables are private to the store (src/store*.c, src/verify.c): everyone else reads
+-- the views in sql/views.sql. A released migration never changes: a change is a new file.
 -- Text dimensions are dictionary-encoded (dict ids; 0 in aggregate keys means NULL),
 -- times are integers (epoch seconds, day and hour numbers since 1970-01-01 UTC).
 
@@ -47,17 +49,13 @@ CREATE TABLE file (
 	rejected      INTEGER NOT NULL DEFAULT 0,
 	skipped       INTEGER NOT NULL DEFAULT 0,
 	duplicates    INTEGER NOT NULL DEFAULT 0,
-	last_ingested INTEGER,                    -- epoch seconds
-	-- A second check of identity: BLAKE2b of the up to 4096 bytes of content that end at
-	-- tail_offset, a line boundary an earlier run read. A file whose first bytes match but
-	-- whose content there differs is another file.
-	tail_offset   INTEGER,
-	tail_hash     TEXT
+	last_ingested INTEGER                     -- epoch seconds
+	-- tail_offset, tail_hash: added by 002-file-tail.sql
 );
 CREATE INDEX file_by_head ON file(head_len, fingerprint);
 
--- Raw events. id = file id << 40 | line number, so a line can never be stored twice and
--- file/line cost no columns. Rare fields sit at the end where NULLs cost one byte.
+-- Raw events. id = file id << 40 | line number (the 40 is STORE_LINE_BITS in include/store.h),
+-- so a line can never be stored twice and file/line cost no columns. Rare fields sit at the end where NULLs cost one byte.
 CREATE TABLE event (
 	id                 INTEGER PRIMARY KEY,
 	epoch              INTEGER NOT NULL,

@@ -1,7 +1,10 @@
--- Alert state: what `tokstat alerts` found, since when, how bad at worst, what it last printed
--- and what the webhook last accepted. Run by src/alerts_state.c each time it opens a database
--- (IF NOT EXISTS: safe to run again); these tables are read and written only there.
--- The `alerts` view at the end belongs to the query surface (README, The query surface).
+-- Migration 3: the alert state of `tokstat alerts` (schema version 3).
+-- Run by src/store_migrate.c after 002-file-tail.sql; read and written only by
+-- src/store_alerts.c (what an evaluation found, since when, how bad at worst, what it last
+-- printed and what the webhook last accepted). Everyone else reads the `alerts` view
+-- (sql/views.sql). Self-contained: it may be renumbered when migrations are merged.
+-- IF NOT EXISTS: a database that an earlier build of the alerts gave these tables (made on
+-- first use, before they were a migration) takes this migration as it is.
 -- Days are day numbers (days since 1970-01-01 UTC), times epoch seconds.
 
 -- One row per episode of a condition: (rule, subject, unit) while it holds. When its last day
@@ -47,23 +50,3 @@ CREATE TABLE IF NOT EXISTS alert_run (
 	findings INTEGER NOT NULL,
 	status   INTEGER                                -- 0 OK, 1 WARNING, 2 CRITICAL; NULL while running
 );
-
--- The query surface: every alert episode, newest first by id.
-DROP VIEW IF EXISTS alerts;
-CREATE VIEW alerts AS
-SELECT
-	id,
-	CASE WHEN resolved IS NOT NULL THEN 'resolved' WHEN acked_at IS NOT NULL THEN 'acked'
-	     ELSE 'active' END AS status,
-	CASE severity WHEN 2 THEN 'critical' ELSE 'warning' END AS severity,
-	rule, subject_kind, subject,
-	nullif(subject_fp, '') AS token_fp,
-	value, limit_value, unit, period, detail,
-	date(first_seen * 86400, 'unixepoch') AS first_seen,
-	date(last_seen * 86400, 'unixepoch') AS last_seen,
-	CASE worst_severity WHEN 2 THEN 'critical' ELSE 'warning' END AS worst_severity,
-	worst_value,
-	strftime('%Y-%m-%dT%H:%M:%SZ', acked_at, 'unixepoch') AS acked_at,
-	date(resolved * 86400, 'unixepoch') AS resolved,
-	strftime('%Y-%m-%dT%H:%M:%SZ', notified_at, 'unixepoch') AS notified_at
-FROM alert;

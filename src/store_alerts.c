@@ -1,37 +1,37 @@
 /*
- * Alert state in the tables of sql/alerts_schema.sql (see alerts_state.h): every statement that
- * reads or writes them is in this file.
+ * The store's alert state in the tables of sql/migrate/003-alerts.sql (see store_alerts.h):
+ * every statement that reads or writes them is in this file. Writes on the writer connection
+ * (st->db), reads for printing on the read-only one (store_db).
  */
-#include "alerts_state.h"
+#include "store_alerts.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "embedded.h"
+#include "store_int.h"
 
 /* Alerts named in the webhook's text; the rest are counted ("... and 12 more"). */
-#define ALERTS_STATE_TEXT_LINES 50
+#define STORE_ALERTS_TEXT_LINES 50
 
-static void sql_fail(sqlite3 *db, const char *what, struct buf *err)
+#define WRITE_FAIL "cannot write the alert state"
+#define READ_FAIL "cannot read the alert state"
+
+/* The writer, or NULL with ERR set for a store opened read-only. */
+static sqlite3 *writer(struct store *st, struct buf *err)
 {
-	buf_printf(err, "%s: %s", what, sqlite3_errmsg(db));
+	if (!st->db)
+		buf_printf(err, "%s: %s: the database was opened read-only", st->path, WRITE_FAIL);
+	return st->db;
 }
 
-int alerts_state_init(sqlite3 *db, struct buf *err)
+/* The read-only connection, or NULL with ERR set. */
+static sqlite3 *reader(struct store *st, struct buf *err)
 {
-	const struct embedded_file *f = embedded_find("sql/alerts_schema.sql");
-	char *msg = NULL;
-	if (!f) {
-		buf_adds(err, "sql/alerts_schema.sql is not in this binary");
-		return -1;
-	}
-	if (sqlite3_exec(db, f->data, NULL, NULL, &msg) != SQLITE_OK) {
-		buf_printf(err, "cannot create the alert tables: %s", msg ? msg : sqlite3_errmsg(db));
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
+	sqlite3 *db = store_db(st);
+	if (!db)
+		buf_printf(err, "%s: %s: cannot open it for reading", st->path, READ_FAIL);
+	return db;
 }
 
 /* Is VALUE worse than REPORTED by more than PCT percent? */
@@ -40,10 +40,10 @@ static bool is_worse_value(double value, double reported, bool lower_is_worse, d
 	return lower_is_worse ? value < reported * (1 - pct / 100) : value > reported * (1 + pct / 100);
 }
 
-int alerts_state_record(sqlite3 *db, int64_t day, const struct alerts_findings *f, double worse_pct,
-			struct alerts_outcome *out, int64_t *run, struct buf *err)
+int store_alerts_record(struct store *st, int64_t day, const struct alerts_findings *f, double worse_pct,
+			struct store_alerts_outcome *out, int64_t *run, struct buf *err)
 {
-	/* alerts_state.c: the active episode of a finding's (rule, subject, unit) */
+	/* store_alerts.c: the active episode of a finding's (rule, subject, unit) */
 	static const char find_sql[] =
 		"SELECT id, reported_severity, reported_value, acked_at IS NOT NULL FROM alert "
 		"WHERE resolved IS NULL AND rule = ?1 AND subject_kind = ?2 AND subject_fp = ?3 AND subject = ?4 "
@@ -78,12 +78,11 @@ int alerts_state_record(sqlite3 *db, int64_t day, const struct alerts_findings *
 		"UPDATE alert SET resolved = ?1 WHERE resolved IS NULL AND last_seen <= ?1 AND seen_run <> ?2";
 	static const char run_sql[] = "INSERT INTO alert_run(day, at, findings) VALUES (?1, ?2, ?3)";
 	sqlite3_stmt *find = NULL, *ins = NULL, *upd = NULL, *q = NULL;
+	sqlite3 *db = writer(st, err);
 	int rc = -1;
 
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		sql_fail(db, "cannot write the alert state", err);
+	if (!db || store_begin(st, err) < 0)
 		return -1;
-	}
 	if (sqlite3_prepare_v2(db, find_sql, -1, &find, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, insert_sql, -1, &ins, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, update_sql, -1, &upd, NULL) != SQLITE_OK ||
@@ -100,7 +99,7 @@ int alerts_state_record(sqlite3 *db, int64_t day, const struct alerts_findings *
 		const struct alerts_finding *a = &f->v[i];
 		const char *kind = a->kind == ALERTS_USER ? "user" : "credential";
 		const char *unit = alerts_unit_name(a->unit);
-		out[i] = (struct alerts_outcome){ 0 };
+		out[i] = (struct store_alerts_outcome){ 0 };
 		sqlite3_reset(find);
 		sqlite3_bind_text(find, 1, alerts_rule_name(a->rule), -1, SQLITE_STATIC);
 		sqlite3_bind_text(find, 2, kind, -1, SQLITE_STATIC);
@@ -134,7 +133,7 @@ int alerts_state_record(sqlite3 *db, int64_t day, const struct alerts_findings *
 			if (sqlite3_step(upd) != SQLITE_DONE)
 				goto sql_error;
 			out[i].id = id;
-			out[i].change = changed ? ALERTS_WORSE : ALERTS_ONGOING;
+			out[i].change = changed ? STORE_ALERTS_WORSE : STORE_ALERTS_ONGOING;
 			out[i].is_acked = acked && !changed;
 		} else if (step == SQLITE_DONE) {
 			sqlite3_reset(find);
@@ -159,7 +158,7 @@ int alerts_state_record(sqlite3 *db, int64_t day, const struct alerts_findings *
 			if (sqlite3_step(ins) != SQLITE_DONE)
 				goto sql_error;
 			out[i].id = sqlite3_last_insert_rowid(db);
-			out[i].change = ALERTS_NEW;
+			out[i].change = STORE_ALERTS_NEW;
 		} else {
 			goto sql_error;
 		}
@@ -171,13 +170,14 @@ int alerts_state_record(sqlite3 *db, int64_t day, const struct alerts_findings *
 	sqlite3_bind_int64(q, 2, *run);
 	if (sqlite3_step(q) != SQLITE_DONE)
 		goto sql_error;
-	if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		goto sql_error;
+	if (store_commit(st, err) < 0)
+		goto fail;
 	rc = 0;
 	goto out;
 sql_error:
-	sql_fail(db, "cannot write the alert state", err);
-	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	store_sql_error(st->path, db, err, WRITE_FAIL);
+fail:
+	store_rollback(st);
 out:
 	sqlite3_finalize(find);
 	sqlite3_finalize(ins);
@@ -186,11 +186,14 @@ out:
 	return rc;
 }
 
-int alerts_state_finish(sqlite3 *db, int64_t run, int status, struct buf *err)
+int store_alerts_finish(struct store *st, int64_t run, int status, struct buf *err)
 {
-	sqlite3_stmt *q;
+	sqlite3_stmt *q = NULL;
+	sqlite3 *db = writer(st, err);
 	int rc = -1;
-	/* alerts_state.c: the exit status a run gave */
+	if (!db)
+		return -1;
+	/* store_alerts.c: the exit status a run gave */
 	if (sqlite3_prepare_v2(db, "UPDATE alert_run SET status = ?2 WHERE id = ?1", -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(q, 1, run);
 		sqlite3_bind_int(q, 2, status);
@@ -198,7 +201,7 @@ int alerts_state_finish(sqlite3 *db, int64_t run, int status, struct buf *err)
 	}
 	sqlite3_finalize(q);
 	if (rc < 0)
-		sql_fail(db, "cannot write the alert state", err);
+		store_sql_error(st->path, db, err, WRITE_FAIL);
 	return rc;
 }
 
@@ -208,12 +211,12 @@ int alerts_state_finish(sqlite3 *db, int64_t run, int status, struct buf *err)
 	"ELSE printf('%,d', CAST(round(" v ") AS INTEGER)) || ' ' || unit END"
 
 /* The WHERE clause of a selection; ?1 is the run. */
-static const char *where_of(enum alerts_select sel)
+static const char *where_of(enum store_alerts_select sel)
 {
 	switch (sel) {
-	case ALERTS_SELECT_CHANGED:
+	case STORE_ALERTS_SELECT_CHANGED:
 		return "changed_run = ?1 AND acked_at IS NULL AND resolved IS NULL";
-	case ALERTS_SELECT_ACTIVE:
+	case STORE_ALERTS_SELECT_ACTIVE:
 		return "resolved IS NULL";
 	default:
 		return "?1 IS NOT NULL";
@@ -225,12 +228,15 @@ static const char *where_of(enum alerts_select sel)
 	" ORDER BY alert.resolved IS NOT NULL, alert.severity DESC, alert.rule, alert.subject, alert.subject_fp, " \
 	"alert.unit, alert.id"
 
-int alerts_state_report(sqlite3 *db, enum alerts_select sel, int64_t run, const char *title, struct report *r,
-			struct buf *err)
+int store_alerts_report(struct store *st, enum store_alerts_select sel, int64_t run, const char *title,
+			struct report *r, struct buf *err)
 {
 	struct buf sql = BUF_INIT;
 	struct report_bind bind = { NULL, run };
-	/* alerts_state.c: the alerts a run prints, `tokstat alerts --all` and `tokstat alerts list` */
+	sqlite3 *db = reader(st, err);
+	if (!db)
+		return -1;
+	/* store_alerts.c: the alerts a run prints, `tokstat alerts --all` and `tokstat alerts list` */
 	buf_adds(&sql,
 		   "SELECT id, CASE severity WHEN 2 THEN 'critical' ELSE 'warning' END AS severity, rule, "
 		   "subject || CASE WHEN subject_fp <> '' THEN ' (' || subject_fp || ')' ELSE '' END AS subject, "
@@ -264,31 +270,34 @@ int alerts_state_report(sqlite3 *db, enum alerts_select sel, int64_t run, const 
 #define NOTIFY_CHANGE "CASE WHEN notified_severity IS NULL THEN 'new' ELSE 'worse' END"
 
 /* Run SQL (one row, one text column) with its binds done by the caller; append the text to OUT. */
-static int scalar_text(sqlite3 *db, sqlite3_stmt *q, struct buf *out, struct buf *err)
+static int scalar_text(struct store *st, sqlite3 *db, sqlite3_stmt *q, struct buf *out, struct buf *err)
 {
 	int rc = -1;
 	if (sqlite3_step(q) == SQLITE_ROW) {
 		buf_add(out, sqlite3_column_text(q, 0), (size_t)sqlite3_column_bytes(q, 0));
 		rc = 0;
 	} else {
-		sql_fail(db, "cannot read the alert state", err);
+		store_sql_error(st->path, db, err, READ_FAIL);
 	}
 	return rc;
 }
 
-int alerts_state_json(sqlite3 *db, enum alerts_select sel, int64_t run, const char *day_text,
+int store_alerts_json(struct store *st, enum store_alerts_select sel, int64_t run, const char *day_text,
 		      const char *status_name, int critical, int warning, struct buf *out, struct buf *err)
 {
 	struct buf sql = BUF_INIT;
 	sqlite3_stmt *q = NULL;
+	sqlite3 *db = reader(st, err);
 	int rc = -1;
-	/* alerts_state.c: `tokstat alerts --format json` */
+	if (!db)
+		return -1;
+	/* store_alerts.c: `tokstat alerts --format json` */
 	buf_adds(&sql, "SELECT json_object('day', ?2, 'status', ?3, 'critical', ?4, 'warning', ?5, 'alerts', "
 		       "(SELECT json_group_array(json(a)) FROM (SELECT " JSON_ALERT(RUN_CHANGE) " AS a FROM alert WHERE ");
 	buf_adds(&sql, where_of(sel));
 	buf_adds(&sql, ORDER ")))");
 	if (sqlite3_prepare_v2(db, buf_str(&sql), -1, &q, NULL) != SQLITE_OK) {
-		sql_fail(db, "cannot read the alert state", err);
+		store_sql_error(st->path, db, err, READ_FAIL);
 		goto out;
 	}
 	sqlite3_bind_int64(q, 1, run);
@@ -296,7 +305,7 @@ int alerts_state_json(sqlite3 *db, enum alerts_select sel, int64_t run, const ch
 	sqlite3_bind_text(q, 3, status_name, -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 4, critical);
 	sqlite3_bind_int(q, 5, warning);
-	rc = scalar_text(db, q, out, err);
+	rc = scalar_text(st, db, q, out, err);
 out:
 	sqlite3_finalize(q);
 	buf_free(&sql);
@@ -312,12 +321,12 @@ out:
 /* Text for Slack-style mrkdwn: &, < and > are its markup (<!channel> pings everyone). */
 #define MRKDWN(x) "replace(replace(replace(" x ", '&', '&amp;'), '<', '&lt;'), '>', '&gt;')"
 
-int alerts_state_pending(sqlite3 *db, double worse_pct, const char *headline, struct buf *body, int64_t **ids,
+int store_alerts_pending(struct store *st, double worse_pct, const char *headline, struct buf *body, int64_t **ids,
 			 size_t *n, struct buf *err)
 {
-	/* alerts_state.c: which alerts the webhook is to be told about */
+	/* store_alerts.c: which alerts the webhook is to be told about */
 	static const char ids_sql[] = "SELECT id FROM alert WHERE " PENDING ORDER;
-	/* alerts_state.c: the webhook's message: a Slack-compatible text and the alerts as JSON */
+	/* store_alerts.c: the webhook's message: a Slack-compatible text and the alerts as JSON */
 	/* The text names the first ?3 alerts, the most severe first, and counts the rest: chat
 	 * services cut long messages (Slack at 40,000 characters); the alerts array has them all. */
 	static const char body_sql[] =
@@ -329,11 +338,14 @@ int alerts_state_pending(sqlite3 *db, double worse_pct, const char *headline, st
 		"|| coalesce(': ' || " MRKDWN("detail") ", '') AS line, "
 		JSON_ALERT(NOTIFY_CHANGE) " AS a FROM alert WHERE " PENDING ORDER "))";
 	sqlite3_stmt *q = NULL;
+	sqlite3 *db;
 	size_t cap = 0;
 	int rc = -1, step;
 
 	*ids = NULL;
 	*n = 0;
+	if (!(db = reader(st, err)))
+		return -1;
 	if (sqlite3_prepare_v2(db, ids_sql, -1, &q, NULL) != SQLITE_OK)
 		goto sql_error;
 	sqlite3_bind_double(q, 1, worse_pct);
@@ -356,11 +368,11 @@ int alerts_state_pending(sqlite3 *db, double worse_pct, const char *headline, st
 		goto sql_error;
 	sqlite3_bind_double(q, 1, worse_pct);
 	sqlite3_bind_text(q, 2, headline, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 3, ALERTS_STATE_TEXT_LINES);
-	rc = scalar_text(db, q, body, err);
+	sqlite3_bind_int(q, 3, STORE_ALERTS_TEXT_LINES);
+	rc = scalar_text(st, db, q, body, err);
 	goto out;
 sql_error:
-	sql_fail(db, "cannot read the alert state", err);
+	store_sql_error(st->path, db, err, READ_FAIL);
 out:
 	sqlite3_finalize(q);
 	if (rc < 0) {
@@ -371,52 +383,58 @@ out:
 	return rc;
 }
 
-int alerts_state_mark_notified(sqlite3 *db, const int64_t *ids, size_t n, struct buf *err)
+int store_alerts_mark_notified(struct store *st, const int64_t *ids, size_t n, struct buf *err)
 {
-	sqlite3_stmt *q;
-	int rc = 0;
-	/* alerts_state.c: what the webhook accepted */
+	sqlite3_stmt *q = NULL;
+	sqlite3 *db = writer(st, err);
+	int rc = -1;
+	if (!db || store_begin(st, err) < 0)
+		return -1;
+	/* store_alerts.c: what the webhook accepted */
 	if (sqlite3_prepare_v2(db,
 			       "UPDATE alert SET notified_severity = severity, notified_value = value, notified_at = ?2 "
 			       "WHERE id = ?1",
-			       -1, &q, NULL) != SQLITE_OK) {
-		sql_fail(db, "cannot write the alert state", err);
-		return -1;
-	}
-	sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	for (size_t i = 0; i < n && rc == 0; i++) {
+			       -1, &q, NULL) != SQLITE_OK)
+		goto sql_error;
+	for (size_t i = 0; i < n; i++) {
 		sqlite3_reset(q);
 		sqlite3_bind_int64(q, 1, ids[i]);
 		sqlite3_bind_int64(q, 2, (int64_t)time(NULL));
 		if (sqlite3_step(q) != SQLITE_DONE)
-			rc = -1;
+			goto sql_error;
 	}
 	sqlite3_finalize(q);
-	if (rc == 0 && sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
-		rc = -1;
-	if (rc < 0) {
-		sql_fail(db, "cannot write the alert state", err);
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	}
+	q = NULL;
+	if (store_commit(st, err) < 0)
+		goto fail;
+	rc = 0;
+	goto out;
+sql_error:
+	store_sql_error(st->path, db, err, WRITE_FAIL);
+fail:
+	store_rollback(st);
+out:
+	sqlite3_finalize(q);
 	return rc;
 }
 
-int alerts_state_ack(sqlite3 *db, int64_t id, struct buf *err)
+int store_alerts_ack(struct store *st, int64_t id, struct buf *err)
 {
 	sqlite3_stmt *q;
+	sqlite3 *db = writer(st, err);
 	int rc = -1;
-	/* alerts_state.c: `tokstat alerts ack ID` (acknowledging twice keeps the first time) */
-	if (sqlite3_prepare_v2(db, "UPDATE alert SET acked_at = coalesce(acked_at, ?2) WHERE id = ?1 AND resolved IS NULL",
-			       -1, &q, NULL) != SQLITE_OK) {
-		sql_fail(db, "cannot write the alert state", err);
+	if (!db)
 		return -1;
-	}
+	/* store_alerts.c: `tokstat alerts ack ID` (acknowledging twice keeps the first time) */
+	if (sqlite3_prepare_v2(db, "UPDATE alert SET acked_at = coalesce(acked_at, ?2) WHERE id = ?1 AND resolved IS NULL",
+			       -1, &q, NULL) != SQLITE_OK)
+		return store_sql_error(st->path, db, err, WRITE_FAIL);
 	sqlite3_bind_int64(q, 1, id);
 	sqlite3_bind_int64(q, 2, (int64_t)time(NULL));
 	if (sqlite3_step(q) == SQLITE_DONE)
 		rc = sqlite3_changes(db) > 0;
 	else
-		sql_fail(db, "cannot write the alert state", err);
+		store_sql_error(st->path, db, err, WRITE_FAIL);
 	sqlite3_finalize(q);
 	return rc;
 }

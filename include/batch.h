@@ -1,0 +1,128 @@
+/*
+ * One batch of ingest work in memory: rows already dictionary-encoded, the daily, hourly and
+ * credential sums over them, new dictionary entries, rejects, and the file checkpoint the
+ * batch reaches. The producer fills it; store_write_batch() commits it in one transaction.
+ */
+#ifndef TOKSTAT_BATCH_H
+#define TOKSTAT_BATCH_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "credential.h"
+#include "event.h"
+#include "hashmap.h"
+
+/* The text dimensions of a row, each a dictionary id (the token: a credential id). */
+enum batch_dim {
+	BATCH_DIM_TOKEN, /* credential id */
+	BATCH_DIM_USER,
+	BATCH_DIM_ENDPOINT,
+	BATCH_DIM_METHOD,
+	BATCH_DIM_MODEL,
+	BATCH_DIM_PROVIDER,
+	BATCH_DIM_OPERATION,
+	BATCH_DIM_PROJECT,
+	BATCH_DIM_SESSION,
+	BATCH_DIM_N
+};
+
+/* One event as stored. */
+struct batch_row {
+	int64_t id, epoch;        /* id: store_event_id(file, line) */
+	int64_t dim[BATCH_DIM_N]; /* 0: NULL */
+	int64_t num[EV_NUM_N];
+	uint32_t num_set;
+	uint32_t request_id_off, request_id_len; /* in batch text; len 0: NULL */
+	uint32_t error_off, error_len;
+	int8_t failed;
+	bool estimated;
+	bool has_dedup;
+	unsigned char dedup[16];
+};
+
+/* Sums of one aggregate group; a token sum stays NULL (bit clear) until some event has it. */
+struct batch_sums {
+	int64_t requests, errors, estimated;
+	int64_t tokens[5]; /* input, output, cache read, cache write, total */
+	uint8_t tokens_set;
+};
+
+struct batch_daily {
+	int64_t key[8]; /* day, token, user, endpoint, model, provider, operation, project */
+	struct batch_sums s;
+};
+
+struct batch_hourly {
+	int64_t key[4]; /* hour, token, user, model */
+	struct batch_sums s;
+};
+
+/* What a batch learned about one credential; merged by time, so order does not matter. */
+struct batch_cred {
+	int64_t id;
+	int64_t first_seen, last_seen, requests, errors;
+	int64_t last_status, last_status_at; /* last_status_at < 0: none */
+	int64_t rl_remaining, rl_limit, rl_reset, rl_at; /* rl_at < 0: no reading */
+	uint8_t rl_set; /* bit 0: limit known, bit 1: reset known */
+	int64_t last_429_at; /* < 0: none */
+};
+
+struct batch_new_text {
+	int64_t id;
+	uint32_t off, len; /* value in batch text */
+	char fingerprint[CREDENTIAL_FP_HEX]; /* credentials only */
+};
+
+struct batch_reject {
+	uint64_t line;
+	uint32_t reason_off, reason_len, text_off, text_len;
+};
+
+struct batch {
+	int64_t file_id;
+	struct batch_row *rows;
+	size_t nrows, rows_cap;
+	struct buf text; /* request ids, errors, reject texts, new dictionary values */
+
+	struct batch_new_text *new_dict, *new_cred;
+	size_t n_new_dict, n_new_cred, new_dict_cap, new_cred_cap;
+
+	struct hashmap daily_map, hourly_map, cred_map; /* key -> index */
+	struct batch_daily *daily;
+	struct batch_hourly *hourly;
+	struct batch_cred *cred;
+	size_t n_daily, n_hourly, n_cred, daily_cap, hourly_cap, cred_cap;
+
+	struct batch_reject *rejects;
+	size_t n_rejects, rejects_cap;
+
+	/* the checkpoint this batch reaches, and what it adds to the file's counters */
+	uint64_t offset, lines;
+	uint64_t tail_offset; /* 0: keep the file's tail */
+	char tail_hash[33];
+	int64_t events, rejected, skipped, duplicates;
+	const char *format;
+	bool is_checkpoint; /* false: nothing to commit but rows */
+};
+
+/* A batch's life: init once, reset before each fill, free at the end. */
+void batch_init(struct batch *b);
+void batch_reset(struct batch *b);
+void batch_free(struct batch *b);
+/* A dictionary value P[0..N) first used in this batch gets id ID. */
+void batch_add_value(struct batch *b, int64_t id, const char *p, size_t n);
+/* A credential first seen in this batch: its id, fingerprint and masked DISPLAY[0..N). */
+void batch_add_credential(struct batch *b, int64_t id, const char *fingerprint, const char *display, size_t n);
+/* A rejected LINE with its REASON and (masked, cut) TEXT, all copied. */
+void batch_add_reject(struct batch *b, uint64_t line, const char *reason, size_t reason_n, const char *text,
+		      size_t text_n);
+/* Room for one more row; returns it zeroed. Valid until the next call. */
+struct batch_row *batch_add_row(struct batch *b);
+/* Add a filled row's contribution to the batch's daily, hourly and credential sums. */
+void batch_aggregate(struct batch *b, const struct batch_row *r);
+/* Append P[0..N) to the batch text and return its offset. */
+uint32_t batch_text(struct batch *b, const char *p, size_t n);
+
+#endif
