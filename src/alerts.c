@@ -860,10 +860,11 @@ static void cred_finish(const struct cred_minutes *m, struct alerts_subject *s, 
 }
 
 /*
- * The day's per-minute figures from its raw events (event table by epoch range), in one pass
- * in storage order: tokens per minute of the burst candidates, and per credential its
- * rate-limit readings (lowest, minutes at the critical level) and its responses (latest 401
- * and latest other, 401s per minute). Memory is bounded by subjects x minutes, not by events.
+ * The day's per-minute figures from its raw events, in one pass over a range of the
+ * event_by_epoch index (sql/migrate/004-event-epoch.sql): the day's events only, never a
+ * scan of every day the table holds. Tokens per minute of the burst candidates, and per
+ * credential its rate-limit readings (lowest, minutes at the critical level) and its
+ * responses (latest 401 and latest other, 401s per minute). Memory is bounded by subjects x minutes, not by events.
  * The one place that reads raw events: when the store keeps a per-minute aggregate (minute,
  * token, user: tokens, 401 and other responses, lowest and highest rate-limit reading), only
  * this function changes.
@@ -871,7 +872,7 @@ static void cred_finish(const struct cred_minutes *m, struct alerts_subject *s, 
 static int alerts_read_minutes(sqlite3 *db, const struct config *c, int64_t day, struct subjects *users,
 			       struct subjects *creds, struct buf *err)
 {
-	/* alerts.c (alerts_read_minutes): every event of the day */
+	/* alerts.c (alerts_read_minutes): every event of the day, by the event_by_epoch index */
 	/* Plain columns: coalesce() per column costs more here than type checks in C (a third of
 	 * the pass). A NULL user, credential or token count reads as 0, which means "none" for
 	 * all three; status and rate-limit reading are checked, as 0 is a value for them. */
