@@ -1,8 +1,9 @@
 #!/bin/sh
-# Raw events by time: every database has the event_by_epoch index (migration 4), and the
-# reads of a time range use it rather than scan the table: the alerts' raw-event pass (its
-# SQL taken from src/alerts.c), the report's last 20 requests (sql/reports/recent.sql) and
-# `tokstat query timeline`. The plans are SQLite's own (EXPLAIN QUERY PLAN).
+# Reads that must not scan a big table, by SQLite's own plans (EXPLAIN QUERY PLAN): every
+# database has the event_by_epoch index (migration 4), and the reads of a time range use it
+# (the alerts' raw-event pass, its SQL taken from src/alerts.c, and the report's last 20
+# requests, sql/reports/recent.sql); the usage_span view takes its first and last day from
+# the daily aggregates' primary key, not from a scan of every daily row.
 . "$(dirname "$0")/lib.sh"
 
 ingest_ok "$SAMPLES"/*
@@ -37,3 +38,10 @@ busiest=$(q "SELECT day FROM events GROUP BY day ORDER BY count(*) DESC, day LIM
 n=$(q "SELECT count(*) FROM event WHERE epoch >= unixepoch('$busiest') AND epoch < unixepoch('$busiest', '+1 day')")
 assert_eq "the index range holds the day's events" \
 	"$(q "SELECT count(*) FROM event NOT INDEXED WHERE date(epoch, 'unixepoch') = '$busiest'")" "$n"
+
+# usage_span: two searches of the primary key, no scan; the days as min() and max() say
+assert_eq "usage_span: the first and last day" \
+	"$(q "SELECT min(day), max(day) FROM daily")" "$(q "SELECT first_day, last_day FROM usage_span")"
+span_plan=$(sqlite3 -batch "$DB" "EXPLAIN QUERY PLAN SELECT * FROM usage_span" | grep -E 'daily')
+assert_eq "usage_span: one step down the primary key each" \
+	"$(printf '%s\n%s' '|  |  `--SEARCH daily USING PRIMARY KEY' '|     `--SEARCH daily USING PRIMARY KEY')" "$span_plan"
