@@ -95,6 +95,9 @@ struct config {
 	/* [ingest] */
 	char *parsers, *estimates;
 
+	/* [query] */
+	char *queries;                 /* dir: more named queries */
+
 	/* [run]: the nightly job */
 	char **logs;                   /* globs, one per `logs =` line */
 	size_t n_logs;
@@ -105,7 +108,7 @@ struct config {
 	char *output_dir, *mail_to, *mail_command;
 
 	/* the environment, read once by config_load */
-	char *env_db, *env_parsers, *env_estimates;
+	char *env_db, *env_parsers, *env_estimates, *env_queries;
 
 	/* private: lookups built by config_load */
 	struct hashmap user_index;     /* user name -> index into users */
@@ -119,7 +122,8 @@ void config_init(struct config *c);
  * Read the settings: the file FLAG_PATH (--config), else $TOKSTAT_CONFIG, else none; then the
  * user-tier CSV it names (libcsv); then the environment ($DAILY_TOKEN_LIMIT,
  * $MONTHLY_TOKEN_LIMIT, $BURST_TOKEN_LIMIT, $COST_ALERT_THRESHOLD override the [limits]
- * defaults; $TOKSTAT_DB, $TOKSTAT_PARSERS, $TOKSTAT_ESTIMATES are kept for the getters below).
+ * defaults; $TOKSTAT_DB, $TOKSTAT_PARSERS, $TOKSTAT_ESTIMATES, $TOKSTAT_QUERIES are kept for
+ * the getters below).
  * C must be fresh from config_init. Returns 0, or -1 with ERR naming the file and line (or the
  * variable) and what is wrong; C is then to be freed.
  */
@@ -143,6 +147,18 @@ const char *config_get_db_path(const struct config *c, const char *flag);
 const char *config_get_parsers(const struct config *c, const char *flag);
 /* --estimate, $TOKSTAT_ESTIMATES, [ingest] estimates; NULL: none */
 const char *config_get_estimates(const struct config *c, const char *flag);
+/* --queries, $TOKSTAT_QUERIES, [query] dir; NULL: built-in named queries only */
+const char *config_get_queries(const struct config *c, const char *flag);
+
+/* The settings those getters give, for config_origin. */
+enum config_setting { CONFIG_DATABASE, CONFIG_PARSERS, CONFIG_ESTIMATES, CONFIG_QUERIES };
+
+/*
+ * Where setting S comes from when no flag gives it, for a message about its value:
+ * "$TOKSTAT_ESTIMATES", "FILE: [ingest] estimates", or "the default" (static, or C's).
+ * Appended to OUT.
+ */
+void config_origin(const struct config *c, enum config_setting s, struct buf *out);
 
 /*
  * The limits of user NAME: the [limits] defaults, then the monthly limit of its tier ([user:NAME]

@@ -56,16 +56,23 @@ __attribute__((format(printf, 2, 3))) static int unknown(const struct options *o
 }
 
 /*
- * main resolves --db, $TOKSTAT_DB and its default into g->db_path before a command runs. Until
- * it hands over the flag alone, tell a --db flag from those fallbacks, so that a config file's
- * [run] database applies when no --db was given.
+ * The settings of this run: the global ones, or those of --config FILE in their place (loaded
+ * into OWN; *HAS_OWN says so, for the caller to free). *AT is G with them and the database
+ * they name. 0, or -1 (said, as UNKNOWN).
  */
-static const char *db_flag(const struct global *g)
+static int settings(const struct options *o, const struct global *g, struct config *own, bool *has_own,
+		    struct global *at)
 {
-	const char *env = getenv("TOKSTAT_DB");
-	if (env && *env)
-		return strcmp(g->db_path, env) == 0 ? NULL : g->db_path;
-	return strcmp(g->db_path, "tokstat.db") == 0 ? NULL : g->db_path;
+	struct buf err = BUF_INIT;
+	int rc = 0;
+	*at = *g;
+	*has_own = o->config != NULL;
+	if (*has_own && cmd_load_config(g, o->config, own, at, &err) < 0) {
+		unknown(o, "%s", buf_str(&err));
+		rc = -1;
+	}
+	buf_free(&err);
+	return rc;
 }
 
 /* 0: go on; 1: --help was printed (exit 0); -1: a wrong command line, said (exit UNKNOWN). */
@@ -145,13 +152,11 @@ static int pick_day(const char *date, int64_t *day)
  * Open the database for the alert state, read-write: it must exist (alerts never create an
  * empty one); opening brings its schema (the alert tables, the alerts view) up to date.
  */
-static int open_store(const struct options *o, const struct config *cfg, const struct global *g, struct store **st)
+static int open_store(const struct options *o, const struct global *g, struct store **st)
 {
-	struct global at = *g;
-	at.db_path = config_get_db_path(cfg, db_flag(g));
-	if (access(at.db_path, F_OK) != 0)
-		return unknown(o, "%s: no such database (run 'tokstat ingest' first)", at.db_path), -1;
-	if (cmd_open_store(&at, STORE_READ_WRITE, st) < 0) { /* said on stderr */
+	if (access(g->db_path, F_OK) != 0)
+		return unknown(o, "%s: no such database (run 'tokstat ingest' first)", g->db_path), -1;
+	if (cmd_open_store(g, STORE_READ_WRITE, st) < 0) { /* said on stderr */
 		if (o->format == FORMAT_NAGIOS) {
 			struct buf line = BUF_INIT;
 			out_nagios_unknown(&line, "cannot open the database (see the error output)");
@@ -228,7 +233,10 @@ static int write_outputs(const struct options *o, const struct config *cfg, cons
 static int evaluate(int argc, char **argv, const struct global *g)
 {
 	struct options o = { 0 };
-	struct config cfg;
+	const struct config *cfg;
+	struct config own;
+	struct global at;
+	bool has_own = false;
 	struct store *st = NULL;
 	struct alerts_input in = { 0 };
 	struct alerts_findings f = { 0 };
@@ -239,7 +247,6 @@ static int evaluate(int argc, char **argv, const struct global *g)
 	char day_text[16];
 	int status = ALERTS_UNKNOWN, counts[3] = { 0, 0, 0 }, changed = 0, rc;
 
-	config_init(&cfg);
 	if ((rc = parse_options(g, argc, argv, &o, true)) != 0) {
 		status = rc > 0 ? EXIT_OK : ALERTS_UNKNOWN;
 		goto out;
@@ -253,19 +260,16 @@ static int evaluate(int argc, char **argv, const struct global *g)
 		goto out;
 	}
 	alerts_format_day(day, day_text);
-	if (config_load(&cfg, o.config, &err) < 0) {
+	if (settings(&o, g, &own, &has_own, &at) < 0 || open_store(&o, &at, &st) < 0)
+		goto out;
+	cfg = at.config;
+	if (alerts_read(store_db(st), cfg, day, &in, &err) < 0) {
 		unknown(&o, "%s", buf_str(&err));
 		goto out;
 	}
-	if (open_store(&o, &cfg, g, &st) < 0)
-		goto out;
-	if (alerts_read(store_db(st), &cfg, day, &in, &err) < 0) {
-		unknown(&o, "%s", buf_str(&err));
-		goto out;
-	}
-	alerts_evaluate(&cfg, &in, &f);
+	alerts_evaluate(cfg, &in, &f);
 	outcome = xcalloc(f.n ? f.n : 1, sizeof(*outcome));
-	if (store_alerts_record(st, day, &f, cfg.worse_pct, outcome, &run, &err) < 0) {
+	if (store_alerts_record(st, day, &f, cfg->worse_pct, outcome, &run, &err) < 0) {
 		unknown(&o, "%s", buf_str(&err));
 		goto out;
 	}
@@ -281,11 +285,11 @@ static int evaluate(int argc, char **argv, const struct global *g)
 	}
 
 	/* Deliveries first, so their failures are known before the status is final. */
-	bool delivered = write_outputs(&o, &cfg, &f, &in.day) == 0;
+	bool delivered = write_outputs(&o, cfg, &f, &in.day) == 0;
 	buf_printf(&title, "tokstat alerts for %s: %s - %d critical, %d warning", day_text, status_name(status),
 		   counts[ALERTS_CRITICAL], counts[ALERTS_WARNING]);
-	if (cfg.webhook && !o.no_webhook)
-		delivered &= notify(st, &cfg, buf_str(&title)) == 0;
+	if (cfg->webhook && !o.no_webhook)
+		delivered &= notify(st, cfg, buf_str(&title)) == 0;
 
 	switch (o.format) {
 	case FORMAT_NAGIOS:
@@ -330,7 +334,8 @@ out:
 	alerts_findings_free(&f);
 	alerts_input_free(&in);
 	store_close(st);
-	config_free(&cfg);
+	if (has_own)
+		config_free(&own);
 	buf_free(&err);
 	buf_free(&out);
 	buf_free(&title);
@@ -340,14 +345,15 @@ out:
 static int list(int argc, char **argv, const struct global *g)
 {
 	struct options o = { 0 };
-	struct config cfg;
+	struct config own;
+	struct global at;
+	bool has_own = false;
 	struct store *st = NULL;
 	struct report r = { 0 };
 	struct buf err = BUF_INIT, out = BUF_INIT;
 	int status = ALERTS_UNKNOWN, rc;
 	enum store_alerts_select sel;
 
-	config_init(&cfg);
 	if ((rc = parse_options(g, argc, argv, &o, false)) != 0) {
 		status = rc > 0 ? EXIT_OK : ALERTS_UNKNOWN;
 		goto out;
@@ -356,11 +362,7 @@ static int list(int argc, char **argv, const struct global *g)
 		cmd_usage_error("alerts", "list takes no arguments");
 		goto out;
 	}
-	if (config_load(&cfg, o.config, &err) < 0) {
-		unknown(&o, "%s", buf_str(&err));
-		goto out;
-	}
-	if (open_store(&o, &cfg, g, &st) < 0)
+	if (settings(&o, g, &own, &has_own, &at) < 0 || open_store(&o, &at, &st) < 0)
 		goto out;
 	sel = o.all ? STORE_ALERTS_SELECT_EVERY : STORE_ALERTS_SELECT_ACTIVE;
 	if (o.format == FORMAT_JSON) {
@@ -379,7 +381,8 @@ static int list(int argc, char **argv, const struct global *g)
 out:
 	report_free(&r);
 	store_close(st);
-	config_free(&cfg);
+	if (has_own)
+		config_free(&own);
 	buf_free(&err);
 	buf_free(&out);
 	return status;
@@ -388,12 +391,13 @@ out:
 static int ack(int argc, char **argv, const struct global *g)
 {
 	struct options o = { 0 };
-	struct config cfg;
+	struct config own;
+	struct global at;
+	bool has_own = false;
 	struct store *st = NULL;
 	struct buf err = BUF_INIT;
 	int status = ALERTS_UNKNOWN, rc;
 
-	config_init(&cfg);
 	if ((rc = parse_options(g, argc, argv, &o, false)) != 0) {
 		status = rc > 0 ? EXIT_OK : ALERTS_UNKNOWN;
 		goto out;
@@ -410,11 +414,7 @@ static int ack(int argc, char **argv, const struct global *g)
 			goto out;
 		}
 	}
-	if (config_load(&cfg, o.config, &err) < 0) {
-		unknown(&o, "%s", buf_str(&err));
-		goto out;
-	}
-	if (open_store(&o, &cfg, g, &st) < 0)
+	if (settings(&o, g, &own, &has_own, &at) < 0 || open_store(&o, &at, &st) < 0)
 		goto out;
 	status = EXIT_OK;
 	for (int i = optind; i < argc; i++) {
@@ -435,7 +435,8 @@ static int ack(int argc, char **argv, const struct global *g)
 	}
 out:
 	store_close(st);
-	config_free(&cfg);
+	if (has_own)
+		config_free(&own);
 	buf_free(&err);
 	return status;
 }

@@ -75,6 +75,8 @@ static const struct key keys[] = {
 	{ "ingest", "parsers", K_STR, C(parsers), 0, 0, 0 },
 	{ "ingest", "estimates", K_STR, C(estimates), 0, 0, 0 },
 
+	{ "query", "dir", K_STR, C(queries), 0, 0, 0 },
+
 	{ "run", "logs", K_LIST, C(logs), 0, 0, 0 },
 	{ "run", "database", K_STR, C(database), 0, 0, 0 },
 	{ "run", "keep_days", K_LIMIT, C(keep_days), 1, 1000000, 0 },
@@ -104,7 +106,7 @@ _Static_assert(offsetof(struct config, n_reports) == offsetof(struct config, rep
 	       "reports, n_reports");
 
 /* Sections whose keys are all in the table; [tiers] takes any name. */
-static const char *const plain_sections[] = { "limits", "alerts", "ingest", "run", "tiers" };
+static const char *const plain_sections[] = { "limits", "alerts", "ingest", "query", "run", "tiers" };
 
 /* Monthly token limits per tier. Source: the source design (free, basic, pro, enterprise). */
 static const struct { const char *name; int64_t monthly; } default_tiers[] = {
@@ -188,6 +190,7 @@ void config_free(struct config *c)
 	free(c->blocklist_user_variable);
 	free(c->parsers);
 	free(c->estimates);
+	free(c->queries);
 	free_list(c->logs, c->n_logs);
 	free(c->database);
 	free_list(c->reports, c->n_reports);
@@ -197,6 +200,7 @@ void config_free(struct config *c)
 	free(c->env_db);
 	free(c->env_parsers);
 	free(c->env_estimates);
+	free(c->env_queries);
 	hashmap_free(&c->user_index);
 	hashmap_free(&c->user_tier);
 	memset(c, 0, sizeof(*c));
@@ -738,6 +742,28 @@ static const struct {
 	{ "COST_ALERT_THRESHOLD", offsetof(struct config_limits, daily_cost_usd), true },
 };
 
+/* The settings with a variable of their own and a key in the file (config_get_*). */
+static const struct {
+	const char *var;     /* the environment variable */
+	const char *where;   /* its key in the file, "[section] key" */
+	size_t env, file;    /* offsets of the char * fields in struct config */
+	const char *fallback; /* the default, or NULL */
+} settings[] = {
+	[CONFIG_DATABASE] = { "TOKSTAT_DB", "[run] database", offsetof(struct config, env_db),
+			      offsetof(struct config, database), "tokstat.db" },
+	[CONFIG_PARSERS] = { "TOKSTAT_PARSERS", "[ingest] parsers", offsetof(struct config, env_parsers),
+			     offsetof(struct config, parsers), NULL },
+	[CONFIG_ESTIMATES] = { "TOKSTAT_ESTIMATES", "[ingest] estimates", offsetof(struct config, env_estimates),
+			       offsetof(struct config, estimates), NULL },
+	[CONFIG_QUERIES] = { "TOKSTAT_QUERIES", "[query] dir", offsetof(struct config, env_queries),
+			     offsetof(struct config, queries), NULL },
+};
+
+static const char *field(const struct config *c, size_t offset)
+{
+	return *(char *const *)((const char *)c + offset);
+}
+
 int config_read_env(struct config *c, struct buf *err)
 {
 	for (size_t i = 0; i < sizeof(env_limits) / sizeof(env_limits[0]); i++) {
@@ -755,14 +781,13 @@ int config_read_env(struct config *c, struct buf *err)
 		else
 			*(int64_t *)dst = (int64_t)num;
 	}
-	const char *db = getenv("TOKSTAT_DB"), *parsers = getenv("TOKSTAT_PARSERS"),
-		   *estimates = getenv("TOKSTAT_ESTIMATES");
-	free(c->env_db);
-	free(c->env_parsers);
-	free(c->env_estimates);
-	c->env_db = db && *db ? xstrdup(db) : NULL;
-	c->env_parsers = parsers && *parsers ? xstrdup(parsers) : NULL;
-	c->env_estimates = estimates && *estimates ? xstrdup(estimates) : NULL;
+	/* empty is unset, as above */
+	for (size_t i = 0; i < sizeof(settings) / sizeof(settings[0]); i++) {
+		char **dst = (char **)((char *)c + settings[i].env);
+		const char *v = getenv(settings[i].var);
+		free(*dst);
+		*dst = v && *v ? xstrdup(v) : NULL;
+	}
 	return 0;
 }
 
@@ -822,27 +847,45 @@ int config_load(struct config *c, const char *flag_path, struct buf *err)
 
 /* ---- getters ---- */
 
-const char *config_get_db_path(const struct config *c, const char *flag)
+/* Flag, else environment, else file, else default. */
+static const char *get(const struct config *c, enum config_setting which, const char *flag)
 {
+	const char *env = field(c, settings[which].env), *file = field(c, settings[which].file);
 	if (flag && *flag)
 		return flag;
-	if (c->env_db)
-		return c->env_db;
-	return c->database ? c->database : "tokstat.db";
+	if (env)
+		return env;
+	return file ? file : settings[which].fallback;
+}
+
+const char *config_get_db_path(const struct config *c, const char *flag)
+{
+	return get(c, CONFIG_DATABASE, flag);
 }
 
 const char *config_get_parsers(const struct config *c, const char *flag)
 {
-	if (flag && *flag)
-		return flag;
-	return c->env_parsers ? c->env_parsers : c->parsers;
+	return get(c, CONFIG_PARSERS, flag);
 }
 
 const char *config_get_estimates(const struct config *c, const char *flag)
 {
-	if (flag && *flag)
-		return flag;
-	return c->env_estimates ? c->env_estimates : c->estimates;
+	return get(c, CONFIG_ESTIMATES, flag);
+}
+
+const char *config_get_queries(const struct config *c, const char *flag)
+{
+	return get(c, CONFIG_QUERIES, flag);
+}
+
+void config_origin(const struct config *c, enum config_setting which, struct buf *out)
+{
+	if (field(c, settings[which].env))
+		buf_printf(out, "$%s", settings[which].var);
+	else if (field(c, settings[which].file))
+		buf_printf(out, "%s: %s", c->file ? c->file : "the config", settings[which].where);
+	else
+		buf_adds(out, "the default");
 }
 
 const struct config_tier *config_find_tier(const struct config *c, const char *name)

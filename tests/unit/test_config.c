@@ -18,6 +18,7 @@
 static char dir[256];
 
 static const char *const env_vars[] = { "TOKSTAT_CONFIG", "TOKSTAT_DB", "TOKSTAT_PARSERS", "TOKSTAT_ESTIMATES",
+					"TOKSTAT_QUERIES",
 					"DAILY_TOKEN_LIMIT", "MONTHLY_TOKEN_LIMIT", "BURST_TOKEN_LIMIT",
 					"COST_ALERT_THRESHOLD" };
 
@@ -260,6 +261,37 @@ static void test_environment_overrides_file(void **state)
 	buf_free(&err);
 }
 
+static void test_settings_take_flag_then_environment_then_file(void **state)
+{
+	(void)state;
+	struct config c;
+	struct buf err = BUF_INIT, origin = BUF_INIT;
+	setenv("TOKSTAT_QUERIES", "/env/queries", 1);
+	assert_int_equal(load(&c, "[ingest]\nparsers = /f/parsers\nestimates = *=5\n[query]\ndir = /f/queries\n", &err),
+			 0);
+	assert_string_equal(config_get_queries(&c, NULL), "/env/queries");
+	assert_string_equal(config_get_queries(&c, "/flag/q"), "/flag/q");
+	assert_string_equal(config_get_parsers(&c, NULL), "/f/parsers");
+	assert_string_equal(config_get_estimates(&c, NULL), "*=5");
+	assert_string_equal(config_get_db_path(&c, NULL), "tokstat.db"); /* the default */
+	config_origin(&c, CONFIG_QUERIES, &origin);
+	assert_string_equal(buf_str(&origin), "$TOKSTAT_QUERIES");
+	buf_reset(&origin);
+	config_origin(&c, CONFIG_ESTIMATES, &origin);
+	assert_non_null(strstr(buf_str(&origin), ".conf: [ingest] estimates"));
+	buf_reset(&origin);
+	config_origin(&c, CONFIG_DATABASE, &origin);
+	assert_string_equal(buf_str(&origin), "the default");
+	config_free(&c);
+	unsetenv("TOKSTAT_QUERIES");
+	assert_int_equal(load(&c, "[query]\ndir = /f/queries\n", &err), 0);
+	assert_string_equal(config_get_queries(&c, NULL), "/f/queries");
+	assert_null(config_get_parsers(&c, NULL));
+	config_free(&c);
+	buf_free(&err);
+	buf_free(&origin);
+}
+
 static void test_bad_environment_value_names_variable(void **state)
 {
 	(void)state;
@@ -432,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_long_line_is_read_whole),
 		cmocka_unit_test(test_warning_must_be_below_critical),
 		cmocka_unit_test(test_environment_overrides_file),
+		cmocka_unit_test(test_settings_take_flag_then_environment_then_file),
 		cmocka_unit_test(test_bad_environment_value_names_variable),
 		cmocka_unit_test(test_config_file_from_environment),
 		cmocka_unit_test(test_user_tier_and_override),
