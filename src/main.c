@@ -123,11 +123,14 @@ static const struct command commands[] = {
 	  "Exit status: 0 seen; 1 never seen (or failed); 2 usage error.\n" },
 	{ "report", cmd_report, CMD_DB_READS, EXIT_USAGE, "write the report of a period: text, CSV, JSON, HTML or email",
 	  "tokstat report [--from DAY] [--to DAY] [--days N] [--month YYYY-MM] [--by DIM]... [--top N]\n"
-	  "              [--format text|csv|json|html|email] [-o FILE] [--to ADDRESS] [--from ADDRESS] [--subject S]",
+	  "              [--format text|csv|json|html|email] [-o FILE] [--to ADDRESS] [--from ADDRESS] [--subject S]\n"
+	  "              [--config FILE]",
 	  "Writes what the period's usage was: a summary (credentials, requests, success and error\n"
-	  "rates, tokens, cost, request capacity), credentials with their status and rate limits,\n"
-	  "models, users, endpoints, operations, per day and per hour, the last 20 requests, the\n"
-	  "month's cost and week-over-week change, and data quality (files, rejects, unpriced models).\n"
+	  "rates, tokens, cost, request capacity), the alerts of the period (what 'tokstat alerts'\n"
+	  "found), credentials with their status and rate limits, models, users (with the share of\n"
+	  "their daily and monthly token limits used), endpoints, operations, per day and per hour,\n"
+	  "the last 20 requests, the month's cost and week-over-week change, and data quality\n"
+	  "(files, rejects, unpriced models).\n"
 	  "\n"
 	  "  --from DAY, --to DAY  the period (UTC days, inclusive); default: yesterday\n"
 	  "  --days N              N days ending on --to (or starting on --from)\n"
@@ -140,7 +143,10 @@ static const struct command commands[] = {
 	  "                        email (a MIME message for 'sendmail -t': text and HTML parts)\n"
 	  "  -o, --output FILE     write FILE atomically (a temporary file, then a rename)\n"
 	  "  --to ADDRESS, --from ADDRESS, --subject S   email headers (a value that is not a\n"
-	  "                        day YYYY-MM-DD is an address; or --mail-to, --mail-from)\n"
+	  "                        day YYYY-MM-DD is an address; or --mail-to, --mail-from); the\n"
+	  "                        default subject names the period and its worst alert\n"
+	  "  --config FILE         the users' limits (and [run] database), in place of the global\n"
+	  "                        --config (default $TOKSTAT_CONFIG)\n"
 	  "\n"
 	  "An empty period is no error: the report says so and names the latest day with data.\n" },
 	/* a wrong command line is 3, UNKNOWN: the monitoring-plugin convention */
