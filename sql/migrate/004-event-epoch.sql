@@ -5,4 +5,6 @@
 -- event table: `tokstat query timeline` (sql/queries/timeline.sql), the report's last 20
 -- requests (sql/reports/recent.sql) and the alerts' raw-event pass (alerts_read_minutes in
 -- src/alerts.c: the events of one day).
-CREATE INDEX event_by_epoch ON event(epoch);
+-- IF NOT EXISTS: an index of this name made by hand (README's speed notes suggested one) is
+-- the same index, and is kept.
+CREATE INDEX IF NOT EXISTS event_by_epoch ON event(epoch);
