@@ -14,7 +14,7 @@ VERSION  := 0.1.0
 BUILD    ?= build
 BIN      ?= tokstat
 
-PKGS     := libpcre2-8 sqlite3 libisal libsodium
+PKGS     := libpcre2-8 sqlite3 libisal libsodium inih libcurl
 # libcsv ships no pkg-config file on Debian: link it by name.
 CSV_LIBS := -lcsv
 

@@ -2,6 +2,7 @@
 #ifndef TOKSTAT_CMD_H
 #define TOKSTAT_CMD_H
 
+#include "config.h"
 #include "store.h"
 
 /* What a command does with the database (the command table says it for each). */
@@ -11,10 +12,15 @@ enum cmd_db {
 	CMD_DB_WRITES = 2, /* opens it read-write (creating it) */
 };
 
+/* What main hands every command: the global options, resolved. */
 struct global {
-	const char *db_path; /* --db, else $TOKSTAT_DB, else ./tokstat.db */
-	const char *command; /* the command's name */
-	enum cmd_db db;      /* what the command table allows it (CMD_DB_* bits) */
+	const char *db_path;          /* --db, else $TOKSTAT_DB, else [run] database, else ./tokstat.db */
+	const char *db_flag;          /* --db as given, or NULL */
+	const struct config *config;  /* --config FILE, else $TOKSTAT_CONFIG, else the defaults;
+				       * the environment applied (see config.h) */
+	const char *command;          /* the command's name */
+	enum cmd_db db;               /* what the command table allows it (CMD_DB_* bits) */
+	int usage_exit;               /* its exit status for a wrong command line or settings */
 };
 
 /* Each returns the process exit status. ARGV[0] is the command name. */
@@ -27,15 +33,18 @@ int cmd_cost(int argc, char **argv, const struct global *g);
 int cmd_query(int argc, char **argv, const struct global *g);
 int cmd_credential(int argc, char **argv, const struct global *g);
 int cmd_report(int argc, char **argv, const struct global *g);
+int cmd_alerts(int argc, char **argv, const struct global *g);
 
 /* Exit statuses shared by every command. */
 #define EXIT_OK 0
 #define EXIT_FAIL 1   /* the work failed: a file could not be read, a check found problems */
-#define EXIT_USAGE 2  /* the command line is wrong */
+#define EXIT_USAGE 2  /* the command line (or the settings) are wrong; see struct global's
+		       * usage_exit: the command table may give a command another */
 
 /* Print "tokstat: MSG" on stderr. */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Print "tokstat COMMAND: MSG" and the command's usage line; returns EXIT_USAGE. */
+/* Print "tokstat COMMAND: MSG" and the command's usage line; returns its usage exit status
+ * (EXIT_USAGE; `tokstat alerts`: 3, UNKNOWN). */
 int cmd_usage_error(const char *command, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
@@ -43,7 +52,7 @@ int cmd_usage_error(const char *command, const char *fmt, ...) __attribute__((fo
  * strings start with ':' after any '+'). C is what getopt_long returned: 'h' (--help or -h)
  * prints the command's help on stdout and returns EXIT_OK; '?' (an unknown option) or ':' (a
  * value missing) prints one line naming the option, and the usage line, and returns
- * EXIT_USAGE. G names the command.
+ * G->usage_exit. G names the command.
  */
 int cmd_option(const struct global *g, int c, char *const *argv);
 /* The long option every command takes; end each options table with it and a NULL entry. */
@@ -55,5 +64,14 @@ int cmd_option(const struct global *g, int c, char *const *argv);
  * or -1 (*ST NULL).
  */
 int cmd_open_store(const struct global *g, enum store_mode mode, struct store **st);
+
+/*
+ * For a command's own --config FILE, which replaces the global one: load FILE into CFG (not
+ * initialized yet; the caller frees it with config_free whatever this returns) and make *OUT
+ * a copy of G with CFG as its settings and the database they name (an explicit --db still
+ * wins). Returns 0, or -1 with ERR set (the caller says it: alerts on stdout too).
+ */
+int cmd_load_config(const struct global *g, const char *path, struct config *cfg, struct global *out,
+		    struct buf *err);
 
 #endif

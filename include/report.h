@@ -15,6 +15,8 @@
 
 #include "buf.h"
 
+struct config;
+
 /* How one value is stored (SQLite's own storage classes; a BLOB is kept as TEXT). */
 enum report_kind { REPORT_NULL, REPORT_INT, REPORT_REAL, REPORT_TEXT };
 
@@ -177,6 +179,7 @@ struct report_request {
 	const char *const *by;    /* FULL: --by names (report_by_section); none: every section */
 	size_t nby;
 	const char *db_name;      /* SUMMARY: named in the title */
+	const struct config *config; /* FULL: the users' limits (config.h); NULL: the defaults */
 	int64_t now;              /* epoch seconds: the report's "generated" time */
 };
 

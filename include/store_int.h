@@ -1,5 +1,5 @@
 /*
- * Private to the store's own files (store.c, store_write.c, store_migrate.c): the struct
+ * Private to the store's own files (store.c, store_write.c, store_migrate.c, store_alerts.c): the struct
  * behind struct store and the helpers they share. No other module includes this header.
  */
 #ifndef TOKSTAT_STORE_INT_H

@@ -1,7 +1,6 @@
 /* tokstat formats: every format, its kind and where its definition came from. */
 #include <getopt.h>
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "cmd.h"
 #include "format.h"
@@ -13,7 +12,7 @@ int cmd_formats(int argc, char **argv, const struct global *g)
 		CMD_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *parsers = getenv("TOKSTAT_PARSERS");
+	const char *parsers = NULL; /* --parsers, else the config's (config_get_parsers) */
 	struct format_set set;
 	struct buf err = BUF_INIT;
 	int c;
@@ -25,7 +24,7 @@ int cmd_formats(int argc, char **argv, const struct global *g)
 	}
 	if (optind != argc)
 		return cmd_usage_error("formats", "takes no arguments");
-	if (format_set_load(&set, parsers, &err) < 0) {
+	if (format_set_load(&set, config_get_parsers(g->config, parsers), &err) < 0) {
 		cmd_error("%s", err.data);
 		buf_free(&err);
 		return EXIT_FAIL;

@@ -135,8 +135,7 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 	struct ingest_options opt = { .max_reject_rate = -1 };
 	struct printer pr = { 0 };
 	bool wait = true;
-	const char *parsers = getenv("TOKSTAT_PARSERS");
-	const char *env_estimates = getenv("TOKSTAT_ESTIMATES");
+	const char *parsers = NULL; /* --parsers, else the config's (config_get_parsers) */
 	struct encode_estimate *estimates = NULL;
 	size_t n_estimates = 0;
 	struct format_set set = { 0 };
@@ -202,13 +201,17 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 		status = cmd_usage_error("ingest", "expected one or more files (or - for stdin)");
 		goto out;
 	}
-	/* --estimate on the command line replaces $TOKSTAT_ESTIMATES */
-	if (!n_estimates && env_estimates && *env_estimates &&
-	    encode_estimates_parse(env_estimates, &estimates, &n_estimates, &err) < 0) {
-		cmd_error("TOKSTAT_ESTIMATES: %s", err.data);
-		status = EXIT_USAGE;
+	/* --estimate on the command line replaces $TOKSTAT_ESTIMATES and [ingest] estimates */
+	const char *set_estimates = n_estimates ? NULL : config_get_estimates(g->config, NULL);
+	if (set_estimates && encode_estimates_parse(set_estimates, &estimates, &n_estimates, &err) < 0) {
+		struct buf origin = BUF_INIT;
+		config_origin(g->config, CONFIG_ESTIMATES, &origin);
+		cmd_error("%s: %s", buf_str(&origin), err.data);
+		buf_free(&origin);
+		status = g->usage_exit;
 		goto out;
 	}
+	parsers = config_get_parsers(g->config, parsers);
 	opt.estimates = estimates;
 	opt.n_estimates = n_estimates;
 	pr.progress = !pr.quiet && isatty(STDERR_FILENO);

@@ -221,7 +221,7 @@ int cmd_query(int argc, char **argv, const struct global *g)
 	struct query_value *row = NULL;
 	struct buf err = BUF_INIT, out = BUF_INIT, sql_in = BUF_INIT, from = BUF_INIT, to = BUF_INIT;
 	const char **names = NULL;
-	const char *queries_dir = getenv("TOKSTAT_QUERIES"), *format = NULL, *from_arg = NULL, *to_arg = NULL;
+	const char *queries_dir = NULL, *format = NULL, *from_arg = NULL, *to_arg = NULL;
 	const char *sql;
 	bool is_list = false, is_show = false, is_tty = isatty(STDOUT_FILENO);
 	double timeout = 0;
@@ -315,7 +315,8 @@ int cmd_query(int argc, char **argv, const struct global *g)
 		query_param_set(&p, "to", buf_str(&to), true);
 		params_add(&given, &p);
 	}
-	if (query_catalog_load(&cat, queries_dir, &err) < 0) {
+	/* --queries, else $TOKSTAT_QUERIES, else [query] dir */
+	if (query_catalog_load(&cat, config_get_queries(g->config, queries_dir), &err) < 0) {
 		cmd_error("%s", buf_str(&err));
 		goto out;
 	}

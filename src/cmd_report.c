@@ -40,7 +40,8 @@ int cmd_report(int argc, char **argv, const struct global *g)
 		{ "by", required_argument, NULL, 'b' },     { "top", required_argument, NULL, 'n' },
 		{ "format", required_argument, NULL, 'F' }, { "output", required_argument, NULL, 'o' },
 		{ "subject", required_argument, NULL, 's' }, { "mail-from", required_argument, NULL, 'A' },
-		{ "mail-to", required_argument, NULL, 'B' }, CMD_OPTION_HELP, { NULL, 0, NULL, 0 },
+		{ "mail-to", required_argument, NULL, 'B' }, { "config", required_argument, NULL, 'c' },
+		CMD_OPTION_HELP, { NULL, 0, NULL, 0 },
 	};
 	struct store *st = NULL;
 	struct report r = { 0 };
@@ -48,7 +49,10 @@ int cmd_report(int argc, char **argv, const struct global *g)
 	struct out_options o = { 0 };
 	struct buf err = BUF_INIT, out = BUF_INIT;
 	const char *from = NULL, *to = NULL, *month = NULL, *format = "text", *path = NULL, *by[MAX_BY];
-	const char *mail_from = NULL, *mail_to = NULL, *csv_tables[MAX_BY];
+	const char *mail_from = NULL, *mail_to = NULL, *csv_tables[MAX_BY], *config = NULL;
+	struct config own; /* --config FILE's settings, in place of the global ones */
+	struct global at = *g;
+	bool has_own = false;
 	char host[256] = "localhost";
 	int c, status = EXIT_FAIL;
 	int64_t days = 0;
@@ -115,6 +119,9 @@ int cmd_report(int argc, char **argv, const struct global *g)
 		case 's':
 			o.subject = optarg;
 			break;
+		case 'c':
+			config = optarg;
+			break;
 		default:
 			return cmd_option(g, c, argv);
 		}
@@ -140,7 +147,17 @@ int cmd_report(int argc, char **argv, const struct global *g)
 		q.top = strcmp(format, "csv") == 0 || strcmp(format, "json") == 0 ? -1 : 10;
 	q.by = by;
 	q.nby = nby;
-	if (cmd_open_store(g, STORE_READ_ONLY, &st) < 0)
+	/* the users' limits, and the database, are the settings' */
+	if (config) {
+		has_own = true;
+		if (cmd_load_config(g, config, &own, &at, &err) < 0) {
+			cmd_error("%s", buf_str(&err));
+			status = g->usage_exit;
+			goto out;
+		}
+	}
+	q.config = at.config;
+	if (cmd_open_store(&at, STORE_READ_ONLY, &st) < 0)
 		goto out;
 	if (report_build(&r, store_db(st), &q, &err) < 0) {
 		cmd_error("%s", buf_str(&err));
@@ -162,6 +179,8 @@ int cmd_report(int argc, char **argv, const struct global *g)
 	status = EXIT_OK;
 out:
 	store_close(st);
+	if (has_own)
+		config_free(&own);
 	report_free(&r);
 	buf_free(&out);
 	buf_free(&err);

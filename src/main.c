@@ -3,6 +3,7 @@
 #include <getopt.h>
 #include <sodium.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +18,14 @@ struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv, const struct global *g);
 	enum cmd_db db; /* what it does with the database: reading commands open it read-only */
+	int usage_exit; /* its exit status for a wrong command line or settings */
 	const char *summary;
 	const char *usage;
 	const char *help;
 };
 
 static const struct command commands[] = {
-	{ "ingest", cmd_ingest, CMD_DB_WRITES, "load proxy and application logs into the database",
+	{ "ingest", cmd_ingest, CMD_DB_WRITES, EXIT_USAGE, "load proxy and application logs into the database",
 	  "tokstat ingest [--format NAME|auto] [--parsers DIR] [--max-reject-rate PCT] [--quiet] [--no-wait] [--complete] FILE... | -",
 	  "Reads each FILE (plain or gzip, told by its magic bytes; - is stdin) and stores its\n"
 	  "events and daily/hourly aggregates, exactly once: a file already read adds nothing,\n"
@@ -31,7 +33,8 @@ static const struct command commands[] = {
 	  "the last run stopped. Damaged lines are counted and kept in the rejects view.\n"
 	  "\n"
 	  "  --format NAME        parse every file with format NAME (default auto: detect per file)\n"
-	  "  --parsers DIR        also load format definitions from DIR (default $TOKSTAT_PARSERS)\n"
+	  "  --parsers DIR        also load format definitions from DIR (default $TOKSTAT_PARSERS,\n"
+	  "                       else the config's [ingest] parsers)\n"
 	  "  --max-reject-rate P  fail when more than P percent of a file's lines are rejected\n"
 	  "  --max-line BYTES     reject lines longer than this (default 16 MiB, at most 256 MiB)\n"
 	  "  --batch ROWS         rows per transaction (default 32768)\n"
@@ -40,27 +43,29 @@ static const struct command commands[] = {
 	  "                       (by default it is left for the next run while the file was\n"
 	  "                       changed in the last 60 s, as a writer may be mid-line)\n"
 	  "  --estimate OP=N,...  events that logged no tokens count N tokens for operation OP\n"
-	  "                       (* = any), marked estimated (default $TOKSTAT_ESTIMATES; off)\n"
+	  "                       (* = any), marked estimated (default $TOKSTAT_ESTIMATES, else the\n"
+	  "                       config's [ingest] estimates; off)\n"
 	  "  -q, --quiet          no progress and no per-file summary; errors only\n"
 	  "\n"
 	  "Exit status: 0 every file read; 1 a file could not be read completely, its format\n"
 	  "was unknown or its reject rate too high; 2 usage error.\n" },
-	{ "verify", cmd_verify, CMD_DB_READS, "check the aggregates against the raw events",
+	{ "verify", cmd_verify, CMD_DB_READS, EXIT_USAGE, "check the aggregates against the raw events",
 	  "tokstat verify",
 	  "Checks that every daily and hourly aggregate and every credential counter equals the\n"
 	  "sums over the raw events it covers, and runs SQLite's integrity check.\n"
 	  "Exit status: 0 consistent; 1 differences found (printed).\n" },
-	{ "formats", cmd_formats, CMD_DB_NONE, "list the log formats and where they come from",
+	{ "formats", cmd_formats, CMD_DB_NONE, EXIT_USAGE, "list the log formats and where they come from",
 	  "tokstat formats [--parsers DIR]",
 	  "Lists every format tokstat can read: the built-in ones and those in --parsers DIR or\n"
-	  "$TOKSTAT_PARSERS (a definition there replaces a built-in one of the same name).\n" },
-	{ "summary", cmd_summary, CMD_DB_READS, "print totals per day and per credential",
+	  "$TOKSTAT_PARSERS, else the config's [ingest] parsers (a definition there replaces a\n"
+	  "built-in one of the same name).\n" },
+	{ "summary", cmd_summary, CMD_DB_READS, EXIT_USAGE, "print totals per day and per credential",
 	  "tokstat summary [--days N]",
 	  "Prints what the database holds: files, events, tokens and cost per day (the last N days\n"
 	  "that have data, default 14; with the share of requests whose tokens are estimates) and\n"
 	  "every credential with its status.\n" },
 	/* import writes the price table; list and missing only read */
-	{ "pricing", cmd_pricing, CMD_DB_READS | CMD_DB_WRITES, "list, import and check model prices",
+	{ "pricing", cmd_pricing, CMD_DB_READS | CMD_DB_WRITES, EXIT_USAGE, "list, import and check model prices",
 	  "tokstat pricing [list [TEXT] | import [--effective-from DATE] FILE | missing]",
 	  "list: every price (those whose model contains TEXT), with the day it starts and ends.\n"
 	  "import: load prices from a CSV with the header\n"
@@ -74,13 +79,13 @@ static const struct command commands[] = {
 	  "A model id matches a price for the same id, its dated releases (-20241022, -2024-08-06,\n"
 	  "-001, @20241022) and -latest; a price model ending in '*' matches every id it starts.\n"
 	  "The longest match wins; a price applies from its date until the next one.\n" },
-	{ "cost", cmd_cost, CMD_DB_READS, "print what the usage cost in a month",
+	{ "cost", cmd_cost, CMD_DB_READS, EXIT_USAGE, "print what the usage cost in a month",
 	  "tokstat cost [--month YYYY-MM] [--top N]",
 	  "Prints month to date, the daily average, the projected month end, the cost per 1,000\n"
 	  "requests, the week-over-week change and the top N (default 10) models, credentials,\n"
 	  "users and endpoints by cost. --month defaults to the latest month with usage.\n"
 	  "Usage without a price is not counted and is reported (see 'tokstat pricing missing').\n" },
-	{ "query", cmd_query, CMD_DB_READS, "run read-only SQL or a named investigation over the views",
+	{ "query", cmd_query, CMD_DB_READS, EXIT_USAGE, "run read-only SQL or a named investigation over the views",
 	  "tokstat query SQL|NAME|- [-p NAME=VALUE]... [--from DAY|TIME] [--to DAY|TIME] [--format table|csv|json|jsonl|markdown] [--no-header] [--timeout SECONDS] [--queries DIR] | --list | --show NAME",
 	  "Runs one SQL statement (or SQL from stdin: -) over the views (events, daily_usage,\n"
 	  "hourly_usage, credentials, files, rejects, prices, cost_*) on a read-only connection, or a\n"
@@ -97,7 +102,8 @@ static const struct command commands[] = {
 	  "                       and escaped), csv (default otherwise), json, jsonl, markdown\n"
 	  "  --no-header          no header line; json and jsonl write arrays instead of objects\n"
 	  "  --timeout SECONDS    stop the query after SECONDS\n"
-	  "  --queries DIR        also read named queries from DIR/*.sql (default $TOKSTAT_QUERIES);\n"
+	  "  --queries DIR        also read named queries from DIR/*.sql (default $TOKSTAT_QUERIES,\n"
+	  "                       else the config's [query] dir);\n"
 	  "                       a file there replaces a built-in query of the same name\n"
 	  "  --list               list the named queries with their parameters and defaults\n"
 	  "  --show NAME          print a named query's SQL\n"
@@ -106,7 +112,7 @@ static const struct command commands[] = {
 	  "(token_fp); 'tokstat credential -' turns a secret into its fingerprint.\n"
 	  "Exit status: 0 done; 1 refused or failed; 2 usage error; 3 stopped by --timeout;\n"
 	  "130 stopped by Ctrl-C. The rows before a stop are written.\n" },
-	{ "credential", cmd_credential, CMD_DB_READS, "find what tokstat stored for a secret",
+	{ "credential", cmd_credential, CMD_DB_READS, EXIT_USAGE, "find what tokstat stored for a secret",
 	  "tokstat credential SECRET | -",
 	  "Prints the mask and fingerprint prefix (token_fp) that tokstat stores for SECRET, made with\n"
 	  "this database's key, and whether and when it was seen: requests, first and last seen,\n"
@@ -115,13 +121,16 @@ static const struct command commands[] = {
 	  "never printed or stored. A log that held only the mask gives the mask's fingerprint: that\n"
 	  "is found too, and said so. Other secrets with the same mask are listed.\n"
 	  "Exit status: 0 seen; 1 never seen (or failed); 2 usage error.\n" },
-	{ "report", cmd_report, CMD_DB_READS, "write the report of a period: text, CSV, JSON, HTML or email",
+	{ "report", cmd_report, CMD_DB_READS, EXIT_USAGE, "write the report of a period: text, CSV, JSON, HTML or email",
 	  "tokstat report [--from DAY] [--to DAY] [--days N] [--month YYYY-MM] [--by DIM]... [--top N]\n"
-	  "              [--format text|csv|json|html|email] [-o FILE] [--to ADDRESS] [--from ADDRESS] [--subject S]",
+	  "              [--format text|csv|json|html|email] [-o FILE] [--to ADDRESS] [--from ADDRESS] [--subject S]\n"
+	  "              [--config FILE]",
 	  "Writes what the period's usage was: a summary (credentials, requests, success and error\n"
-	  "rates, tokens, cost, request capacity), credentials with their status and rate limits,\n"
-	  "models, users, endpoints, operations, per day and per hour, the last 20 requests, the\n"
-	  "month's cost and week-over-week change, and data quality (files, rejects, unpriced models).\n"
+	  "rates, tokens, cost, request capacity), the alerts of the period (what 'tokstat alerts'\n"
+	  "found), credentials with their status and rate limits, models, users (with the share of\n"
+	  "their daily and monthly token limits used), endpoints, operations, per day and per hour,\n"
+	  "the last 20 requests, the month's cost and week-over-week change, and data quality\n"
+	  "(files, rejects, unpriced models).\n"
 	  "\n"
 	  "  --from DAY, --to DAY  the period (UTC days, inclusive); default: yesterday\n"
 	  "  --days N              N days ending on --to (or starting on --from)\n"
@@ -134,10 +143,35 @@ static const struct command commands[] = {
 	  "                        email (a MIME message for 'sendmail -t': text and HTML parts)\n"
 	  "  -o, --output FILE     write FILE atomically (a temporary file, then a rename)\n"
 	  "  --to ADDRESS, --from ADDRESS, --subject S   email headers (a value that is not a\n"
-	  "                        day YYYY-MM-DD is an address; or --mail-to, --mail-from)\n"
+	  "                        day YYYY-MM-DD is an address; or --mail-to, --mail-from); the\n"
+	  "                        default subject names the period and its worst alert\n"
+	  "  --config FILE         the users' limits (and [run] database), in place of the global\n"
+	  "                        --config (default $TOKSTAT_CONFIG)\n"
 	  "\n"
 	  "An empty period is no error: the report says so and names the latest day with data.\n" },
-	{ "help", cmd_help, CMD_DB_NONE, "show help for a command", "tokstat help [COMMAND]",
+	/* a wrong command line is 3, UNKNOWN: the monitoring-plugin convention */
+	{ "alerts", cmd_alerts, CMD_DB_WRITES, 3, "find who is about to run out of a limit, dead credentials, usage jumps",
+	  "tokstat alerts [--config FILE] [--date DAY] [--format text|json|nagios] [--all] [--prometheus FILE] [--blocklist FILE] [--no-webhook] | list [--all] [--format text|json] | ack ID...",
+	  "Evaluates the alert rules for DAY (YYYY-MM-DD, today or yesterday; default yesterday,\n"
+	  "UTC) and keeps each condition as an alert with first_seen, last_seen and its worst value:\n"
+	  "a condition that goes on is printed once, and again only when it gets worse. Rules:\n"
+	  "daily_limit, monthly_limit, monthly_projection, cost_threshold, burst_limit, error_rate,\n"
+	  "rate_limit_low, credential_invalid, anomaly; limits and levels come from the config.\n"
+	  "\n"
+	  "  --config FILE     settings, in place of the global --config (default $TOKSTAT_CONFIG;\n"
+	  "                    see samples/tokstat.conf)\n"
+	  "  --format F        text (default: nothing when nothing is new), json, or nagios (one\n"
+	  "                    monitoring-plugin status line with performance data)\n"
+	  "  --all             print every active alert, not only new and worse ones\n"
+	  "  --prometheus FILE write node_exporter textfile metrics (atomically)\n"
+	  "  --blocklist FILE  write the users and credentials over a hard limit as nginx maps\n"
+	  "  --no-webhook      do not post to [alerts] webhook this time\n"
+	  "list: the active alerts (--all: resolved ones too). ack ID...: silence alerts until\n"
+	  "they are resolved or their severity rises.\n"
+	  "\n"
+	  "Exit status (monitoring-plugin convention): 0 OK, 1 WARNING, 2 CRITICAL (the worst\n"
+	  "unacknowledged alert of the day), 3 UNKNOWN (could not evaluate, or a wrong command line).\n" },
+	{ "help", cmd_help, CMD_DB_NONE, EXIT_USAGE, "show help for a command", "tokstat help [COMMAND]",
 	  "Without COMMAND, lists the commands; with it, tells what COMMAND does and takes.\n" },
 };
 
@@ -153,12 +187,14 @@ static const struct command *find_command(const char *name)
 
 static void print_overview(FILE *out)
 {
-	fprintf(out, "usage: tokstat [--db FILE] COMMAND [ARGS]\n\n"
+	fprintf(out, "usage: tokstat [--db FILE] [--config FILE] COMMAND [ARGS]\n\n"
 		     "Turns API access logs into answers about who spends credentials and tokens.\n\n"
 		     "commands:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\nThe database is --db FILE, else $TOKSTAT_DB, else ./tokstat.db.\n"
+	fprintf(out, "\nThe database is --db FILE, else $TOKSTAT_DB, else the config's [run] database, else\n"
+		     "./tokstat.db. Settings are read from --config FILE, else $TOKSTAT_CONFIG, else none\n"
+		     "(the environment and each command's flags override them; see samples/tokstat.conf).\n"
 		     "'tokstat help COMMAND' tells more.\n");
 }
 
@@ -193,7 +229,7 @@ int cmd_usage_error(const char *name, const char *fmt, ...)
 	va_end(ap);
 	if (c)
 		fprintf(stderr, "usage: %s\n", c->usage);
-	return EXIT_USAGE;
+	return c ? c->usage_exit : EXIT_USAGE;
 }
 
 int cmd_option(const struct global *g, int c, char *const *argv)
@@ -226,6 +262,18 @@ int cmd_open_store(const struct global *g, enum store_mode mode, struct store **
 		rc = 0;
 	buf_free(&err);
 	return rc;
+}
+
+int cmd_load_config(const struct global *g, const char *path, struct config *cfg, struct global *out,
+		    struct buf *err)
+{
+	config_init(cfg);
+	*out = *g;
+	if (config_load(cfg, path, err) < 0)
+		return -1;
+	out->config = cfg;
+	out->db_path = config_get_db_path(cfg, g->db_flag);
+	return 0;
 }
 
 static int cmd_help(int argc, char **argv, const struct global *g)
@@ -267,54 +315,102 @@ static int finish(int status)
 	return status == EXIT_OK ? EXIT_FAIL : status;
 }
 
+/* The value of global option NAME at ARGV[*I] ("--NAME VALUE" or "--NAME=VALUE"), moving *I
+ * past it; NULL when ARGV[*I] is not that option. *MISSING: it is, without a value. */
+static const char *global_value(int argc, char **argv, int *i, const char *name, bool *missing)
+{
+	size_t n = strlen(name);
+	const char *a = argv[*i];
+	*missing = false;
+	if (strncmp(a, "--", 2) != 0 || strncmp(a + 2, name, n) != 0)
+		return NULL;
+	if (a[2 + n] == '=')
+		return a + 3 + n;
+	if (a[2 + n] != '\0')
+		return NULL;
+	if (*i + 1 == argc) {
+		*missing = true;
+		return NULL;
+	}
+	return argv[++*i];
+}
+
 static int run(int argc, char **argv)
 {
 	struct global g = { 0 };
-	int i;
+	struct config cfg;
+	struct buf err = BUF_INIT;
+	const char *config_flag = NULL;
+	int i, status;
 
+	config_init(&cfg);
 	store_library_init();
 	if (sodium_init() < 0) {
 		cmd_error("cannot initialize libsodium");
-		return EXIT_FAIL;
+		status = EXIT_FAIL;
+		goto out;
 	}
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--db") == 0) {
-			if (++i == argc) {
+		const char *v;
+		bool missing;
+		if ((v = global_value(argc, argv, &i, "db", &missing)) || missing) {
+			if (missing || !*v) {
 				cmd_error("--db needs a FILE");
-				return EXIT_USAGE;
+				status = EXIT_USAGE;
+				goto out;
 			}
-			g.db_path = argv[i];
-		} else if (strncmp(argv[i], "--db=", 5) == 0) {
-			g.db_path = argv[i] + 5;
+			g.db_flag = v;
+		} else if ((v = global_value(argc, argv, &i, "config", &missing)) || missing) {
+			if (missing || !*v) {
+				cmd_error("--config needs a FILE");
+				status = EXIT_USAGE;
+				goto out;
+			}
+			config_flag = v;
 		} else if (strcmp(argv[i], "--version") == 0) {
 			printf("tokstat %s\n", TOKSTAT_VERSION);
-			return EXIT_OK;
+			status = EXIT_OK;
+			goto out;
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			print_overview(stdout);
-			return EXIT_OK;
+			status = EXIT_OK;
+			goto out;
 		} else {
 			cmd_error("unknown option %s (see 'tokstat help')", argv[i]);
-			return EXIT_USAGE;
+			status = EXIT_USAGE;
+			goto out;
 		}
 	}
-	if (!g.db_path)
-		g.db_path = getenv("TOKSTAT_DB");
-	if (!g.db_path || !*g.db_path)
-		g.db_path = "tokstat.db";
 	if (i == argc) {
 		print_overview(stderr);
-		return EXIT_USAGE;
+		status = EXIT_USAGE;
+		goto out;
 	}
 	const struct command *c = find_command(argv[i]);
 	if (!c) {
 		cmd_error("no such command: %s (see 'tokstat help')", argv[i]);
-		return EXIT_USAGE;
+		status = EXIT_USAGE;
+		goto out;
 	}
 	g.command = c->name;
 	g.db = c->db;
+	g.usage_exit = c->usage_exit;
+	/* The settings, once for every command that may use them (help needs none). A command's
+	 * own --config (alerts, report) loads its file again in place of this one. */
+	if (c->fn != cmd_help && config_load(&cfg, config_flag, &err) < 0) {
+		cmd_error("%s", buf_str(&err));
+		status = g.usage_exit;
+		goto out;
+	}
+	g.config = &cfg;
+	g.db_path = config_get_db_path(&cfg, g.db_flag);
 	optind = 0; /* each command runs getopt_long from its own argv */
 	opterr = 0; /* and says itself what is wrong: see cmd_option */
-	return c->fn(argc - i, argv + i, &g);
+	status = c->fn(argc - i, argv + i, &g);
+out:
+	config_free(&cfg);
+	buf_free(&err);
+	return status;
 }
 
 int main(int argc, char **argv)

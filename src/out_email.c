@@ -112,12 +112,24 @@ static void rfc5322_date(struct buf *out, int64_t now)
 void out_email_subject(struct buf *out, const struct report *r)
 {
 	static const char *const severity[] = { "ok", "ok", "warning", "critical" };
+	const struct report_table *alerts = NULL;
 	buf_adds(out, "tokstat report ");
 	if (r->has_period && r->days > 1)
 		buf_printf(out, "%s .. %s", r->from, r->to);
 	else if (r->has_period)
 		buf_adds(out, r->from);
-	buf_printf(out, ": %s", r->is_empty ? "no usage" : severity[report_worst_level(r)]);
+	for (size_t i = 0; i < r->ntables; i++)
+		if (r->tables[i]->key && strcmp(r->tables[i]->key, "alerts") == 0)
+			alerts = r->tables[i];
+	int col = alerts ? report_column_index(alerts, "severity") : -1;
+	if (!r->is_empty && col >= 0 && alerts->nrows > 0) {
+		/* the section lists the most severe first: its first row is the period's worst */
+		const char *worst = report_text(alerts, report_cell(alerts, 0, (size_t)col));
+		buf_printf(out, ": %s, %lld alert%s", strcmp(worst, "critical") == 0 ? "CRITICAL" : "WARNING",
+			   (long long)alerts->total_rows, alerts->total_rows == 1 ? "" : "s");
+	} else {
+		buf_printf(out, ": %s", r->is_empty ? "no usage" : severity[report_worst_level(r)]);
+	}
 }
 
 static void hex(char *dst, const unsigned char *src, size_t n)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config.h"
 #include "embedded.h"
 #include "timefmt.h"
 
@@ -527,11 +528,13 @@ static const struct {
 	{ "watch", REPORT_LEVEL_WATCH },
 	{ "low", REPORT_LEVEL_BAD },
 	{ "exhausted", REPORT_LEVEL_BAD },
-	/* success and error rates (sql/reports/summary.sql) */
+	/* success and error rates (sql/reports/summary.sql); "warning" is an alert's too */
 	{ "good", REPORT_LEVEL_GOOD },
 	{ "below 95%", REPORT_LEVEL_WATCH },
 	{ "ok", REPORT_LEVEL_GOOD },
 	{ "warning", REPORT_LEVEL_WATCH },
+	/* alert severity (sql/reports/alerts.sql) */
+	{ "critical", REPORT_LEVEL_BAD },
 };
 
 enum report_level report_badge_level(const char *word)
@@ -593,9 +596,11 @@ struct section {
 	unsigned flags;
 };
 
-/* `tokstat report`, in the order shown. */
+/* `tokstat report`, in the order shown: the alerts right after the summary, where a reader
+ * of the mail looks first. */
 static const struct section full_sections[] = {
 	{ "summary", NULL, 0 },
+	{ "alerts", NULL, 0 },
 	{ "credentials", "token", 0 },
 	{ "models", "model", 0 },
 	{ "users", "user", 0 },
@@ -614,7 +619,6 @@ static const struct section full_sections[] = {
 	{ "files", NULL, 0 },
 	{ "rejects", NULL, 0 },
 	{ "unpriced", NULL, 0 },
-	/* LATER, section "alerts": the alerts of the period. Alerts do not exist yet; here. */
 };
 
 /* Shown only when --by names them. */
@@ -851,6 +855,83 @@ static int build_cost(struct report *r, sqlite3 *db, const struct report_request
 	return 0;
 }
 
+/*
+ * temp.report_limits(user, daily_tokens, monthly_tokens): the token limits of every user of the
+ * period (temp.report_groups) by the settings C (NULL: the defaults), NULL where there is no
+ * limit, for the users section's shares. The limits are the config's to compute (tiers, user
+ * sections, the tier file), so they come in as rows. 0, or -1 with ERR.
+ */
+static int fill_limits(sqlite3 *db, const struct config *c, struct buf *err)
+{
+	/* report.c: the users of the period, to give each its limits */
+	static const char users_sql[] = "SELECT DISTINCT user FROM temp.report_groups WHERE user IS NOT NULL";
+	static const char insert_sql[] = "INSERT INTO temp.report_limits VALUES (?1, ?2, ?3)";
+	struct config defaults;
+	sqlite3_stmt *users = NULL, *ins = NULL;
+	int rc = -1, step;
+
+	config_init(&defaults);
+	if (!c)
+		c = &defaults;
+	if (sqlite3_exec(db, "DROP TABLE IF EXISTS temp.report_limits; "
+			     "CREATE TEMP TABLE report_limits (user TEXT PRIMARY KEY, daily_tokens INTEGER, "
+			     "monthly_tokens INTEGER)",
+			 NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, users_sql, -1, &users, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, insert_sql, -1, &ins, NULL) != SQLITE_OK)
+		goto sql_error;
+	while ((step = sqlite3_step(users)) == SQLITE_ROW) {
+		struct config_limits lim;
+		config_user_limits(c, (const char *)sqlite3_column_text(users, 0), &lim);
+		sqlite3_reset(ins);
+		sqlite3_bind_value(ins, 1, sqlite3_column_value(users, 0));
+		if (lim.daily_tokens == CONFIG_NO_LIMIT)
+			sqlite3_bind_null(ins, 2);
+		else
+			sqlite3_bind_int64(ins, 2, lim.daily_tokens);
+		if (lim.monthly_tokens == CONFIG_NO_LIMIT)
+			sqlite3_bind_null(ins, 3);
+		else
+			sqlite3_bind_int64(ins, 3, lim.monthly_tokens);
+		if (sqlite3_step(ins) != SQLITE_DONE)
+			goto sql_error;
+	}
+	if (step != SQLITE_DONE)
+		goto sql_error;
+	rc = 0;
+	goto out;
+sql_error:
+	buf_printf(err, "the users' limits: %s", sqlite3_errmsg(db));
+out:
+	sqlite3_finalize(users);
+	sqlite3_finalize(ins);
+	config_free(&defaults);
+	return rc;
+}
+
+/*
+ * The alerts section. A database that no writing command of this tokstat has opened yet
+ * (read-only commands leave it as it is) has no alert tables: its alerts view cannot be read,
+ * which is said in a note instead of failing the report. 0, or -1 with ERR.
+ */
+static int add_alerts(struct report *r, sqlite3 *db, const struct report_params *p, struct buf *err)
+{
+	struct buf why = BUF_INIT;
+	int rc = 0;
+	if (!report_add_section(r, db, "alerts", NULL, p, &why)) {
+		if (strstr(buf_str(&why), "no such table"))
+			report_add_note(r, REPORT_LEVEL_WATCH,
+					"No alerts: this database was written by an older tokstat ('tokstat alerts' "
+					"or any writing command updates it).");
+		else {
+			buf_adds(err, buf_str(&why));
+			rc = -1;
+		}
+	}
+	buf_free(&why);
+	return rc;
+}
+
 static int build_full(struct report *r, sqlite3 *db, const struct report_request *q, struct report_params *p,
 		      char month[8], struct buf *err)
 {
@@ -863,7 +944,7 @@ static int build_full(struct report *r, sqlite3 *db, const struct report_request
 		return 1;
 	/* the period read once: per day, and per group with names (sql/reports/prepare_*.sql) */
 	p->groups = 1;
-	if (run_script(db, "prepare", p, err) < 0)
+	if (run_script(db, "prepare", p, err) < 0 || fill_limits(db, q->config, err) < 0)
 		return -1;
 	struct buf title = BUF_INIT;
 	int rc = -1;
@@ -898,6 +979,10 @@ static int build_full(struct report *r, sqlite3 *db, const struct report_request
 			t = buf_str(&title);
 		} else if (strcmp(s->name, "files") == 0) {
 			t = "Files read (all time)";
+		} else if (strcmp(s->name, "alerts") == 0) {
+			if (add_alerts(r, db, &sp, err) < 0)
+				goto out;
+			continue;
 		}
 		if (add(r, db, s->name, t, &sp, err) < 0)
 			goto out;

@@ -1,8 +1,9 @@
 -- The period read once: its daily aggregates with their cost (daily_cost: one pass over the
 -- aggregates' key range, the price of each row's day applied) into temp.report_rows, then
--- summed per UTC day into temp.report_days and per group (credential, user, endpoint, model,
+-- summed per UTC day into temp.report_days, per group (credential, user, endpoint, model,
 -- provider, operation, project; the days summed) into temp.report_groups, named as in
--- daily_usage. The sections read these few rows instead of the aggregates again.
+-- daily_usage, and each user's busiest day into temp.report_user_peak. The sections read
+-- these few rows instead of the aggregates again.
 -- Read by: src/report.c (report_build, before the sections of `tokstat report`; `summary`
 -- needs only the days: :groups is 0 there).
 -- unpriced_tokens: the tokens of rows without a cost (cost_usd sums the rest).
@@ -14,6 +15,7 @@
 DROP TABLE IF EXISTS temp.report_rows;
 DROP TABLE IF EXISTS temp.report_days;
 DROP TABLE IF EXISTS temp.report_groups;
+DROP TABLE IF EXISTS temp.report_user_peak;
 CREATE TEMP TABLE report_rows AS
 SELECT day, token, user, endpoint, model, provider, operation, project, requests, errors, input_tokens,
 	output_tokens, cache_read_tokens, cache_write_tokens, total_tokens, estimated, cost_usd,
@@ -44,6 +46,13 @@ LEFT JOIN dict dmo ON dmo.id = g.model_id
 LEFT JOIN dict dp  ON dp.id  = g.provider_id
 LEFT JOIN dict dop ON dop.id = g.operation_id
 LEFT JOIN dict dpr ON dpr.id = g.project_id;
+-- Each user's busiest day of the period (its tokens), for the share of its daily limit that
+-- the users section shows (by user id, as report_groups.user_id).
+CREATE TEMP TABLE report_user_peak AS
+SELECT user AS user_id, max(tokens) AS peak_tokens
+FROM (SELECT user, day, sum(total_tokens) AS tokens FROM temp.report_rows WHERE :groups AND user <> 0
+      GROUP BY user, day)
+GROUP BY user;
 DROP TABLE temp.report_rows;
 -- The credentials view, indexed by fingerprint prefix, for the credentials section's join.
 DROP TABLE IF EXISTS temp.report_credentials;

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -74,12 +75,45 @@ static void test_default_subject_names_the_period_and_the_worst_level(void **sta
 	buf_free(&s);
 }
 
+static void test_default_subject_names_the_worst_alert(void **state)
+{
+	(void)state;
+	sqlite3 *db;
+	struct report r = { 0 };
+	struct buf s = BUF_INIT, err = BUF_INIT;
+	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	r.has_period = true;
+	strcpy(r.from, "2025-10-10");
+	strcpy(r.to, "2025-10-10");
+	r.days = 1;
+	report_add_note(&r, REPORT_LEVEL_BAD, "a credential is invalid"); /* worse than the alerts */
+	/* the alerts section lists the most severe first */
+	struct report_table *t =
+		report_add_query(&r, db, NULL, "SELECT 'warning' AS severity UNION ALL SELECT 'warning'", NULL, 0, &err);
+	assert_non_null(t);
+	t->key = strdup("alerts");
+	t->cols[0].type = REPORT_TYPE_BADGE;
+	t->total_rows = 3; /* one more than shown */
+	out_email_subject(&s, &r);
+	assert_string_equal(buf_str(&s), "tokstat report 2025-10-10: WARNING, 3 alerts");
+	/* no alerts: the worst level of the report, as before */
+	t->nrows = 0;
+	buf_reset(&s);
+	out_email_subject(&s, &r);
+	assert_string_equal(buf_str(&s), "tokstat report 2025-10-10: critical");
+	report_free(&r);
+	buf_free(&s);
+	buf_free(&err);
+	sqlite3_close(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_message_has_headers_two_parts_and_short_lines),
 		cmocka_unit_test(test_subject_that_is_not_ascii_is_an_encoded_word),
 		cmocka_unit_test(test_default_subject_names_the_period_and_the_worst_level),
+		cmocka_unit_test(test_default_subject_names_the_worst_alert),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -224,6 +224,9 @@ static void test_badges_have_levels_and_the_worst_wins(void **state)
 	assert_int_equal(report_badge_level("watch"), REPORT_LEVEL_WATCH);
 	assert_int_equal(report_badge_level("exhausted"), REPORT_LEVEL_BAD);
 	assert_int_equal(report_badge_level("whatever"), REPORT_LEVEL_NONE);
+	/* an alert's severity (sql/reports/alerts.sql) */
+	assert_int_equal(report_badge_level("critical"), REPORT_LEVEL_BAD);
+	assert_int_equal(report_badge_level("warning"), REPORT_LEVEL_WATCH);
 	struct report_table *t = report_add_query(&r, db, NULL, "SELECT 'active' AS s UNION ALL SELECT 'watch'", NULL, 0, &err);
 	assert_int_equal(report_worst_level(&r), REPORT_LEVEL_NONE); /* a text column is no badge */
 	t->cols[0].type = REPORT_TYPE_BADGE;
