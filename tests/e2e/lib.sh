@@ -7,7 +7,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 SAMPLES=$ROOT/samples/proxy
 DB=$WORK/t.db
 export LC_ALL=C TZ=UTC
-unset TOKSTAT_DB TOKSTAT_PARSERS
+unset TOKSTAT_DB TOKSTAT_PARSERS TOKSTAT_CONFIG TOKSTAT_ESTIMATES TOKSTAT_QUERIES TOKSTAT_KEY_FILE
 
 fail() {
 	echo "FAIL: $*" >&2
