@@ -107,23 +107,30 @@ struct store_file {
 	uint64_t tail_offset;  /* 0: no tail recorded */
 	char tail_hash[33];
 	bool is_new;
+	bool is_same_name;     /* stored under the name it is looked up with */
+	bool has_failure;      /* it failed --max-reject-rate ... */
+	double failure_rate;   /* ... with this percentage of its lines rejected */
 };
 
 /*
  * The files that may be the one whose first HEAD_N bytes have fingerprint FP: those with the
  * same head, and every file whose head was shorter (it may have grown; the caller checks
- * its fingerprint against the new head), the longest head first. On the writer connection:
- * call while no batch is being written. *LIST is the caller's to free. Returns 0/-1 with ERR.
+ * its fingerprint against the new head), the longest head first; is_same_name compares
+ * their names with NAME. On the read-only connection: committed files only (the ingest keeps
+ * what its queued batches change, see fileid.h). *LIST is the caller's to free. 0/-1 with ERR.
  */
-int store_file_candidates(struct store *st, uint64_t head_n, const char *fp, struct store_file **list, size_t *n,
-			  struct buf *err);
-/* Record that file ID was seen again under NAME with a head of HEAD_N bytes whose fingerprint is FP. */
-int store_file_claim(struct store *st, int64_t id, const char *name, uint64_t head_n, const char *fp,
-		     struct buf *err);
-/* A new file whose first HEAD_N bytes have fingerprint FP. Fills *F. Returns 0/-1 with ERR. */
+int store_file_candidates(struct store *st, uint64_t head_n, const char *fp, const char *name,
+			  struct store_file **list, size_t *n, struct buf *err);
+/* The largest file id (0: none yet): new files of an ingest run take the ids after it. 0/-1 with ERR. */
+int store_file_max_id(struct store *st, int64_t *max_id, struct buf *err);
+/*
+ * Record a new file at once, in a transaction of its own (an ingest run records its files in
+ * its batches instead). Fills *F. Returns 0/-1 with ERR.
+ */
 int store_file_create(struct store *st, const char *name, uint64_t head_n, const char *fp, struct store_file *f,
 		      struct buf *err);
-/* The format a file was read with (*NAME NULL when never recorded; caller frees). 0/-1 with ERR. */
+/* The format a file was read with (*NAME NULL when never recorded; caller frees). On the
+ * read-only connection. 0/-1 with ERR. */
 int store_file_format(struct store *st, int64_t file_id, char **name, struct buf *err);
 
 /* One transaction on the writer, for a series of writes that stand or fall together. */

@@ -96,6 +96,9 @@ static void show_file(void *ctx, const struct ingest_file_result *r)
 			}
 			if (r->is_held_back)
 				buf_adds(&s, "; last line unfinished (no newline yet): left for the next run");
+			if (r->is_truncated)
+				buf_printf(&s, "; truncated while being read (copytruncate): read to line %llu, "
+					   "the rotated copy is read on from there", (unsigned long long)r->truncated_after);
 			if (r->is_lookalike)
 				buf_adds(&s, "; begins like a file read before but is another one: read as new");
 			if (r->format) {
@@ -113,6 +116,13 @@ static void show_file(void *ctx, const struct ingest_file_result *r)
 		buf_reset(&s);
 		add_escaped(&s, r->error);
 		cmd_error("%s", buf_str(&s));
+	}
+	/* Not an error (logrotate's copytruncate is routine), but worth a line on stderr: the
+	 * rest of what was read is in the rotated copy, to be ingested. */
+	if (r->status == 0 && r->warning && !pr->quiet) {
+		buf_reset(&s);
+		add_escaped(&s, r->warning);
+		cmd_error("%s; ingest the rotated copy to read the rest", buf_str(&s));
 	}
 	buf_free(&s);
 }

@@ -107,7 +107,12 @@ static int open_writer(struct store *st, const struct store_lock *lock, struct b
 		return store_sql_error(st->path, st->db, err, "cannot open database");
 	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
 	sqlite3_extended_result_codes(st->db, 1);
-	if (store_exec(st->path, st->db, "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384", err) < 0)
+	/* synchronous = NORMAL: in WAL mode a commit then writes the WAL without fsync, which
+	 * only checkpoints do; a killed process loses nothing committed (the WAL is in the OS
+	 * cache), a power loss may lose the last commits, never consistency (SQLite's docs,
+	 * "WAL mode"). FULL, the default, cost an fsync per commit: two per file of a run. */
+	if (store_exec(st->path, st->db, "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384; "
+			"PRAGMA synchronous = NORMAL", err) < 0)
 		return -1;
 	if (!lock) {
 		if (store_migrate_is_current(st->db, st->path, &is_current, err) < 0)
@@ -314,22 +319,26 @@ int store_seen(struct store *st, const unsigned char key[16], struct buf *err)
 	return find_id(st, st->seen_find, &one, "a de-duplication key", err);
 }
 
-/* ---- files, on the writer (the producer calls these while the writer thread is idle) ---- */
+/* ---- files: lookups on the read-only connection, and a direct record for tools and tests ---- */
 
-int store_file_candidates(struct store *st, uint64_t head_n, const char *fp, struct store_file **list, size_t *n,
-			  struct buf *err)
+int store_file_candidates(struct store *st, uint64_t head_n, const char *fp, const char *name,
+			  struct store_file **list, size_t *n, struct buf *err)
 {
 	sqlite3_stmt *q = NULL;
 	int step = SQLITE_ERROR;
 
 	*list = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT id, head_len, fingerprint, bytes, lines, rejected, tail_offset, tail_hash "
+	if (reader(st, err) < 0)
+		return -1;
+	if (sqlite3_prepare_v2(st->rdb,
+			       "SELECT id, head_len, fingerprint, bytes, lines, rejected, tail_offset, tail_hash, "
+			       "name = ?3, failure IS NOT NULL, failure_rate "
 			       "FROM file WHERE (head_len = ?1 AND fingerprint = ?2) OR head_len < ?1 "
 			       "ORDER BY head_len DESC, id", -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(q, 1, (int64_t)head_n);
 		sqlite3_bind_text(q, 2, fp, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, name, -1, SQLITE_STATIC);
 		while ((step = sqlite3_step(q)) == SQLITE_ROW) {
 			*list = xrealloc(*list, (*n + 1) * sizeof(**list));
 			struct store_file *f = &(*list)[(*n)++];
@@ -344,10 +353,13 @@ int store_file_candidates(struct store *st, uint64_t head_n, const char *fp, str
 				f->tail_offset = (uint64_t)sqlite3_column_int64(q, 6);
 				snprintf(f->tail_hash, sizeof(f->tail_hash), "%s", (const char *)sqlite3_column_text(q, 7));
 			}
+			f->is_same_name = sqlite3_column_int(q, 8) == 1;
+			f->has_failure = sqlite3_column_int(q, 9) == 1;
+			f->failure_rate = sqlite3_column_double(q, 10);
 		}
 	}
 	if (step != SQLITE_DONE) {
-		store_sql_error(st->path, st->db, err, "cannot look up the file");
+		store_sql_error(st->path, st->rdb, err, "cannot look up the file");
 		free(*list);
 		*list = NULL;
 		*n = 0;
@@ -356,25 +368,9 @@ int store_file_candidates(struct store *st, uint64_t head_n, const char *fp, str
 	return step == SQLITE_DONE ? 0 : -1;
 }
 
-int store_file_claim(struct store *st, int64_t id, const char *name, uint64_t head_n, const char *fp,
-		     struct buf *err)
+int store_file_max_id(struct store *st, int64_t *max_id, struct buf *err)
 {
-	sqlite3_stmt *q = NULL;
-	int rc = -1;
-	if (sqlite3_prepare_v2(st->db, "UPDATE file SET name = ?2, head_len = max(head_len, ?3), "
-				       "fingerprint = CASE WHEN ?3 > head_len THEN ?4 ELSE fingerprint END "
-				       "WHERE id = ?1", -1, &q, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(q, 1, id);
-		sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 3, (int64_t)head_n);
-		sqlite3_bind_text(q, 4, fp, -1, SQLITE_STATIC);
-		if (sqlite3_step(q) == SQLITE_DONE)
-			rc = 0;
-	}
-	if (rc < 0)
-		store_sql_error(st->path, st->db, err, "cannot record the file");
-	sqlite3_finalize(q);
-	return rc;
+	return scalar_pair(st, "SELECT coalesce(max(id), 0) FROM file", max_id, NULL, "cannot read the files", err);
 }
 
 int store_file_create(struct store *st, const char *name, uint64_t head_n, const char *fp, struct store_file *f,
@@ -414,14 +410,16 @@ int store_file_format(struct store *st, int64_t file_id, char **name, struct buf
 	sqlite3_stmt *q = NULL;
 	int step = SQLITE_ERROR;
 	*name = NULL;
-	if (sqlite3_prepare_v2(st->db, "SELECT format FROM file WHERE id = ?", -1, &q, NULL) == SQLITE_OK) {
+	if (reader(st, err) < 0)
+		return -1;
+	if (sqlite3_prepare_v2(st->rdb, "SELECT format FROM file WHERE id = ?", -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(q, 1, file_id);
 		step = sqlite3_step(q);
 		if (step == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_TEXT)
 			*name = xstrdup((const char *)sqlite3_column_text(q, 0));
 	}
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
-		store_sql_error(st->path, st->db, err, "cannot read the file's format");
+		store_sql_error(st->path, st->rdb, err, "cannot read the file's format");
 	sqlite3_finalize(q);
 	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
 }
