@@ -1,5 +1,6 @@
 /* tokstat ingest: options -> ingest_run -> what it returns, printed (escaped) -> exit status. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,10 +29,10 @@ static int parse_size(const char *s, size_t *out)
 	return 0;
 }
 
-static void say_waiting(void *ctx, const char *path)
+static void say_waiting(void *ctx, const char *path, const char *who)
 {
 	(void)ctx;
-	cmd_error("%s: another ingest is running; waiting for it to finish", path);
+	cmd_error("%s: %s; waiting for it to finish (--no-wait: fail at once)", path, who);
 }
 
 /* Text from a file name, a log or a definition, escaped for the terminal. */
@@ -139,12 +140,14 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 		{ "complete", no_argument, NULL, 'C' },
 		{ "estimate", required_argument, NULL, 'e' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "key-file", required_argument, NULL, 'K' },
 		CMD_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ingest_options opt = { .max_reject_rate = -1 };
 	struct printer pr = { 0 };
 	bool wait = true;
+	const char *key_file = NULL; /* NULL: $TOKSTAT_KEY_FILE, else DB.key (see keyfile.h) */
 	const char *parsers = getenv("TOKSTAT_PARSERS");
 	const char *env_estimates = getenv("TOKSTAT_ESTIMATES");
 	struct encode_estimate *estimates = NULL;
@@ -203,6 +206,9 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 		case 'q':
 			pr.quiet = true;
 			break;
+		case 'K':
+			key_file = optarg;
+			break;
 		default: /* 'h', or a wrong option */
 			status = cmd_option(g, c, argv);
 			goto out;
@@ -234,7 +240,10 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 		status = cmd_usage_error("ingest", "no format named '%s' (see 'tokstat formats')", opt.format);
 		goto out;
 	}
-	struct store_lock lock = { .wait = wait, .on_wait = pr.quiet ? NULL : say_waiting };
+	/* A file size limit (ulimit -f) must fail a write with EFBIG, which the store explains,
+	 * rather than kill the run with SIGXFSZ in the middle of a commit. */
+	signal(SIGXFSZ, SIG_IGN);
+	struct store_lock lock = { .wait = wait, .on_wait = pr.quiet ? NULL : say_waiting, .key_file = key_file };
 	if (store_open_ingest(&st, g->db_path, &lock, &err) < 0) {
 		cmd_error("%s", err.data);
 		goto out;
