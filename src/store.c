@@ -358,12 +358,11 @@ static int open_writer(struct store *st, const struct store_lock *lock, struct b
 	if (store_exec(st->path, st->db, "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384; "
 			"PRAGMA synchronous = NORMAL", err) < 0)
 		goto out;
-	if (!lock) {
-		if (store_migrate_is_current(st->db, st->path, &is_current, err) < 0)
-			goto out;
-		if (!is_current && take_lock(st, &wait, err) < 0)
-			goto out;
-	}
+	/* A current database is not written at all: a run that finds nothing new commits nothing. */
+	if (store_migrate_is_current(st->db, st->path, &is_current, err) < 0)
+		goto out;
+	if (!lock && !is_current && take_lock(st, &wait, err) < 0)
+		goto out;
 	if (!is_current && store_migrate(st->db, st->path, &is_new, err) < 0)
 		goto out;
 	if (lock) {
