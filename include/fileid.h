@@ -42,13 +42,17 @@ void fileid_run_free(struct fileid_run *r);
 void fileid_run_update(struct fileid_run *r, const struct store_file *f, const char *name, const char *format);
 /* The format file ID was read with in this run, or NULL. Valid until the next update. */
 const char *fileid_run_format(const struct fileid_run *r, int64_t id);
+/* The name file ID has in this run (the first it was seen under), or NULL when not seen yet. */
+const char *fileid_run_name(const struct fileid_run *r, int64_t id);
 
 struct fileid {
 	struct store_file sf; /* the file: stored (or of this run) and where it stopped, or new */
 	bool is_resumed;      /* read before: *SRC is now at the checkpoint */
 	bool is_lookalike;    /* began like a file read before, but is another one: read as new */
 	bool is_claimed;      /* known, but under another name or with a shorter head: sf holds
-				 the name's head now (head_len, fingerprint), to record */
+				 the head now (head_len, fingerprint), to record with the name.
+				 A file seen earlier in the run keeps the name it was first seen
+				 under (fileid_run_name) */
 };
 
 /*

@@ -61,6 +61,12 @@ const char *fileid_run_format(const struct fileid_run *r, int64_t id)
 	return k ? k->format : NULL;
 }
 
+const char *fileid_run_name(const struct fileid_run *r, int64_t id)
+{
+	const struct fileid_known *k = run_find(r, id);
+	return k ? k->name : NULL;
+}
+
 /*
  * The known files whose content starts like HEAD[0..HEAD_N) (their first bytes, or all of
  * them when they were shorter then): those of the database, with the run's newer state in
@@ -88,7 +94,9 @@ static int candidates(struct store *st, const struct fileid_run *run, const char
 			i = (*n)++;
 		}
 		(*list)[i] = f->sf;
-		(*list)[i].is_same_name = strcmp(f->name, name) == 0;
+		/* Seen earlier in this run: it keeps the name it was first seen under, so that two
+		 * copies named in every run do not rename it back and forth (a write per run). */
+		(*list)[i].is_same_name = true;
 	}
 	/* The same first bytes, or a file that was shorter then and has grown since: its whole
 	 * content at the time must be a prefix of what we see now. */

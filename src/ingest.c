@@ -125,7 +125,7 @@ static void checkpoint(struct ingest *in, struct file_state *fs)
 	fs->sf.bytes = fs->last_offset;
 	fs->sf.lines = fs->last_line;
 	fs->sf.rejected = fs->rejects_total;
-	fileid_run_update(&in->run, &fs->sf, fs->path, f->format);
+	fileid_run_update(&in->run, &fs->sf, fileid_run_name(&in->run, fs->sf.id), f->format);
 }
 
 /* A batch is full: its file's checkpoint goes with it. */
@@ -400,12 +400,17 @@ static int identify(struct ingest *in, struct file_state *fs, const char *path)
 		struct batch_file *f = batch_file(in->b, fs->sf.id);
 		f->is_new |= id.sf.is_new;
 		f->is_claimed = !f->is_new;
-		f->name_len = (uint32_t)strlen(fs->path);
-		f->name_off = batch_text(in->b, fs->path, f->name_len);
+		const char *name = fileid_run_name(&in->run, fs->sf.id);
+		if (!name)
+			name = fs->path;
+		f->name_len = (uint32_t)strlen(name);
+		f->name_off = batch_text(in->b, name, f->name_len);
 		f->head_len = fs->sf.head_len;
 		memcpy(f->fingerprint, fs->sf.fingerprint, sizeof(f->fingerprint));
-		fileid_run_update(&in->run, &fs->sf, fs->path, NULL);
 	}
+	/* the run knows it from now on, under the name it was first seen under in the run */
+	const char *run_name = fileid_run_name(&in->run, fs->sf.id);
+	fileid_run_update(&in->run, &fs->sf, run_name ? run_name : fs->path, NULL);
 	return 0;
 }
 
@@ -435,7 +440,7 @@ static int check_reject_rate(struct ingest *in, struct file_state *fs, struct bu
 		if (fs->sf.has_failure) { /* it gained lines within the limit: the failure is over */
 			f->set_failure = -1;
 			fs->sf.has_failure = false;
-			fileid_run_update(&in->run, &fs->sf, fs->path, NULL);
+			fileid_run_update(&in->run, &fs->sf, fileid_run_name(&in->run, fs->sf.id), NULL);
 		}
 		return 0;
 	}
@@ -448,7 +453,7 @@ static int check_reject_rate(struct ingest *in, struct file_state *fs, struct bu
 	f->failure_off = batch_text(in->b, what.data, what.len);
 	fs->sf.has_failure = true;
 	fs->sf.failure_rate = pct;
-	fileid_run_update(&in->run, &fs->sf, fs->path, NULL);
+	fileid_run_update(&in->run, &fs->sf, fileid_run_name(&in->run, fs->sf.id), NULL);
 	buf_free(&what);
 	return 1;
 }

@@ -368,7 +368,8 @@ static void test_file_of_this_run_is_known_before_its_batch_commits(void **state
 	assert_int_equal(fileid_identify(fx->st, &run, &fx->src, b, 0, &copy, &fx->err), 0);
 	assert_int_equal(copy.sf.id, first.sf.id);
 	assert_true(copy.is_resumed);
-	assert_true(copy.is_claimed); /* under another name */
+	assert_false(copy.is_claimed); /* seen in this run first as a.log: keeps that name */
+	assert_string_equal(fileid_run_name(&run, copy.sf.id), a);
 	assert_string_equal(fileid_run_format(&run, copy.sf.id), "proxy");
 	assert_sql_int(store_db(fx->st), "SELECT count(*) FROM files", 0);
 	fileid_run_free(&run);
