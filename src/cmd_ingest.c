@@ -158,7 +158,9 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 	struct buf err = BUF_INIT;
 	int c, status = EXIT_FAIL;
 
-	while ((c = getopt_long(argc, argv, "+:f:p:qh", options, NULL)) != -1) {
+	/* Options may follow the files (GNU order), so "ingest a.log --bogus" is an unknown
+	 * option, not a file named --bogus; "--" ends the options. */
+	while ((c = getopt_long(argc, argv, ":f:p:qh", options, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			opt.format = optarg;

@@ -8,6 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "keyfile.h"
@@ -48,10 +51,38 @@ static void explain_read_only_dir(const char *path, struct buf *err)
 		   "copy it to a writable directory)", path, path);
 }
 
+/*
+ * The errno behind a failed write of SQLite's: sqlite3_system_errno() gives errno as it was
+ * when the error was recorded, which later calls may have changed; a file at a file size
+ * limit, or a file system without free space, says it too.
+ */
+static int write_errno(const char *path, int sys)
+{
+	struct rlimit lim;
+	struct statvfs vfs;
+	struct stat st;
+	struct buf wal = BUF_INIT;
+	if (sys == EFBIG || sys == ENOSPC || sys == EDQUOT)
+		return sys;
+	buf_printf(&wal, "%s-wal", path);
+	if (getrlimit(RLIMIT_FSIZE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
+		/* a page or a WAL frame more than the file has would pass the limit */
+		for (int i = 0; i < 2 && sys != EFBIG; i++)
+			if (stat(i ? buf_str(&wal) : path, &st) == 0 && (rlim_t)st.st_size + 65536 + 24 > lim.rlim_cur)
+				sys = EFBIG;
+	}
+	if (sys != EFBIG && statvfs(path, &vfs) == 0 && vfs.f_bavail == 0)
+		sys = ENOSPC;
+	buf_free(&wal);
+	return sys;
+}
+
 void store_explain(const char *path, sqlite3 *db, struct buf *err)
 {
 	int code = db ? sqlite3_extended_errcode(db) & 0xff : SQLITE_NOMEM;
 	int sys = db ? sqlite3_system_errno(db) : 0;
+	if (code == SQLITE_IOERR || code == SQLITE_FULL)
+		sys = write_errno(path, sys);
 	if (code == SQLITE_FULL || (code == SQLITE_IOERR && sys == ENOSPC))
 		buf_adds(err, " (the disk is full: free some space and run again, which goes on from the last commit)");
 	else if (code == SQLITE_IOERR && sys == EFBIG)
