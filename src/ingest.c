@@ -15,7 +15,14 @@
 
 #define DETECT_LINES 32            /* lines read to pick a format */
 #define DETECT_BYTES (4u << 20)    /* ... but no more than this much text */
-#define BATCH_TEXT_MAX (32u << 20) /* a batch is also full when its text is this large */
+/*
+ * A batch is also full when the memory it holds passes this: rows, text and the aggregate
+ * maps, which grow with every new group (traffic where each line is a new credential, user
+ * and endpoint: about 800 bytes a line). Three batches are in flight, so they hold at most
+ * about 3 x 12 MiB whatever the cardinality; ordinary traffic reaches INGEST_BATCH_ROWS first
+ * (32768 rows of about 220 bytes and few groups).
+ */
+#define BATCH_MEMORY_MAX (12u << 20)
 #define PROGRESS_LINES 8192        /* lines between two progress reports */
 /* Files recorded in one batch at most: tiny files share a transaction, a bounded one. */
 #define INGEST_BATCH_FILES 4096
@@ -76,6 +83,22 @@ static void progress(struct ingest *in, struct file_state *fs)
 	in->opt->on_progress(in->opt->ctx, &p);
 }
 
+/*
+ * About the bytes of memory batch B's content takes: rows, text, and per aggregate group its
+ * entry, its map slot (32 bytes at a load under 3/4) and its key. From what it holds, not from
+ * what it allocated: a batch keeps its memory when reset, and what one batch grew to must not
+ * make the next one full from its first line.
+ */
+static size_t batch_memory(const struct batch *b)
+{
+	return b->nrows * sizeof(*b->rows) + b->text.len +
+	       b->n_daily * (sizeof(*b->daily) + 48 + sizeof(b->daily->key)) +
+	       b->n_hourly * (sizeof(*b->hourly) + 48 + sizeof(b->hourly->key)) +
+	       b->n_cred * (sizeof(*b->cred) + 48 + sizeof(int64_t)) +
+	       (b->n_new_dict + b->n_new_cred) * sizeof(*b->new_dict) + b->n_rejects * sizeof(*b->rejects) +
+	       b->n_files * sizeof(*b->files);
+}
+
 /* Hand the batch being filled to the writer (when it holds anything) and take a fresh one. */
 static int flush_batch(struct ingest *in)
 {
@@ -89,8 +112,12 @@ static int flush_batch(struct ingest *in)
 			return -1;
 		encode_forget(&in->enc);
 	}
-	if (!in->b)
+	if (!in->b) {
 		in->b = ingest_writer_get(in->writer);
+		/* one very long line's text must not stay allocated in the batch for the whole run */
+		if (in->b && in->b->text.cap > BATCH_MEMORY_MAX)
+			buf_free(&in->b->text);
+	}
 	if (in->b && in->fs)
 		in->b->file_id = in->fs->sf.id;
 	return in->b ? 0 : -1;
@@ -181,7 +208,7 @@ static int store_line(void *ctx, const struct source_line *l, uint64_t end_offse
 		}
 	}
 	if (in->b->nrows >= (in->opt->batch_rows ? in->opt->batch_rows : INGEST_BATCH_ROWS) ||
-	    in->b->text.len >= BATCH_TEXT_MAX)
+	    batch_memory(in->b) >= BATCH_MEMORY_MAX)
 		return batch_full(in, fs);
 	return 0;
 }
