@@ -16,7 +16,7 @@
 #include "store.h"
 
 #define INGEST_BATCH_ROWS 32768          /* rows per transaction: large for SQLite, bounded for memory */
-#define INGEST_CACHE_BYTES (48u << 20)   /* dictionary caches; keeps peak memory under 100 MB */
+#define INGEST_CACHE_BYTES (20u << 20)   /* dictionary caches, raw values included; keeps peak RSS under 100 MB (tests/bench/cardinal_bench.sh) */
 
 /* What one file gave. Strings are valid during the callback only. */
 struct ingest_file_result {

@@ -16,13 +16,15 @@
 #define DETECT_LINES 32            /* lines read to pick a format */
 #define DETECT_BYTES (4u << 20)    /* ... but no more than this much text */
 /*
- * A batch is also full when the memory it holds passes this: rows, text and the aggregate
- * maps, which grow with every new group (traffic where each line is a new credential, user
- * and endpoint: about 800 bytes a line). Three batches are in flight, so they hold at most
- * about 3 x 12 MiB whatever the cardinality; ordinary traffic reaches INGEST_BATCH_ROWS first
- * (32768 rows of about 220 bytes and few groups).
+ * A batch is also full when the memory it holds passes this: rows (about 220 bytes each),
+ * text and the aggregate maps, which grow with every new group (traffic where each line is a
+ * new credential, user and endpoint: about 800 bytes a line, so some 8,000 lines a batch).
+ * Three batches are in flight, so whatever the cardinality they hold about 3 x 6 MiB (plus
+ * what their arrays round up to); with the caches (INGEST_CACHE_BYTES) and SQLite's page cache
+ * that keeps the peak under 100 MB (tests/bench/cardinal_bench.sh). Ordinary traffic, few
+ * groups, fills a batch with about 28,000 rows.
  */
-#define BATCH_MEMORY_MAX (12u << 20)
+#define BATCH_MEMORY_MAX (6u << 20)
 #define PROGRESS_LINES 8192        /* lines between two progress reports */
 /* Files recorded in one batch at most: tiny files share a transaction, a bounded one. */
 #define INGEST_BATCH_FILES 4096
