@@ -1,7 +1,7 @@
 /*
  * One batch of ingest work in memory: rows already dictionary-encoded, the daily, hourly and
- * credential sums over them, new dictionary entries, rejects, and the file checkpoint the
- * batch reaches. The producer fills it; store_write_batch() commits it in one transaction.
+ * credential sums over them, new dictionary entries, rejects, and the files it records with
+ * the checkpoints the batch reaches. The producer fills it; store_write_batch() commits it in one transaction.
  */
 #ifndef TOKSTAT_BATCH_H
 #define TOKSTAT_BATCH_H
@@ -76,12 +76,38 @@ struct batch_new_text {
 };
 
 struct batch_reject {
+	int64_t file_id;  /* the batch's file_id when it was added */
 	uint64_t line;
 	uint32_t reason_off, reason_len, text_off, text_len;
 };
 
+/*
+ * What a batch records about one file: its row when it is new, its name and head when they
+ * changed (a renamed or grown file), and the checkpoint its lines in this batch reach, with
+ * what they add to its counters. Several files share a batch (small files share one
+ * transaction); each file's checkpoint stays exact, since it commits with its rows.
+ */
+struct batch_file {
+	int64_t id;
+	bool is_new;           /* INSERT its row (the producer assigned the id) */
+	bool is_claimed;       /* UPDATE name and head: seen again under NAME, or with a longer head */
+	uint32_t name_off, name_len; /* in batch text */
+	uint64_t head_len;
+	char fingerprint[33];
+	bool has_checkpoint;   /* the fields below are set */
+	uint64_t offset, lines;
+	uint64_t tail_offset;  /* 0: keep the file's tail */
+	char tail_hash[33];
+	int64_t events, rejected, skipped, duplicates; /* added by this batch */
+	const char *format;    /* NULL: keep the stored one (nothing was read with a format) */
+	/* --max-reject-rate (sql/migrate/005-files.sql): 1 record FAILURE, -1 clear it, 0 keep */
+	int set_failure;
+	double failure_rate;   /* percent of lines rejected when it failed */
+	uint32_t failure_off, failure_len; /* in batch text: what failed, in words */
+};
+
 struct batch {
-	int64_t file_id;
+	int64_t file_id; /* the file whose lines are being added: rejects are its */
 	struct batch_row *rows;
 	size_t nrows, rows_cap;
 	struct buf text; /* request ids, errors, reject texts, new dictionary values */
@@ -98,13 +124,9 @@ struct batch {
 	struct batch_reject *rejects;
 	size_t n_rejects, rejects_cap;
 
-	/* the checkpoint this batch reaches, and what it adds to the file's counters */
-	uint64_t offset, lines;
-	uint64_t tail_offset; /* 0: keep the file's tail */
-	char tail_hash[33];
-	int64_t events, rejected, skipped, duplicates;
-	const char *format;
-	bool is_checkpoint; /* false: nothing to commit but rows */
+	/* the files it records, each once, in the order they were added */
+	struct batch_file *files;
+	size_t n_files, files_cap;
 };
 
 /* A batch's life: init once, reset before each fill, free at the end. */
@@ -115,9 +137,16 @@ void batch_free(struct batch *b);
 void batch_add_value(struct batch *b, int64_t id, const char *p, size_t n);
 /* A credential first seen in this batch: its id, fingerprint and masked DISPLAY[0..N). */
 void batch_add_credential(struct batch *b, int64_t id, const char *fingerprint, const char *display, size_t n);
-/* A rejected LINE with its REASON and (masked, cut) TEXT, all copied. */
+/* A rejected LINE of the batch's file_id with its REASON and (masked, cut) TEXT, all copied. */
 void batch_add_reject(struct batch *b, uint64_t line, const char *reason, size_t reason_n, const char *text,
 		      size_t text_n);
+/*
+ * The record of file ID in B, added (zeroed but for its id) when B has none yet. Valid until
+ * the next call.
+ */
+struct batch_file *batch_file(struct batch *b, int64_t id);
+/* Is there anything to commit: rows, rejects, new values or files? */
+bool batch_is_empty(const struct batch *b);
 /* Room for one more row; returns it zeroed. Valid until the next call. */
 struct batch_row *batch_add_row(struct batch *b);
 /* Add a filled row's contribution to the batch's daily, hourly and credential sums. */

@@ -16,7 +16,7 @@
 #include "store.h"
 
 #define INGEST_BATCH_ROWS 32768          /* rows per transaction: large for SQLite, bounded for memory */
-#define INGEST_CACHE_BYTES (48u << 20)   /* dictionary caches; keeps peak memory under 100 MB */
+#define INGEST_CACHE_BYTES (20u << 20)   /* dictionary caches, raw values included; keeps peak RSS under 100 MB (tests/bench/cardinal_bench.sh) */
 
 /* What one file gave. Strings are valid during the callback only. */
 struct ingest_file_result {
@@ -24,6 +24,8 @@ struct ingest_file_result {
 	int status;              /* 0 read completely, 1 the file failed, -1 the run cannot go on */
 	const char *error;       /* when status != 0, what went wrong (text from the system and the
 				    file's name: escape it on output); NULL when nothing was said */
+	const char *warning;     /* when status == 0, what the user should still know (the file was
+				    truncated while being read); NULL when nothing */
 	bool is_empty;           /* the file had no content: nothing else below is meaningful */
 	bool is_counted;         /* the counts say what was read, also of a file that failed midway */
 	uint64_t lines, events, rejected, skipped, duplicates; /* this run */
@@ -31,6 +33,10 @@ struct ingest_file_result {
 	uint64_t resumed_after;  /* ... after this line */
 	bool is_held_back;       /* its unterminated last line was left for the next run */
 	bool is_lookalike;       /* began like a file read before but is another one: read as new */
+	bool is_truncated;       /* truncated while being read (logrotate's copytruncate): read up to
+				    its last good line, its checkpoint, from which the rotated copy
+				    is read on (not a failure) ... */
+	uint64_t truncated_after; /* ... which is this line */
 	const char *format;      /* the format it was read with; NULL when none was found */
 	bool is_detected;        /* the format was detected ... */
 	size_t detect_matched, detect_tried; /* ... from this many of the first lines */
@@ -69,6 +75,9 @@ struct ingest_totals {
 /*
  * Ingest every path in FILES ("-" is stdin) into ST (opened with store_open_ingest) with the
  * formats in SET. A file that fails is reported through on_file and the next one is read.
+ * Files share batches, each file's checkpoint committed with its rows; a file that gives
+ * nothing new under its recorded name writes nothing, so a run that finds nothing new
+ * commits no transaction.
  * Returns 0 when every file was read completely, 1 when any failed, -1 when the run itself
  * could not go on (the database failed: said through on_file, or in ERR when no file's
  * result said it). *TOTALS is filled either way.

@@ -46,18 +46,27 @@ void store_library_init(void);
  */
 int store_open(struct store **out, const char *path, enum store_mode mode, struct buf *err);
 
-/* How store_open_ingest waits for another ingest. */
+/*
+ * How store_open_ingest waits for another ingest (the ingest lock), and the ingest for
+ * another program's write lock on the database (SQLite's).
+ */
 struct store_lock {
 	bool wait; /* wait for it, else fail at once with "busy" */
-	/* Called once before waiting (to tell the user); may be NULL. */
-	void (*on_wait)(void *ctx, const char *path);
+	/* Called once before waiting for each kind of lock, WHO saying who holds it (to tell the
+	 * user); may be NULL. From the writer thread too: only write to stderr. */
+	void (*on_wait)(void *ctx, const char *path, const char *who);
 	void *ctx;
+	/* The credential key file: NULL for $TOKSTAT_KEY_FILE, else PATH.key (see store_key_load). */
+	const char *key_file;
 };
 
 /*
  * Open PATH for an ingest run: READ_WRITE, with the ingest lock (one writer per database for
  * a whole run) taken first, before anything is written (WAL setup, migrations), and held
- * until store_close. Returns 0, or -1 with ERR set.
+ * until store_close; then the credential key from LOCK->key_file (see store_key_load): made
+ * for a database without credentials, moved out of meta for an older database. A database
+ * with credentials and no key file is refused: a new key would split each credential in two.
+ * Returns 0, or -1 with ERR set.
  */
 int store_open_ingest(struct store **out, const char *path, const struct store_lock *lock, struct buf *err);
 
@@ -72,8 +81,21 @@ void store_close(struct store *st);
 sqlite3 *store_db(struct store *st);
 const char *store_path(const struct store *st);
 
-/* The key for credential fingerprints (random, made when the database was created). */
+/*
+ * The key for credential fingerprints (random, made with the database's first ingest or
+ * write), kept in a file of its own, never in the database: see keyfile.h. NULL when it is not
+ * loaded: store_open_ingest always loads it (or fails); store_open(READ_WRITE) loads it when it
+ * can; a read-only store loads it with store_key_load.
+ */
 const unsigned char *store_credential_key(const struct store *st);
+
+/*
+ * Load the credential key of ST's database from KEY_FILE (NULL: $TOKSTAT_KEY_FILE, else
+ * PATH.key), checked against the key id the database records; a database of an older tokstat
+ * that keeps its key in meta gives that one until an ingest moves it to the file. Returns 0,
+ * or -1 with ERR naming the key file (missing, readable by others, not this database's key).
+ */
+int store_key_load(struct store *st, const char *key_file, struct buf *err);
 
 /*
  * Lookups for the ingest producer, on the read-only connection (committed data only). Each
@@ -107,23 +129,30 @@ struct store_file {
 	uint64_t tail_offset;  /* 0: no tail recorded */
 	char tail_hash[33];
 	bool is_new;
+	bool is_same_name;     /* stored under the name it is looked up with */
+	bool has_failure;      /* it failed --max-reject-rate ... */
+	double failure_rate;   /* ... with this percentage of its lines rejected */
 };
 
 /*
  * The files that may be the one whose first HEAD_N bytes have fingerprint FP: those with the
  * same head, and every file whose head was shorter (it may have grown; the caller checks
- * its fingerprint against the new head), the longest head first. On the writer connection:
- * call while no batch is being written. *LIST is the caller's to free. Returns 0/-1 with ERR.
+ * its fingerprint against the new head), the longest head first; is_same_name compares
+ * their names with NAME. On the read-only connection: committed files only (the ingest keeps
+ * what its queued batches change, see fileid.h). *LIST is the caller's to free. 0/-1 with ERR.
  */
-int store_file_candidates(struct store *st, uint64_t head_n, const char *fp, struct store_file **list, size_t *n,
-			  struct buf *err);
-/* Record that file ID was seen again under NAME with a head of HEAD_N bytes whose fingerprint is FP. */
-int store_file_claim(struct store *st, int64_t id, const char *name, uint64_t head_n, const char *fp,
-		     struct buf *err);
-/* A new file whose first HEAD_N bytes have fingerprint FP. Fills *F. Returns 0/-1 with ERR. */
+int store_file_candidates(struct store *st, uint64_t head_n, const char *fp, const char *name,
+			  struct store_file **list, size_t *n, struct buf *err);
+/* The largest file id (0: none yet): new files of an ingest run take the ids after it. 0/-1 with ERR. */
+int store_file_max_id(struct store *st, int64_t *max_id, struct buf *err);
+/*
+ * Record a new file at once, in a transaction of its own (an ingest run records its files in
+ * its batches instead). Fills *F. Returns 0/-1 with ERR.
+ */
 int store_file_create(struct store *st, const char *name, uint64_t head_n, const char *fp, struct store_file *f,
 		      struct buf *err);
-/* The format a file was read with (*NAME NULL when never recorded; caller frees). 0/-1 with ERR. */
+/* The format a file was read with (*NAME NULL when never recorded; caller frees). On the
+ * read-only connection. 0/-1 with ERR. */
 int store_file_format(struct store *st, int64_t file_id, char **name, struct buf *err);
 
 /* One transaction on the writer, for a series of writes that stand or fall together. */

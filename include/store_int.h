@@ -26,11 +26,20 @@ struct store {
 	sqlite3_stmt *price_find, *price_insert, *price_update; /* on db, prepared on first use */
 	struct store_writer *writer;                            /* NULL until the first batch */
 	int lock_fd; /* the ingest lock (flock), -1 when not held */
-	unsigned char cred_key[CREDENTIAL_KEY_BYTES];
+	struct store_lock lock; /* an ingest's: how to wait for the database's write lock */
+	bool said_busy;         /* on_wait was called for another program's write lock */
+	unsigned char cred_key[CREDENTIAL_KEY_BYTES]; /* valid when HAS_KEY (see store_key_load) */
+	bool has_key;
 };
 
-/* Append "PATH: WHAT: <SQLite's message on DB>" to ERR. Returns -1. */
+/* Append "PATH: WHAT: <SQLite's message on DB>" (and store_explain's words) to ERR. Returns -1. */
 int store_sql_error(const char *path, sqlite3 *db, struct buf *err, const char *what);
+/*
+ * Append why SQLite's last error on DB happened, in words to act on, when it is one of those
+ * a user meets: " (the disk is full: ...)", a file size limit, a quota, another program's
+ * write lock, a read-only directory, or the system's error text. Nothing otherwise.
+ */
+void store_explain(const char *path, sqlite3 *db, struct buf *err);
 /* Run SQL (any number of statements) on DB. Returns 0, or -1 with "PATH: <message>" in ERR. */
 int store_exec(const char *path, sqlite3 *db, const char *sql, struct buf *err);
 

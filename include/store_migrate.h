@@ -23,13 +23,13 @@ int store_migrate_is_current(sqlite3 *db, const char *path, bool *is_current, st
 
 /*
  * Bring DB (read-write) up to this binary in one transaction: WAL, the migrations the
- * database lacks in order (all of them on a new database, which also gets its random
- * credential key in meta), then the price table and the views when they changed. A database
+ * database lacks in order (all of them on a new database: *IS_NEW is then set, else
+ * cleared), then the price table and the views when they changed. A database
  * whose version is newer than this binary's (the number of its last migration file) is
  * refused, as are embedded migrations not numbered 1, 2, ... without gaps (a build mistake).
  * The caller holds the ingest lock. Returns 0, or -1 with ERR set.
  */
-int store_migrate(sqlite3 *db, const char *path, struct buf *err);
+int store_migrate(sqlite3 *db, const char *path, bool *is_new, struct buf *err);
 
 /*
  * For a read-only connection: check that DB is a tokstat database and, when the views stored
@@ -38,7 +38,12 @@ int store_migrate(sqlite3 *db, const char *path, struct buf *err);
  */
 int store_migrate_read_only(sqlite3 *db, const char *path, struct buf *err);
 
-/* The credential key the first migration stored (N bytes) into KEY. 0, or -1 with ERR set. */
-int store_migrate_credential_key(sqlite3 *db, const char *path, unsigned char *key, size_t n, struct buf *err);
+/*
+ * The N-byte value of meta KEY into OUT: 0, 1 when there is none (or not of N bytes), -1 when
+ * it cannot be read (SQLite's error on DB).
+ */
+int store_meta_get(sqlite3 *db, const char *key, void *out, size_t n);
+/* Set meta KEY to P[0..N), or delete it when P is NULL. 0, or -1 (SQLite's error on DB). */
+int store_meta_set(sqlite3 *db, const char *key, const void *p, size_t n);
 
 #endif

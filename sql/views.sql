@@ -236,7 +236,9 @@ DROP VIEW IF EXISTS files;
 CREATE VIEW files AS
 SELECT
 	name AS file, fingerprint, format, bytes, lines, events, rejected, skipped, duplicates,
-	strftime('%Y-%m-%dT%H:%M:%SZ', last_ingested, 'unixepoch') AS last_ingested
+	strftime('%Y-%m-%dT%H:%M:%SZ', last_ingested, 'unixepoch') AS last_ingested,
+	-- a --max-reject-rate failure, kept until a run reads new lines within the limit
+	failure, failure_rate, strftime('%Y-%m-%dT%H:%M:%SZ', failed_at, 'unixepoch') AS failed_at
 FROM file;
 
 DROP VIEW IF EXISTS rejects;

@@ -18,14 +18,12 @@ void batch_init(struct batch *b)
 void batch_reset(struct batch *b)
 {
 	b->nrows = b->n_new_dict = b->n_new_cred = b->n_daily = b->n_hourly = b->n_cred = b->n_rejects = 0;
+	b->n_files = 0;
+	b->file_id = 0;
 	buf_reset(&b->text);
 	hashmap_clear(&b->daily_map);
 	hashmap_clear(&b->hourly_map);
 	hashmap_clear(&b->cred_map);
-	b->events = b->rejected = b->skipped = b->duplicates = 0;
-	b->tail_offset = 0;
-	b->is_checkpoint = false;
-	b->format = NULL;
 }
 
 void batch_free(struct batch *b)
@@ -41,6 +39,7 @@ void batch_free(struct batch *b)
 	free(b->hourly);
 	free(b->cred);
 	free(b->rejects);
+	free(b->files);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -50,6 +49,24 @@ void batch_free(struct batch *b)
 		(arr) = xrealloc((arr), (cap) * sizeof(*(arr))); \
 	} \
 } while (0)
+
+struct batch_file *batch_file(struct batch *b, int64_t id)
+{
+	/* the file being read is the last one added: look from the end */
+	for (size_t i = b->n_files; i-- > 0;)
+		if (b->files[i].id == id)
+			return &b->files[i];
+	GROW(b->files, b->n_files, b->files_cap);
+	struct batch_file *f = &b->files[b->n_files++];
+	memset(f, 0, sizeof(*f));
+	f->id = id;
+	return f;
+}
+
+bool batch_is_empty(const struct batch *b)
+{
+	return !b->nrows && !b->n_rejects && !b->n_files && !b->n_new_dict && !b->n_new_cred;
+}
 
 struct batch_row *batch_add_row(struct batch *b)
 {
@@ -91,6 +108,7 @@ void batch_add_reject(struct batch *b, uint64_t line, const char *reason, size_t
 {
 	GROW(b->rejects, b->n_rejects, b->rejects_cap);
 	struct batch_reject *r = &b->rejects[b->n_rejects++];
+	r->file_id = b->file_id;
 	r->line = line;
 	r->reason_off = batch_text(b, reason, reason_n);
 	r->reason_len = (uint32_t)reason_n;

@@ -69,32 +69,6 @@ out:
 	return rc;
 }
 
-/*
- * The database's fingerprint key. store_open(STORE_READ_ONLY) does not read it (store.c reads
- * it on a write open only); until it does, it is read from meta here, where store.c keeps it.
- */
-static int load_key(struct store *st, unsigned char key[CREDENTIAL_KEY_BYTES], struct buf *err)
-{
-	sqlite3_stmt *q = NULL;
-	int rc = -1;
-
-	memcpy(key, store_credential_key(st), CREDENTIAL_KEY_BYTES);
-	if (!sodium_is_zero(key, CREDENTIAL_KEY_BYTES))
-		return 0;
-	if (sqlite3_prepare_v2(store_db(st), "SELECT value FROM meta WHERE key = 'credential_key'", -1, &q, NULL) !=
-	    SQLITE_OK)
-		goto fail;
-	if (sqlite3_step(q) != SQLITE_ROW || sqlite3_column_bytes(q, 0) != CREDENTIAL_KEY_BYTES)
-		goto fail;
-	memcpy(key, sqlite3_column_blob(q, 0), CREDENTIAL_KEY_BYTES);
-	rc = 0;
-fail:
-	if (rc < 0)
-		buf_printf(err, "%s: the credential key is missing from the database", store_path(st));
-	sqlite3_finalize(q);
-	return rc;
-}
-
 /* ?1 the mask, ?2 the secret's fingerprint, ?3 the mask's (what a log that held the mask gave). */
 static const char seen_sql[] =
 	"WITH hit AS (SELECT 'yes' AS seen, * FROM credentials WHERE token_fp = substr(?2, 1, 12) "
@@ -120,16 +94,33 @@ int cmd_credential(int argc, char **argv, const struct global *g)
 	size_t n = 0;
 	int status = EXIT_FAIL;
 
+	const char *key_file = NULL;
 	if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0))
 		return cmd_option(g, 'h', argv);
+	/* --key-file FILE (or --key-file=FILE) before the secret; a secret never starts with "--" */
+	if (argc >= 2 && strncmp(argv[1], "--key-file", 10) == 0 && (argv[1][10] == '=' || argv[1][10] == '\0')) {
+		if (argv[1][10] == '=') {
+			key_file = argv[1] + 11;
+			argv++, argc--;
+		} else if (argc >= 3) {
+			key_file = argv[2];
+			argv += 2, argc -= 2;
+		} else {
+			return cmd_usage_error("credential", "a value is missing after --key-file");
+		}
+	}
+	if (argc == 2 && strncmp(argv[1], "--", 2) == 0 && argv[1][2])
+		return cmd_usage_error("credential", "unknown option %.*s", (int)strcspn(argv[1], "="), argv[1]);
 	if (argc != 2 || (argv[1][0] == '-' && argv[1][1] != '\0'))
 		return cmd_usage_error("credential", "give the secret, or - to read it from stdin");
 	if (cmd_open_store(g, STORE_READ_ONLY, &st) < 0)
 		goto out;
-	if (load_key(st, key, &err) < 0) {
+	/* the key of the database's fingerprints, from its file (never from the database) */
+	if (store_key_load(st, key_file, &err) < 0) {
 		cmd_error("%s", buf_str(&err));
 		goto out;
 	}
+	memcpy(key, store_credential_key(st), sizeof(key));
 	secret = sodium_malloc(CREDENTIAL_MAX_SECRET); /* guarded, locked, wiped by sodium_free */
 	if (!secret) {
 		cmd_error("credential: out of memory");

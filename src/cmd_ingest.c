@@ -1,5 +1,6 @@
 /* tokstat ingest: options -> ingest_run -> what it returns, printed (escaped) -> exit status. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,10 +29,10 @@ static int parse_size(const char *s, size_t *out)
 	return 0;
 }
 
-static void say_waiting(void *ctx, const char *path)
+static void say_waiting(void *ctx, const char *path, const char *who)
 {
 	(void)ctx;
-	cmd_error("%s: another ingest is running; waiting for it to finish", path);
+	cmd_error("%s: %s; waiting for it to finish (--no-wait: fail at once)", path, who);
 }
 
 /* Text from a file name, a log or a definition, escaped for the terminal. */
@@ -96,6 +97,9 @@ static void show_file(void *ctx, const struct ingest_file_result *r)
 			}
 			if (r->is_held_back)
 				buf_adds(&s, "; last line unfinished (no newline yet): left for the next run");
+			if (r->is_truncated)
+				buf_printf(&s, "; truncated while being read (copytruncate): read to line %llu, "
+					   "the rotated copy is read on from there", (unsigned long long)r->truncated_after);
 			if (r->is_lookalike)
 				buf_adds(&s, "; begins like a file read before but is another one: read as new");
 			if (r->format) {
@@ -114,6 +118,13 @@ static void show_file(void *ctx, const struct ingest_file_result *r)
 		add_escaped(&s, r->error);
 		cmd_error("%s", buf_str(&s));
 	}
+	/* Not an error (logrotate's copytruncate is routine), but worth a line on stderr: the
+	 * rest of what was read is in the rotated copy, to be ingested. */
+	if (r->status == 0 && r->warning && !pr->quiet) {
+		buf_reset(&s);
+		add_escaped(&s, r->warning);
+		cmd_error("%s; ingest the rotated copy to read the rest", buf_str(&s));
+	}
 	buf_free(&s);
 }
 
@@ -129,12 +140,14 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 		{ "complete", no_argument, NULL, 'C' },
 		{ "estimate", required_argument, NULL, 'e' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "key-file", required_argument, NULL, 'K' },
 		CMD_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ingest_options opt = { .max_reject_rate = -1 };
 	struct printer pr = { 0 };
 	bool wait = true;
+	const char *key_file = NULL; /* NULL: $TOKSTAT_KEY_FILE, else DB.key (see keyfile.h) */
 	const char *parsers = NULL; /* --parsers, else the config's (config_get_parsers) */
 	struct encode_estimate *estimates = NULL;
 	size_t n_estimates = 0;
@@ -144,7 +157,9 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 	struct buf err = BUF_INIT;
 	int c, status = EXIT_FAIL;
 
-	while ((c = getopt_long(argc, argv, "+:f:p:qh", options, NULL)) != -1) {
+	/* Options may follow the files (GNU order), so "ingest a.log --bogus" is an unknown
+	 * option, not a file named --bogus; "--" ends the options. */
+	while ((c = getopt_long(argc, argv, ":f:p:qh", options, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			opt.format = optarg;
@@ -192,6 +207,9 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 		case 'q':
 			pr.quiet = true;
 			break;
+		case 'K':
+			key_file = optarg;
+			break;
 		default: /* 'h', or a wrong option */
 			status = cmd_option(g, c, argv);
 			goto out;
@@ -227,7 +245,10 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 		status = cmd_usage_error("ingest", "no format named '%s' (see 'tokstat formats')", opt.format);
 		goto out;
 	}
-	struct store_lock lock = { .wait = wait, .on_wait = pr.quiet ? NULL : say_waiting };
+	/* A file size limit (ulimit -f) must fail a write with EFBIG, which the store explains,
+	 * rather than kill the run with SIGXFSZ in the middle of a commit. */
+	signal(SIGXFSZ, SIG_IGN);
+	struct store_lock lock = { .wait = wait, .on_wait = pr.quiet ? NULL : say_waiting, .key_file = key_file };
 	if (store_open_ingest(&st, g->db_path, &lock, &err) < 0) {
 		cmd_error("%s", err.data);
 		goto out;

@@ -60,7 +60,10 @@ void encode_free(struct encoder *e)
 
 bool encode_is_full(const struct encoder *e)
 {
-	return dict_is_full(&e->dict) || hashmap_bytes(&e->raw_values) > e->dict.max_bytes / 4;
+	/* The raw-value cache counts against the same cap as the dictionary's caches. */
+	const struct dict *d = &e->dict;
+	return hashmap_bytes(&d->values) + hashmap_bytes(&d->secrets) + hashmap_bytes(&d->fps) +
+	       hashmap_bytes(&d->seen) + hashmap_bytes(&e->raw_values) > d->max_bytes;
 }
 
 void encode_forget(struct encoder *e)

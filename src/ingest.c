@@ -15,8 +15,19 @@
 
 #define DETECT_LINES 32            /* lines read to pick a format */
 #define DETECT_BYTES (4u << 20)    /* ... but no more than this much text */
-#define BATCH_TEXT_MAX (32u << 20) /* a batch is also full when its text is this large */
+/*
+ * A batch is also full when the memory it holds passes this: rows (about 220 bytes each),
+ * text and the aggregate maps, which grow with every new group (traffic where each line is a
+ * new credential, user and endpoint: about 800 bytes a line, so some 8,000 lines a batch).
+ * Three batches are in flight, so whatever the cardinality they hold about 3 x 6 MiB (plus
+ * what their arrays round up to); with the caches (INGEST_CACHE_BYTES) and SQLite's page cache
+ * that keeps the peak under 100 MB (tests/bench/cardinal_bench.sh). Ordinary traffic, few
+ * groups, fills a batch with about 28,000 rows.
+ */
+#define BATCH_MEMORY_MAX (6u << 20)
 #define PROGRESS_LINES 8192        /* lines between two progress reports */
+/* Files recorded in one batch at most: tiny files share a transaction, a bounded one. */
+#define INGEST_BATCH_FILES 4096
 /*
  * A plain file changed this recently is still being written: an unterminated last line is
  * half a line, left for the next run. An older file's last line is complete without "\n".
@@ -36,6 +47,7 @@ struct ingest {
 	struct ingest_pool *pool;   /* parser threads, started for the first file that can use them */
 	struct file_state *fs;      /* the file being read: the pool's sink stores into it */
 	struct ingest_totals *totals;
+	struct fileid_run run;      /* the files of this run, ahead of the database */
 	double t_start;
 };
 
@@ -49,7 +61,8 @@ struct file_state {
 	bool detected, resumed;
 	bool held_back; /* its unterminated last line was left for the next run */
 	bool lookalike; /* began like a file read before, but is another one */
-	bool is_stdin;
+	bool truncated; /* truncated while being read (copytruncate): stopped at its last good line */
+	uint64_t resumed_after; /* the line it was read to before this run */
 	uint64_t open_record; /* first line of a record that goes on (CSV), 0: none */
 	uint64_t seen_line;   /* the last line handed to store_line */
 	uint64_t lines, events, rejected, skipped, duplicates; /* this run */
@@ -72,33 +85,83 @@ static void progress(struct ingest *in, struct file_state *fs)
 	in->opt->on_progress(in->opt->ctx, &p);
 }
 
-/* Hand the batch being filled to the writer with the file's checkpoint; take a fresh one. */
-static int flush_batch(struct ingest *in, struct file_state *fs)
+/*
+ * About the bytes of memory batch B's content takes: rows, text, and per aggregate group its
+ * entry, its map slot (32 bytes at a load under 3/4) and its key. From what it holds, not from
+ * what it allocated: a batch keeps its memory when reset, and what one batch grew to must not
+ * make the next one full from its first line.
+ */
+static size_t batch_memory(const struct batch *b)
 {
-	struct batch *b = in->b;
-	b->file_id = fs->sf.id;
-	b->offset = fs->last_offset;
-	b->lines = fs->last_line;
-	b->events = (int64_t)fs->b_events;
-	b->rejected = (int64_t)fs->b_rejected;
-	b->skipped = (int64_t)fs->b_skipped;
-	b->duplicates = (int64_t)fs->b_duplicates;
-	b->format = fs->fmt ? fs->fmt->name : NULL;
-	/* The content just before the checkpoint, to tell this file from a lookalike later. */
-	if (fs->last_offset && fileid_tail_hash(fs->src, fs->last_offset, b->tail_hash) == 0)
-		b->tail_offset = fs->last_offset;
-	b->is_checkpoint = true;
-	fs->b_events = fs->b_rejected = fs->b_skipped = fs->b_duplicates = 0;
-	ingest_writer_submit(in->writer, b);
-	in->b = NULL;
+	return b->nrows * sizeof(*b->rows) + b->text.len +
+	       b->n_daily * (sizeof(*b->daily) + 48 + sizeof(b->daily->key)) +
+	       b->n_hourly * (sizeof(*b->hourly) + 48 + sizeof(b->hourly->key)) +
+	       b->n_cred * (sizeof(*b->cred) + 48 + sizeof(int64_t)) +
+	       (b->n_new_dict + b->n_new_cred) * sizeof(*b->new_dict) + b->n_rejects * sizeof(*b->rejects) +
+	       b->n_files * sizeof(*b->files);
+}
+
+/* Hand the batch being filled to the writer (when it holds anything) and take a fresh one. */
+static int flush_batch(struct ingest *in)
+{
+	if (!batch_is_empty(in->b)) {
+		ingest_writer_submit(in->writer, in->b);
+		in->b = NULL;
+	}
 	if (encode_is_full(&in->enc)) {
 		/* bounded memory: commit everything, then forget */
 		if (ingest_writer_drain(in->writer) < 0)
 			return -1;
 		encode_forget(&in->enc);
 	}
-	in->b = ingest_writer_get(in->writer);
+	if (!in->b) {
+		in->b = ingest_writer_get(in->writer);
+		/* one very long line's text must not stay allocated in the batch for the whole run */
+		if (in->b && in->b->text.cap > BATCH_MEMORY_MAX)
+			buf_free(&in->b->text);
+	}
+	if (in->b && in->fs)
+		in->b->file_id = in->fs->sf.id;
 	return in->b ? 0 : -1;
+}
+
+/*
+ * Record in the batch being filled where FS is now: its checkpoint (with the hash of the
+ * content just before it, to tell this file from a lookalike later) and what its lines since
+ * the last one added. The run remembers it too, for a later copy of the file in this run.
+ */
+static void checkpoint(struct ingest *in, struct file_state *fs)
+{
+	struct batch_file *f = batch_file(in->b, fs->sf.id);
+	char hex[33];
+	f->has_checkpoint = true;
+	f->offset = fs->last_offset;
+	f->lines = fs->last_line;
+	f->events += (int64_t)fs->b_events;
+	f->rejected += (int64_t)fs->b_rejected;
+	f->skipped += (int64_t)fs->b_skipped;
+	f->duplicates += (int64_t)fs->b_duplicates;
+	/* the format the lines were read with; a run that read nothing keeps the stored one */
+	if (fs->fmt && fs->lines)
+		f->format = fs->fmt->name;
+	if (fs->last_offset && fileid_tail_hash(fs->src, fs->last_offset, hex) == 0) {
+		f->tail_offset = fs->last_offset;
+		memcpy(f->tail_hash, hex, sizeof(hex));
+		fs->sf.tail_offset = fs->last_offset;
+		memcpy(fs->sf.tail_hash, hex, sizeof(hex));
+	}
+	fs->b_events = fs->b_rejected = fs->b_skipped = fs->b_duplicates = 0;
+	fs->sf.bytes = fs->last_offset;
+	fs->sf.lines = fs->last_line;
+	fs->sf.rejected = fs->rejects_total;
+	fileid_run_update(&in->run, &fs->sf, fileid_run_name(&in->run, fs->sf.id), f->format);
+}
+
+/* A batch is full: its file's checkpoint goes with it. */
+static int batch_full(struct ingest *in, struct file_state *fs)
+{
+	checkpoint(in, fs);
+	return flush_batch(in);
 }
 
 static void add_reject(struct ingest *in, struct file_state *fs, uint64_t line, const char *p, size_t n,
@@ -147,8 +210,8 @@ static int store_line(void *ctx, const struct source_line *l, uint64_t end_offse
 		}
 	}
 	if (in->b->nrows >= (in->opt->batch_rows ? in->opt->batch_rows : INGEST_BATCH_ROWS) ||
-	    in->b->text.len >= BATCH_TEXT_MAX)
-		return flush_batch(in, fs);
+	    batch_memory(in->b) >= BATCH_MEMORY_MAX)
+		return batch_full(in, fs);
 	return 0;
 }
 
@@ -237,6 +300,9 @@ static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
 		n++;
 	}
 	bool read_error = n < DETECT_LINES && text.len < DETECT_BYTES && rc < 0;
+	/* Truncated under us (copytruncate): every line returned is good, and the rest is in
+	 * the rotated copy, which is read on from this checkpoint. Not a failure of the file. */
+	fs->truncated = read_error && rc == SOURCE_TRUNCATED;
 	for (size_t i = 0; i < n; i++)
 		lines[i] = (struct slice){ text.data + dl[i].off, dl[i].n };
 	if (!fs->fmt) {
@@ -279,8 +345,10 @@ static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
 			goto out;
 		}
 	}
-	if (read_error)
+	if (read_error) {
+		ret = fs->truncated ? 0 : 1;
 		goto out;
+	}
 	if (fs->held_back) { /* all there is so far, but a half line: fine, the next run reads it */
 		ret = 0;
 		goto out;
@@ -308,11 +376,12 @@ static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
 		ret = -1;
 		goto out;
 	}
+	fs->truncated = rc == SOURCE_TRUNCATED;
 	if (rc == 0 && fs->open_record && !fs->held_back && end_open_record(in, fs, source_offset(fs->src)) < 0) {
 		ret = -1;
 		goto out;
 	}
-	ret = rc < 0 ? 1 : 0;
+	ret = rc < 0 && !fs->truncated ? 1 : 0;
 out:
 	buf_free(&text);
 	free(dl);
@@ -327,25 +396,95 @@ static void report(struct ingest *in, struct file_state *fs, int status, bool is
 		return;
 	struct ingest_file_result r = {
 		.path = fs->path, .status = status, .error = status != 0 && fs->err->len ? fs->err->data : NULL,
+		.warning = status == 0 && fs->truncated && fs->err->len ? fs->err->data : NULL,
 		.is_empty = is_empty, .is_counted = is_counted,
 		.lines = fs->lines, .events = fs->events, .rejected = fs->rejected, .skipped = fs->skipped,
-		.duplicates = fs->duplicates, .is_resumed = fs->resumed, .resumed_after = fs->sf.lines,
-		.is_held_back = fs->held_back, .is_lookalike = fs->lookalike,
+		.duplicates = fs->duplicates, .is_resumed = fs->resumed, .resumed_after = fs->resumed_after,
+		.is_held_back = fs->held_back, .is_lookalike = fs->lookalike, .is_truncated = fs->truncated,
+		.truncated_after = fs->last_line,
 		.format = fs->fmt ? fs->fmt->name : NULL, .is_detected = fs->fmt && fs->detected,
 		.detect_matched = fs->detect_matched, .detect_tried = fs->detect_tried, .seconds = seconds,
 	};
 	in->opt->on_file(in->opt->ctx, &r);
 }
 
-/* Which stored file FS is (see fileid.h): 0, 1 the file failed, -1 the database failed. */
-static int identify(struct ingest *in, struct file_state *fs)
+/*
+ * Which known file FS is (see fileid.h), and what the batch must record of it now: a new
+ * file's row, a known file's new name or longer head. A known file under the same name
+ * records nothing unless it gives something new. 0, 1 the file failed, -1 the database failed.
+ */
+static int identify(struct ingest *in, struct file_state *fs, const char *path)
 {
 	struct fileid id;
-	int rc = fileid_identify(in->st, &fs->src, fs->path, fs->is_stdin, in->opt->max_line, &id, fs->err);
+	int rc = fileid_identify(in->st, &in->run, &fs->src, path, in->opt->max_line, &id, fs->err);
+	if (rc != 0)
+		return rc;
 	fs->sf = id.sf;
 	fs->resumed = id.is_resumed;
+	fs->resumed_after = id.sf.lines;
 	fs->lookalike = id.is_lookalike;
-	return rc;
+	in->b->file_id = fs->sf.id;
+	if (id.sf.is_new || id.is_claimed) {
+		/* a file new in this batch stays new: its row is inserted under the latest name */
+		struct batch_file *f = batch_file(in->b, fs->sf.id);
+		f->is_new |= id.sf.is_new;
+		f->is_claimed = !f->is_new;
+		const char *name = fileid_run_name(&in->run, fs->sf.id);
+		if (!name)
+			name = fs->path;
+		f->name_len = (uint32_t)strlen(name);
+		f->name_off = batch_text(in->b, name, f->name_len);
+		f->head_len = fs->sf.head_len;
+		memcpy(f->fingerprint, fs->sf.fingerprint, sizeof(f->fingerprint));
+	}
+	/* the run knows it from now on, under the name it was first seen under in the run */
+	const char *run_name = fileid_run_name(&in->run, fs->sf.id);
+	fileid_run_update(&in->run, &fs->sf, run_name ? run_name : fs->path, NULL);
+	return 0;
+}
+
+/*
+ * --max-reject-rate: the lines this run read of FS, or when it read none, the failure an
+ * earlier run recorded. A failure is recorded with the file's checkpoint (F, in the batch)
+ * and said again by every later run with a limit it exceeds, until a run reads new lines of
+ * the file within its limit. Returns 1 when the file fails (ERR set), else 0.
+ */
+static int check_reject_rate(struct ingest *in, struct file_state *fs, struct buf *err)
+{
+	double limit = in->opt->max_reject_rate;
+	uint64_t counted = fs->lines - fs->skipped;
+	if (limit < 0)
+		return 0;
+	if (counted == 0) {
+		if (!fs->sf.has_failure || fs->sf.failure_rate <= limit)
+			return 0;
+		buf_printf(err, "%s: %.1f%% of its lines were rejected when it was read, more than --max-reject-rate "
+				"%g%%, and nothing new was read since (see the files and rejects views)", fs->path,
+			   fs->sf.failure_rate, limit);
+		return 1;
+	}
+	double pct = 100.0 * (double)fs->rejected / (double)counted;
+	struct batch_file *f = batch_file(in->b, fs->sf.id);
+	if (pct <= limit) {
+		if (fs->sf.has_failure) { /* it gained lines within the limit: the failure is over */
+			f->set_failure = -1;
+			fs->sf.has_failure = false;
+			fileid_run_update(&in->run, &fs->sf, fileid_run_name(&in->run, fs->sf.id), NULL);
+		}
+		return 0;
+	}
+	struct buf what = BUF_INIT;
+	buf_printf(&what, "%.1f%% of lines rejected, more than --max-reject-rate %g%%", pct, limit);
+	buf_printf(err, "%s: %s (see the rejects view)", fs->path, what.data);
+	f->set_failure = 1;
+	f->failure_rate = pct;
+	f->failure_len = (uint32_t)what.len;
+	f->failure_off = batch_text(in->b, what.data, what.len);
+	fs->sf.has_failure = true;
+	fs->sf.failure_rate = pct;
+	fileid_run_update(&in->run, &fs->sf, fileid_run_name(&in->run, fs->sf.id), NULL);
+	buf_free(&what);
+	return 1;
 }
 
 /* One file. Returns 0 ok, 1 the file failed, -1 the run must stop; reported either way. */
@@ -358,13 +497,11 @@ static int ingest_file(struct ingest *in, const char *path)
 	int ret = 1;
 	bool is_counted = false, is_empty = false;
 
-	in->fs = &fs;
 	if (source_open(&fs.src, path, in->opt->max_line, &err) < 0)
 		goto out;
-	if (strcmp(path, "-") == 0) {
+	/* What cannot be read again is named for what it is ("(stdin)", "/dev/fd/63 (pipe)"). */
+	if (!source_is_rereadable(fs.src))
 		fs.path = source_name(fs.src);
-		fs.is_stdin = true;
-	}
 	const char *head = source_head(fs.src, &head_n);
 	/* Empty, or blank lines only: nothing to identify it by, nothing to count. */
 	if (head_n < SOURCE_HEAD_MAX && format_text_is_blank(head, head_n)) {
@@ -372,41 +509,37 @@ static int ingest_file(struct ingest *in, const char *path)
 		ret = 0;
 		goto out;
 	}
-	/* The writer must be idle while the file is looked up and recorded. */
-	if (ingest_writer_drain(in->writer) < 0) {
-		ret = -1;
-		goto out;
-	}
-	if ((ret = identify(in, &fs)) != 0)
+	in->fs = &fs;
+	if ((ret = identify(in, &fs, path)) != 0)
 		goto out;
 	ret = 1;
 	fs.rejects_total = fs.sf.rejected;
 	if (in->opt->format && strcmp(in->opt->format, "auto") != 0)
 		fs.fmt = format_find(in->set, in->opt->format);
 	if (fs.resumed && !fs.fmt) {
+		const char *run_format = fileid_run_format(&in->run, fs.sf.id);
 		char *known = NULL;
-		if (store_file_format(in->st, fs.sf.id, &known, &err) < 0) {
+		if (!run_format && store_file_format(in->st, fs.sf.id, &known, &err) < 0) {
 			ret = -1;
 			goto out;
 		}
-		if (known)
-			fs.fmt = format_find(in->set, known);
+		if (run_format || known)
+			fs.fmt = format_find(in->set, run_format ? run_format : known);
 		free(known);
 	}
 	fs.last_offset = fs.sf.bytes;
 	fs.last_line = fs.sf.lines;
 	ret = read_file(in, &fs, &err);
-	if (ret >= 0 && flush_batch(in, &fs) < 0)
+	if (ret < 0)
+		goto out;
+	is_counted = fs.fmt || ret == 0;
+	/* A file that gave nothing new under its stored name records nothing: no write at all. */
+	if (fs.lines || fs.sf.is_new)
+		checkpoint(in, &fs);
+	if (ret == 0)
+		ret = check_reject_rate(in, &fs, &err);
+	if (in->b->n_files >= INGEST_BATCH_FILES && flush_batch(in) < 0)
 		ret = -1;
-	is_counted = ret >= 0 && (fs.fmt || ret == 0);
-	if (ret == 0 && in->opt->max_reject_rate >= 0 && fs.lines > fs.skipped) {
-		double pct = 100.0 * (double)fs.rejected / (double)(fs.lines - fs.skipped);
-		if (pct > in->opt->max_reject_rate) {
-			buf_printf(&err, "%s: %.1f%% of lines rejected, more than --max-reject-rate %g%% "
-					 "(see the rejects view)", fs.path, pct, in->opt->max_reject_rate);
-			ret = 1;
-		}
-	}
 out:
 	if (ret == -1)
 		ingest_writer_error(in->writer, &err);
@@ -434,6 +567,8 @@ int ingest_run(struct store *st, const struct format_set *set, const struct inge
 
 	memset(totals, 0, sizeof(*totals));
 	in.t_start = now();
+	if (fileid_run_init(&in.run, st, err) < 0)
+		goto out;
 	if (encode_init(&in.enc, st, opt->cache_bytes ? opt->cache_bytes : INGEST_CACHE_BYTES, opt->estimates,
 			opt->n_estimates, err) < 0)
 		goto out;
@@ -450,6 +585,11 @@ int ingest_run(struct store *st, const struct format_set *set, const struct inge
 		if (rc > 0)
 			status = 1;
 	}
+	/* the last files' checkpoints, unless the run failed (then they are not exact) */
+	if (status >= 0 && in.b && !batch_is_empty(in.b)) {
+		ingest_writer_submit(in.writer, in.b);
+		in.b = NULL;
+	}
 	if (ingest_writer_drain(in.writer) < 0 && status >= 0) {
 		ingest_writer_error(in.writer, err);
 		status = -1;
@@ -458,6 +598,7 @@ out:
 	ingest_writer_stop(in.writer);
 	ingest_pool_stop(in.pool);
 	encode_free(&in.enc);
+	fileid_run_free(&in.run);
 	buf_free(&in.reason);
 	return status;
 }

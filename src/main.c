@@ -26,7 +26,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "ingest", cmd_ingest, CMD_DB_WRITES, EXIT_USAGE, "load proxy and application logs into the database",
-	  "tokstat ingest [--format NAME|auto] [--parsers DIR] [--max-reject-rate PCT] [--quiet] [--no-wait] [--complete] FILE... | -",
+	  "tokstat ingest [--format NAME|auto] [--parsers DIR] [--max-reject-rate PCT] [--key-file FILE] [--quiet] [--no-wait] [--complete] FILE... | -",
 	  "Reads each FILE (plain or gzip, told by its magic bytes; - is stdin) and stores its\n"
 	  "events and daily/hourly aggregates, exactly once: a file already read adds nothing,\n"
 	  "also when renamed, rotated or compressed since; a file that grew is read from where\n"
@@ -38,7 +38,8 @@ static const struct command commands[] = {
 	  "  --max-reject-rate P  fail when more than P percent of a file's lines are rejected\n"
 	  "  --max-line BYTES     reject lines longer than this (default 16 MiB, at most 256 MiB)\n"
 	  "  --batch ROWS         rows per transaction (default 32768)\n"
-	  "  --no-wait            fail at once when another ingest holds the database\n"
+	  "  --no-wait            fail at once when another ingest or program holds the database\n"
+	  "  --key-file FILE      the credential key's file (default $TOKSTAT_KEY_FILE, else DB.key)\n"
 	  "  --complete           the files are finished: read a last line that has no newline\n"
 	  "                       (by default it is left for the next run while the file was\n"
 	  "                       changed in the last 60 s, as a writer may be mid-line)\n"
@@ -113,13 +114,14 @@ static const struct command commands[] = {
 	  "Exit status: 0 done; 1 refused or failed; 2 usage error; 3 stopped by --timeout;\n"
 	  "130 stopped by Ctrl-C. The rows before a stop are written.\n" },
 	{ "credential", cmd_credential, CMD_DB_READS, EXIT_USAGE, "find what tokstat stored for a secret",
-	  "tokstat credential SECRET | -",
+	  "tokstat credential [--key-file FILE] SECRET | -",
 	  "Prints the mask and fingerprint prefix (token_fp) that tokstat stores for SECRET, made with\n"
 	  "this database's key, and whether and when it was seen: requests, first and last seen,\n"
 	  "status, rate limit. '-' reads the secret from stdin (asking without echo on a terminal),\n"
 	  "which keeps it out of the shell's history and the process list: prefer it. The secret is\n"
 	  "never printed or stored. A log that held only the mask gives the mask's fingerprint: that\n"
-	  "is found too, and said so. Other secrets with the same mask are listed.\n"
+	  "is found too, and said so. Other secrets with the same mask are listed. The key is read\n"
+	  "from --key-file FILE, else $TOKSTAT_KEY_FILE, else DB.key.\n"
 	  "Exit status: 0 seen; 1 never seen (or failed); 2 usage error.\n" },
 	{ "report", cmd_report, CMD_DB_READS, EXIT_USAGE, "write the report of a period: text, CSV, JSON, HTML or email",
 	  "tokstat report [--from DAY] [--to DAY] [--days N] [--month YYYY-MM] [--by DIM]... [--top N]\n"

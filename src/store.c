@@ -8,17 +8,100 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "keyfile.h"
 #include "store_int.h"
 #include "store_migrate.h"
 
 /* How long a statement waits for another connection's lock (a batch commit takes < 1 s). */
 #define STORE_BUSY_MS 60000
 
+/* The directory PATH is in, into OUT. */
+static void dir_of(const char *path, struct buf *out)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		buf_adds(out, ".");
+	else if (slash == path)
+		buf_adds(out, "/");
+	else
+		buf_add(out, path, (size_t)(slash - path));
+}
+
+/* Can files be created in the directory of PATH? (Root passes any mode, not a read-only mount.) */
+static bool dir_is_writable(const char *path)
+{
+	struct buf dir = BUF_INIT;
+	dir_of(path, &dir);
+	bool ok = access(buf_str(&dir), W_OK) == 0;
+	buf_free(&dir);
+	return ok;
+}
+
+/* " (its directory D is read-only ...)" for a database in a directory where nothing can be created. */
+static void explain_read_only_dir(const char *path, struct buf *err)
+{
+	buf_adds(err, " (its directory ");
+	dir_of(path, err);
+	buf_printf(err, " is read-only, and SQLite must create %s-wal and %s-shm beside the database: "
+		   "copy it to a writable directory)", path, path);
+}
+
+/*
+ * The errno behind a failed write of SQLite's: sqlite3_system_errno() gives errno as it was
+ * when the error was recorded, which later calls may have changed; a file at a file size
+ * limit, or a file system without free space, says it too.
+ */
+static int write_errno(const char *path, int sys)
+{
+	struct rlimit lim;
+	struct statvfs vfs;
+	struct stat st;
+	struct buf wal = BUF_INIT;
+	if (sys == EFBIG || sys == ENOSPC || sys == EDQUOT)
+		return sys;
+	buf_printf(&wal, "%s-wal", path);
+	if (getrlimit(RLIMIT_FSIZE, &lim) == 0 && lim.rlim_cur != RLIM_INFINITY) {
+		/* a page or a WAL frame more than the file has would pass the limit */
+		for (int i = 0; i < 2 && sys != EFBIG; i++)
+			if (stat(i ? buf_str(&wal) : path, &st) == 0 && (rlim_t)st.st_size + 65536 + 24 > lim.rlim_cur)
+				sys = EFBIG;
+	}
+	if (sys != EFBIG && statvfs(path, &vfs) == 0 && vfs.f_bavail == 0)
+		sys = ENOSPC;
+	buf_free(&wal);
+	return sys;
+}
+
+void store_explain(const char *path, sqlite3 *db, struct buf *err)
+{
+	int code = db ? sqlite3_extended_errcode(db) & 0xff : SQLITE_NOMEM;
+	int sys = db ? sqlite3_system_errno(db) : 0;
+	if (code == SQLITE_IOERR || code == SQLITE_FULL)
+		sys = write_errno(path, sys);
+	if (code == SQLITE_FULL || (code == SQLITE_IOERR && sys == ENOSPC))
+		buf_adds(err, " (the disk is full: free some space and run again, which goes on from the last commit)");
+	else if (code == SQLITE_IOERR && sys == EFBIG)
+		buf_adds(err, " (the file size limit, ulimit -f, was reached: raise it and run again, which goes on from the "
+			      "last commit)");
+	else if (code == SQLITE_IOERR && sys == EDQUOT)
+		buf_adds(err, " (the disk quota is used up: run again with room, which goes on from the last commit)");
+	else if (code == SQLITE_BUSY)
+		buf_adds(err, " (busy: another program holds a write lock on the database)");
+	else if ((code == SQLITE_CANTOPEN || code == SQLITE_READONLY) && !dir_is_writable(path))
+		explain_read_only_dir(path, err);
+	else if (code == SQLITE_IOERR && sys)
+		buf_printf(err, " (%s)", strerror(sys));
+}
+
 int store_sql_error(const char *path, sqlite3 *db, struct buf *err, const char *what)
 {
 	buf_printf(err, "%s: %s: %s", path, what, db ? sqlite3_errmsg(db) : "out of memory");
+	store_explain(path, db, err);
 	return -1;
 }
 
@@ -27,6 +110,7 @@ int store_exec(const char *path, sqlite3 *db, const char *sql, struct buf *err)
 	char *msg = NULL;
 	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
 		buf_printf(err, "%s: %s", path, msg ? msg : "SQL error");
+		store_explain(path, db, err);
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -49,7 +133,14 @@ static int take_lock(struct store *st, const struct store_lock *lock, struct buf
 	if (st->lock_fd < 0)
 		st->lock_fd = open(st->path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
 	if (st->lock_fd < 0) {
-		buf_printf(err, "%s: cannot open for locking: %s", st->path, strerror(errno));
+		int e = errno;
+		if ((e == EROFS || e == EACCES) && !dir_is_writable(st->path)) {
+			buf_printf(err, "%s: cannot create the database: its directory ", st->path);
+			dir_of(st->path, err);
+			buf_printf(err, " is read-only (%s)", strerror(e));
+		} else {
+			buf_printf(err, "%s: cannot open for locking: %s", st->path, strerror(e));
+		}
 		return -1;
 	}
 	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) == 0)
@@ -63,7 +154,7 @@ static int take_lock(struct store *st, const struct store_lock *lock, struct buf
 		return -1;
 	}
 	if (lock->on_wait)
-		lock->on_wait(lock->ctx, st->path);
+		lock->on_wait(lock->ctx, st->path, "another tokstat ingest is writing to it");
 	while (flock(st->lock_fd, LOCK_EX) < 0) {
 		if (errno != EINTR) {
 			buf_printf(err, "%s: cannot lock: %s", st->path, strerror(errno));
@@ -71,6 +162,24 @@ static int take_lock(struct store *st, const struct store_lock *lock, struct buf
 		}
 	}
 	return 0;
+}
+
+/*
+ * An ingest waits for another program's write lock on the database (a sqlite3 shell inside a
+ * transaction, say) as it waits for another ingest: it says so once and waits as long as it
+ * takes; under --no-wait it fails at once (SQLITE_BUSY, explained by store_explain).
+ */
+static int busy_wait(void *arg, int count)
+{
+	struct store *st = arg;
+	if (!st->lock.wait)
+		return 0;
+	if (!st->said_busy && st->lock.on_wait) {
+		st->said_busy = true;
+		st->lock.on_wait(st->lock.ctx, st->path, "another program holds a write lock on it");
+	}
+	usleep(count < 50 ? 2000 : 50000); /* short sleeps first: most locks are brief */
+	return 1;
 }
 
 /* The read-only connection (opened on first use) with its lookup statements. 0, or -1 with ERR. */
@@ -89,15 +198,176 @@ static int reader(struct store *st, struct buf *err)
 	return 0;
 }
 
+/* ---- the credential key (see keyfile.h) ---- */
+
+enum key_use {
+	KEY_IF_THERE, /* load it when it can be: a command that does not fingerprint */
+	KEY_MAKE,     /* ... and make one for a database that has none and no credentials */
+	KEY_INGEST,   /* ... and move an old database's key out of meta; fail without a key */
+};
+
+/* What a database records of its key: an id (a keyed hash of a constant, no secret). */
+static void key_id(const unsigned char key[CREDENTIAL_KEY_BYTES], unsigned char id[16])
+{
+	static const char what[] = "tokstat credential key id";
+	crypto_generichash(id, 16, (const unsigned char *)what, sizeof(what) - 1, key, CREDENTIAL_KEY_BYTES);
+}
+
+/* Record KEY's id and drop a key kept in meta by an older tokstat, in one transaction. 0/-1. */
+static int key_record(struct store *st, const unsigned char key[CREDENTIAL_KEY_BYTES], struct buf *err)
+{
+	unsigned char id[16];
+	key_id(key, id);
+	if (store_exec(st->path, st->db, "BEGIN IMMEDIATE", err) < 0)
+		return -1;
+	if (store_meta_set(st->db, "credential_key_id", id, sizeof(id)) < 0 ||
+	    store_meta_set(st->db, "credential_key", NULL, 0) < 0) {
+		store_sql_error(st->path, st->db, err, "cannot record the credential key");
+		store_rollback(st);
+		return -1;
+	}
+	return store_exec(st->path, st->db, "COMMIT", err);
+}
+
+/* 1 when the database holds credentials, 0 when not, -1 with ERR. */
+static int has_credentials(struct store *st, sqlite3 *db, struct buf *err)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = -1;
+	if (sqlite3_prepare_v2(db, "SELECT EXISTS (SELECT 1 FROM credential)", -1, &q, NULL) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		rc = sqlite3_column_int(q, 0);
+	else
+		store_sql_error(st->path, db, err, "cannot read the credentials");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+/*
+ * The key from its file, checked against the id the database records (a wrong key file would
+ * split every credential in two, so it is refused). A database of an older tokstat keeps its
+ * key in meta: an ingest moves it to the file (written durably first, then meta changed in a
+ * transaction), anything else uses it from meta meanwhile. A database with credentials whose
+ * key file is missing gets no new key: that is an error naming the file. Returns 0 (ST's key
+ * is loaded, or for KEY_IF_THERE possibly not), or -1 with ERR set.
+ */
+static int key_setup(struct store *st, const char *key_file, enum key_use use, struct buf *err)
+{
+	struct buf path = BUF_INIT;
+	unsigned char key[CREDENTIAL_KEY_BYTES], legacy[CREDENTIAL_KEY_BYTES], id[16], stored_id[16];
+	sqlite3 *db = st->db ? st->db : st->rdb;
+	int rc = -1, has_legacy, has_id, in_file, creds;
+
+	keyfile_path(st->path, key_file, &path);
+	if ((has_legacy = store_meta_get(db, "credential_key", legacy, sizeof(legacy))) < 0 ||
+	    (has_id = store_meta_get(db, "credential_key_id", stored_id, sizeof(stored_id))) < 0) {
+		store_sql_error(st->path, db, err, "cannot read the credential key's record");
+		goto out;
+	}
+	has_legacy = has_legacy == 0;
+	has_id = has_id == 0;
+	if ((in_file = keyfile_read(buf_str(&path), key, err)) < 0)
+		goto out;
+	if (in_file == 0) {
+		key_id(key, id);
+		if ((has_legacy && sodium_memcmp(legacy, key, sizeof(key)) != 0) ||
+		    (has_id && sodium_memcmp(id, stored_id, sizeof(id)) != 0)) {
+			buf_printf(err, "%s: not the credential key of %s: its credentials were fingerprinted with "
+					"another key (name the right key file with --key-file or $TOKSTAT_KEY_FILE)",
+				   buf_str(&path), st->path);
+			goto out;
+		}
+		if (!has_legacy && !has_id && use != KEY_IF_THERE) {
+			if ((creds = has_credentials(st, db, err)) < 0)
+				goto out;
+			if (creds) {
+				buf_printf(err, "%s: records no credential key, yet holds credentials: %s cannot be "
+						"checked against them", st->path, buf_str(&path));
+				goto out;
+			}
+		}
+		if (use != KEY_IF_THERE && (has_legacy || !has_id) && key_record(st, key, err) < 0)
+			goto out;
+	} else if (has_legacy) {
+		memcpy(key, legacy, sizeof(key));
+		if (use == KEY_INGEST) { /* out of the database: the file first, durably */
+			int made = keyfile_create(buf_str(&path), key, err);
+			if (made < 0)
+				goto out;
+			if (made > 0) { /* made meanwhile: it must be this key */
+				rc = key_setup(st, key_file, use, err);
+				goto out;
+			}
+			if (key_record(st, key, err) < 0)
+				goto out;
+		}
+	} else {
+		if ((creds = has_id ? 1 : has_credentials(st, db, err)) < 0)
+			goto out;
+		if (creds) {
+			buf_printf(err, "%s: its credential key file %s is missing, so no credential can be fingerprinted "
+					"as its credentials were (restore the file, or name it with --key-file or "
+					"$TOKSTAT_KEY_FILE)", st->path, buf_str(&path));
+			goto out;
+		}
+		if (use == KEY_IF_THERE) { /* nothing was ever fingerprinted: no key to load */
+			rc = 0;
+			goto out;
+		}
+		randombytes_buf(key, sizeof(key));
+		int made = keyfile_create(buf_str(&path), key, err);
+		if (made < 0)
+			goto out;
+		if (made > 0) { /* another database's shared key appeared meanwhile: use it */
+			rc = key_setup(st, key_file, use, err);
+			goto out;
+		}
+		if (key_record(st, key, err) < 0)
+			goto out;
+	}
+	memcpy(st->cred_key, key, sizeof(key));
+	st->has_key = true;
+	rc = 0;
+out:
+	sodium_memzero(key, sizeof(key));
+	sodium_memzero(legacy, sizeof(legacy));
+	buf_free(&path);
+	return rc;
+}
+
+int store_key_load(struct store *st, const char *key_file, struct buf *err)
+{
+	struct buf path = BUF_INIT;
+	int rc = -1;
+	if (!st->db && reader(st, err) < 0)
+		goto out;
+	if (key_setup(st, key_file, KEY_IF_THERE, err) < 0)
+		goto out;
+	if (!st->has_key) {
+		keyfile_path(st->path, key_file, &path);
+		buf_printf(err, "%s: no credential key: %s does not exist, and the database holds no credentials",
+			   st->path, buf_str(&path));
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_free(&path);
+	return rc;
+}
+
 /*
  * Open the writer connection and bring the database up to this binary. LOCK (an ingest) is
  * taken first and kept; without it the lock is taken only when something must be set up, and
- * dropped after, so a writing command does not wait for a running ingest for nothing.
+ * dropped after, so a writing command does not wait for a running ingest for nothing. An
+ * ingest loads the credential key (making it for a new database); another writer makes it
+ * for a new database and loads it when it can.
  */
 static int open_writer(struct store *st, const struct store_lock *lock, struct buf *err)
 {
 	static const struct store_lock wait = { .wait = true };
-	bool is_current = false;
+	bool is_current = false, is_new = false;
+	struct buf ignored = BUF_INIT;
+	int rc = -1;
 
 	if (lock && take_lock(st, lock, err) < 0)
 		return -1;
@@ -105,21 +375,41 @@ static int open_writer(struct store *st, const struct store_lock *lock, struct b
 	if (sqlite3_open_v2(st->path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
 			    NULL) != SQLITE_OK)
 		return store_sql_error(st->path, st->db, err, "cannot open database");
-	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
-	sqlite3_extended_result_codes(st->db, 1);
-	if (store_exec(st->path, st->db, "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384", err) < 0)
-		return -1;
-	if (!lock) {
-		if (store_migrate_is_current(st->db, st->path, &is_current, err) < 0)
-			return -1;
-		if (!is_current && take_lock(st, &wait, err) < 0)
-			return -1;
+	if (lock) {
+		st->lock = *lock;
+		sqlite3_busy_handler(st->db, busy_wait, st);
+	} else {
+		sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
 	}
-	if (!is_current && store_migrate(st->db, st->path, err) < 0)
-		return -1;
+	sqlite3_extended_result_codes(st->db, 1);
+	/* synchronous = NORMAL: in WAL mode a commit then writes the WAL without fsync, which
+	 * only checkpoints do; a killed process loses nothing committed (the WAL is in the OS
+	 * cache), a power loss may lose the last commits, never consistency (SQLite's docs,
+	 * "WAL mode"). FULL, the default, cost an fsync per commit: two per file of a run. */
+	if (store_exec(st->path, st->db, "PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384; "
+			"PRAGMA synchronous = NORMAL", err) < 0)
+		goto out;
+	/* A current database is not written at all: a run that finds nothing new commits nothing. */
+	if (store_migrate_is_current(st->db, st->path, &is_current, err) < 0)
+		goto out;
+	if (!lock && !is_current && take_lock(st, &wait, err) < 0)
+		goto out;
+	if (!is_current && store_migrate(st->db, st->path, &is_new, err) < 0)
+		goto out;
+	if (lock) {
+		rc = key_setup(st, lock->key_file, KEY_INGEST, err);
+	} else if (is_new) {
+		rc = key_setup(st, NULL, KEY_MAKE, err);
+	} else {
+		/* writing prices needs no key: one that cannot be loaded is no error here */
+		(void)key_setup(st, NULL, KEY_IF_THERE, &ignored);
+		rc = 0;
+	}
+out:
 	if (!lock && st->lock_fd >= 0)
 		flock(st->lock_fd, LOCK_UN); /* the descriptor stays open: see store_close */
-	return store_migrate_credential_key(st->db, st->path, st->cred_key, sizeof(st->cred_key), err);
+	buf_free(&ignored);
+	return rc;
 }
 
 static int open_store(struct store **out, const char *path, enum store_mode mode, const struct store_lock *lock,
@@ -197,7 +487,7 @@ const char *store_path(const struct store *st)
 
 const unsigned char *store_credential_key(const struct store *st)
 {
-	return st->cred_key;
+	return st->has_key ? st->cred_key : NULL;
 }
 
 /* ---- the producer's lookups, on the read-only connection ---- */
@@ -314,22 +604,26 @@ int store_seen(struct store *st, const unsigned char key[16], struct buf *err)
 	return find_id(st, st->seen_find, &one, "a de-duplication key", err);
 }
 
-/* ---- files, on the writer (the producer calls these while the writer thread is idle) ---- */
+/* ---- files: lookups on the read-only connection, and a direct record for tools and tests ---- */
 
-int store_file_candidates(struct store *st, uint64_t head_n, const char *fp, struct store_file **list, size_t *n,
-			  struct buf *err)
+int store_file_candidates(struct store *st, uint64_t head_n, const char *fp, const char *name,
+			  struct store_file **list, size_t *n, struct buf *err)
 {
 	sqlite3_stmt *q = NULL;
 	int step = SQLITE_ERROR;
 
 	*list = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(st->db,
-			       "SELECT id, head_len, fingerprint, bytes, lines, rejected, tail_offset, tail_hash "
+	if (reader(st, err) < 0)
+		return -1;
+	if (sqlite3_prepare_v2(st->rdb,
+			       "SELECT id, head_len, fingerprint, bytes, lines, rejected, tail_offset, tail_hash, "
+			       "name = ?3, failure IS NOT NULL, failure_rate "
 			       "FROM file WHERE (head_len = ?1 AND fingerprint = ?2) OR head_len < ?1 "
 			       "ORDER BY head_len DESC, id", -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(q, 1, (int64_t)head_n);
 		sqlite3_bind_text(q, 2, fp, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, name, -1, SQLITE_STATIC);
 		while ((step = sqlite3_step(q)) == SQLITE_ROW) {
 			*list = xrealloc(*list, (*n + 1) * sizeof(**list));
 			struct store_file *f = &(*list)[(*n)++];
@@ -344,10 +638,13 @@ int store_file_candidates(struct store *st, uint64_t head_n, const char *fp, str
 				f->tail_offset = (uint64_t)sqlite3_column_int64(q, 6);
 				snprintf(f->tail_hash, sizeof(f->tail_hash), "%s", (const char *)sqlite3_column_text(q, 7));
 			}
+			f->is_same_name = sqlite3_column_int(q, 8) == 1;
+			f->has_failure = sqlite3_column_int(q, 9) == 1;
+			f->failure_rate = sqlite3_column_double(q, 10);
 		}
 	}
 	if (step != SQLITE_DONE) {
-		store_sql_error(st->path, st->db, err, "cannot look up the file");
+		store_sql_error(st->path, st->rdb, err, "cannot look up the file");
 		free(*list);
 		*list = NULL;
 		*n = 0;
@@ -356,25 +653,9 @@ int store_file_candidates(struct store *st, uint64_t head_n, const char *fp, str
 	return step == SQLITE_DONE ? 0 : -1;
 }
 
-int store_file_claim(struct store *st, int64_t id, const char *name, uint64_t head_n, const char *fp,
-		     struct buf *err)
+int store_file_max_id(struct store *st, int64_t *max_id, struct buf *err)
 {
-	sqlite3_stmt *q = NULL;
-	int rc = -1;
-	if (sqlite3_prepare_v2(st->db, "UPDATE file SET name = ?2, head_len = max(head_len, ?3), "
-				       "fingerprint = CASE WHEN ?3 > head_len THEN ?4 ELSE fingerprint END "
-				       "WHERE id = ?1", -1, &q, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(q, 1, id);
-		sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(q, 3, (int64_t)head_n);
-		sqlite3_bind_text(q, 4, fp, -1, SQLITE_STATIC);
-		if (sqlite3_step(q) == SQLITE_DONE)
-			rc = 0;
-	}
-	if (rc < 0)
-		store_sql_error(st->path, st->db, err, "cannot record the file");
-	sqlite3_finalize(q);
-	return rc;
+	return scalar_pair(st, "SELECT coalesce(max(id), 0) FROM file", max_id, NULL, "cannot read the files", err);
 }
 
 int store_file_create(struct store *st, const char *name, uint64_t head_n, const char *fp, struct store_file *f,
@@ -414,14 +695,16 @@ int store_file_format(struct store *st, int64_t file_id, char **name, struct buf
 	sqlite3_stmt *q = NULL;
 	int step = SQLITE_ERROR;
 	*name = NULL;
-	if (sqlite3_prepare_v2(st->db, "SELECT format FROM file WHERE id = ?", -1, &q, NULL) == SQLITE_OK) {
+	if (reader(st, err) < 0)
+		return -1;
+	if (sqlite3_prepare_v2(st->rdb, "SELECT format FROM file WHERE id = ?", -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(q, 1, file_id);
 		step = sqlite3_step(q);
 		if (step == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_TEXT)
 			*name = xstrdup((const char *)sqlite3_column_text(q, 0));
 	}
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
-		store_sql_error(st->path, st->db, err, "cannot read the file's format");
+		store_sql_error(st->path, st->rdb, err, "cannot read the file's format");
 	sqlite3_finalize(q);
 	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
 }

@@ -13,32 +13,51 @@
 #define MIGRATE_DIR "sql/migrate/"
 #define MIGRATE_MAX 999 /* NNN: three digits */
 
-static int meta_get_blob(sqlite3 *db, const char *key, void *out, size_t n)
+int store_meta_get(sqlite3 *db, const char *key, void *out, size_t n)
 {
 	sqlite3_stmt *q;
-	int rc = -1;
+	int rc = -1, step;
 	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, &q, NULL) != SQLITE_OK)
 		return -1;
 	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_ROW && (size_t)sqlite3_column_bytes(q, 0) == n) {
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW && (size_t)sqlite3_column_bytes(q, 0) == n) {
 		memcpy(out, sqlite3_column_blob(q, 0), n);
 		rc = 0;
+	} else if (step == SQLITE_ROW || step == SQLITE_DONE) {
+		rc = 1;
 	}
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int meta_get_blob(sqlite3 *db, const char *key, void *out, size_t n)
+{
+	return store_meta_get(db, key, out, n) == 0 ? 0 : -1;
+}
+
+int store_meta_set(sqlite3 *db, const char *key, const void *p, size_t n)
+{
+	sqlite3_stmt *q;
+	int rc;
+	if (!p) {
+		if (sqlite3_prepare_v2(db, "DELETE FROM meta WHERE key = ?", -1, &q, NULL) != SQLITE_OK)
+			return -1;
+	} else if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", -1, &q, NULL) !=
+		   SQLITE_OK) {
+		return -1;
+	}
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	if (p)
+		sqlite3_bind_blob(q, 2, p, (int)n, SQLITE_STATIC);
+	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
 	sqlite3_finalize(q);
 	return rc;
 }
 
 static int meta_set_blob(sqlite3 *db, const char *key, const void *p, size_t n)
 {
-	sqlite3_stmt *q;
-	int rc;
-	if (sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", -1, &q, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(q, 2, p, (int)n, SQLITE_STATIC);
-	rc = sqlite3_step(q) == SQLITE_DONE ? 0 : -1;
-	sqlite3_finalize(q);
-	return rc;
+	return store_meta_set(db, key, p, n);
 }
 
 /*
@@ -166,13 +185,14 @@ static int run_migrations(sqlite3 *db, const char *path, int version, struct buf
 	return 0;
 }
 
-int store_migrate(sqlite3 *db, const char *path, struct buf *err)
+int store_migrate(sqlite3 *db, const char *path, bool *is_new, struct buf *err)
 {
 	const struct embedded_file *views = embedded_find("sql/views.sql");
 	const struct embedded_file *pricing = embedded_find("sql/pricing.sql");
-	unsigned char views_hash[16], pricing_hash[16], key[CREDENTIAL_KEY_BYTES];
+	unsigned char views_hash[16], pricing_hash[16];
 	int version = 0, has_price = 0;
 
+	*is_new = false;
 	/* WAL: readers never block the writer. NORMAL sync is durable across a killed process
 	 * (the WAL is in the OS cache); only power loss can lose the last commits. */
 	if (store_exec(path, db, "PRAGMA journal_mode = WAL", err) < 0)
@@ -183,13 +203,8 @@ int store_migrate(sqlite3 *db, const char *path, struct buf *err)
 		goto sql_fail;
 	if (run_migrations(db, path, version, err) < 0)
 		goto fail;
-	if (version == 0) { /* a new database */
-		randombytes_buf(key, sizeof(key));
-		int rc = meta_set_blob(db, "credential_key", key, sizeof(key));
-		sodium_memzero(key, sizeof(key));
-		if (rc < 0)
-			goto sql_fail;
-	}
+	/* a new database: its credential key is made by store.c, in a file of its own */
+	*is_new = version == 0;
 	/* The price table exists in every database, old ones too, without a schema version: its
 	 * file is CREATE TABLE IF NOT EXISTS plus INSERT OR IGNORE seeds, so running it again keeps
 	 * the prices a user imported or changed. It runs when it changed (new seeds) or the table
@@ -214,14 +229,6 @@ sql_fail:
 	store_sql_error(path, db, err, "cannot create the schema");
 fail:
 	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
-	return -1;
-}
-
-int store_migrate_credential_key(sqlite3 *db, const char *path, unsigned char *key, size_t n, struct buf *err)
-{
-	if (meta_get_blob(db, "credential_key", key, n) == 0)
-		return 0;
-	buf_printf(err, "%s: the credential key is missing from meta", path);
 	return -1;
 }
 
@@ -269,7 +276,9 @@ int store_migrate_read_only(sqlite3 *db, const char *path, struct buf *err)
 {
 	int version = 0;
 	if (scalar_int(db, "PRAGMA user_version", &version) < 0)
-		return store_sql_error(path, db, err, "not a tokstat database");
+		/* not a database at all, or one that cannot be read here (a read-only directory) */
+		return store_sql_error(path, db, err, (sqlite3_errcode(db) & 0xff) == SQLITE_NOTADB
+					       ? "not a tokstat database" : "cannot read the database");
 	if (version == 0) {
 		buf_printf(err, "%s: not a tokstat database", path);
 		return -1;

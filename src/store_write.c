@@ -19,6 +19,8 @@ enum {
 	S_INSERT_CRED,
 	S_UPDATE_CRED,
 	S_INSERT_REJECT,
+	S_INSERT_FILE,
+	S_CLAIM_FILE,
 	S_UPDATE_FILE,
 	S_INSERT_SEEN,
 	S_N
@@ -67,11 +69,19 @@ static const char *const writer_sql[S_N] = {
 		"last_429_at = CASE WHEN ?12 IS NOT NULL AND (last_429_at IS NULL OR ?12 > last_429_at) THEN ?12 ELSE last_429_at END "
 		"WHERE id = ?1",
 	[S_INSERT_REJECT] = "INSERT OR IGNORE INTO reject(file, line, reason, text) VALUES (?, ?, ?, ?)",
+	[S_INSERT_FILE] = "INSERT INTO file(id, fingerprint, head_len, name) VALUES (?1, ?2, ?3, ?4)",
+	/* seen again: under its latest name, and with the longer head once it grew past the old one */
+	[S_CLAIM_FILE] = "UPDATE file SET name = ?2, head_len = max(head_len, ?3), "
+			 "fingerprint = CASE WHEN ?3 > head_len THEN ?4 ELSE fingerprint END WHERE id = ?1",
+	/* ?12 says what to do with the --max-reject-rate failure: 1 record it, -1 clear it, 0 keep it */
 	[S_UPDATE_FILE] =
 		"UPDATE file SET bytes = ?2, lines = ?3, events = events + ?4, rejected = rejected + ?5, "
 		"skipped = skipped + ?6, duplicates = duplicates + ?7, format = coalesce(?8, format), "
 		"last_ingested = ?9, tail_offset = coalesce(?10, tail_offset), "
-		"tail_hash = CASE WHEN ?10 IS NULL THEN tail_hash ELSE ?11 END WHERE id = ?1",
+		"tail_hash = CASE WHEN ?10 IS NULL THEN tail_hash ELSE ?11 END, "
+		"failure = CASE ?12 WHEN 1 THEN ?13 WHEN -1 THEN NULL ELSE failure END, "
+		"failure_rate = CASE ?12 WHEN 1 THEN ?14 WHEN -1 THEN NULL ELSE failure_rate END, "
+		"failed_at = CASE ?12 WHEN 1 THEN ?9 WHEN -1 THEN NULL ELSE failed_at END WHERE id = ?1",
 	[S_INSERT_SEEN] = "INSERT INTO seen(key) SELECT dedup FROM temp.tokstat_batch WHERE dedup IS NOT NULL",
 };
 
@@ -385,7 +395,7 @@ static int write_rejects(struct store_writer *w, struct batch *b)
 	sqlite3_stmt *q = w->w[S_INSERT_REJECT];
 	for (size_t i = 0; i < b->n_rejects; i++) {
 		const struct batch_reject *r = &b->rejects[i];
-		sqlite3_bind_int64(q, 1, b->file_id);
+		sqlite3_bind_int64(q, 1, r->file_id);
 		sqlite3_bind_int64(q, 2, (int64_t)r->line);
 		sqlite3_bind_text(q, 3, b->text.data + r->reason_off, (int)r->reason_len, SQLITE_STATIC);
 		sqlite3_bind_text(q, 4, b->text.data + r->text_off, (int)r->text_len, SQLITE_STATIC);
@@ -395,29 +405,65 @@ static int write_rejects(struct store_writer *w, struct batch *b)
 	return 0;
 }
 
-static int write_checkpoint(struct store_writer *w, struct batch *b)
+/* The checkpoint of file F. */
+static int write_checkpoint(sqlite3_stmt *q, const struct batch *b, const struct batch_file *f, int64_t now)
 {
-	sqlite3_stmt *q = w->w[S_UPDATE_FILE];
-	sqlite3_bind_int64(q, 1, b->file_id);
-	sqlite3_bind_int64(q, 2, (int64_t)b->offset);
-	sqlite3_bind_int64(q, 3, (int64_t)b->lines);
-	sqlite3_bind_int64(q, 4, b->events);
-	sqlite3_bind_int64(q, 5, b->rejected);
-	sqlite3_bind_int64(q, 6, b->skipped);
-	sqlite3_bind_int64(q, 7, b->duplicates);
-	if (b->format)
-		sqlite3_bind_text(q, 8, b->format, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 1, f->id);
+	sqlite3_bind_int64(q, 2, (int64_t)f->offset);
+	sqlite3_bind_int64(q, 3, (int64_t)f->lines);
+	sqlite3_bind_int64(q, 4, f->events);
+	sqlite3_bind_int64(q, 5, f->rejected);
+	sqlite3_bind_int64(q, 6, f->skipped);
+	sqlite3_bind_int64(q, 7, f->duplicates);
+	if (f->format)
+		sqlite3_bind_text(q, 8, f->format, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(q, 8);
-	sqlite3_bind_int64(q, 9, (int64_t)time(NULL));
-	if (b->tail_offset) {
-		sqlite3_bind_int64(q, 10, (int64_t)b->tail_offset);
-		sqlite3_bind_text(q, 11, b->tail_hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 9, now);
+	if (f->tail_offset) {
+		sqlite3_bind_int64(q, 10, (int64_t)f->tail_offset);
+		sqlite3_bind_text(q, 11, f->tail_hash, -1, SQLITE_STATIC);
 	} else {
 		sqlite3_bind_null(q, 10);
 		sqlite3_bind_null(q, 11);
 	}
+	sqlite3_bind_int(q, 12, f->set_failure);
+	if (f->set_failure > 0) {
+		sqlite3_bind_text(q, 13, b->text.data + f->failure_off, (int)f->failure_len, SQLITE_STATIC);
+		sqlite3_bind_double(q, 14, f->failure_rate);
+	} else {
+		sqlite3_bind_null(q, 13);
+		sqlite3_bind_null(q, 14);
+	}
 	return step_reset(q);
+}
+
+/* The files the batch records: new rows, new names and heads, checkpoints. */
+static int write_files(struct store_writer *w, struct batch *b)
+{
+	int64_t now = (int64_t)time(NULL);
+	for (size_t i = 0; i < b->n_files; i++) {
+		const struct batch_file *f = &b->files[i];
+		sqlite3_stmt *q;
+		if (f->is_new || f->is_claimed) {
+			q = w->w[f->is_new ? S_INSERT_FILE : S_CLAIM_FILE];
+			sqlite3_bind_int64(q, 1, f->id);
+			if (f->is_new) {
+				sqlite3_bind_text(q, 2, f->fingerprint, -1, SQLITE_STATIC);
+				sqlite3_bind_int64(q, 3, (int64_t)f->head_len);
+				sqlite3_bind_text(q, 4, b->text.data + f->name_off, (int)f->name_len, SQLITE_STATIC);
+			} else {
+				sqlite3_bind_text(q, 2, b->text.data + f->name_off, (int)f->name_len, SQLITE_STATIC);
+				sqlite3_bind_int64(q, 3, (int64_t)f->head_len);
+				sqlite3_bind_text(q, 4, f->fingerprint, -1, SQLITE_STATIC);
+			}
+			if (step_reset(q) < 0)
+				return -1;
+		}
+		if (f->has_checkpoint && write_checkpoint(w->w[S_UPDATE_FILE], b, f, now) < 0)
+			return -1;
+	}
+	return 0;
 }
 
 int store_write_batch(struct store *st, struct batch *b, struct buf *err)
@@ -429,7 +475,7 @@ int store_write_batch(struct store *st, struct batch *b, struct buf *err)
 	if (store_exec(st->path, st->db, "BEGIN IMMEDIATE", err) < 0)
 		return -1;
 	if (write_dimensions(w, b) < 0 || write_rows(w, b) < 0 || write_aggregates(w, b) < 0 ||
-	    write_rejects(w, b) < 0 || write_checkpoint(w, b) < 0) {
+	    write_rejects(w, b) < 0 || write_files(w, b) < 0) {
 		store_sql_error(st->path, st->db, err, "cannot write a batch");
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;

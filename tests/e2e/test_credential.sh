@@ -11,7 +11,7 @@ secret=$(grep -oE 'ghp_[A-Za-z0-9]{36}' "$WORK/all.log" | sort | uniq -c | sort 
 [ ${#secret} -eq 40 ] || fail "no GitHub token in the samples"
 expected=$(grep -cF -- "$secret" "$WORK/all.log")
 mask=$(printf '%s' "$secret" | cut -c1-8)...$(printf '%s' "$secret" | cut -c37-40)
-key=$(q "SELECT hex(value) FROM meta WHERE key = 'credential_key'")
+key=$(tr -d '\n' <"$DB.key")
 fp() { python3 -c 'import hashlib, sys; print(hashlib.blake2b(sys.argv[1].encode(), key=bytes.fromhex(sys.argv[2]), digest_size=16).hexdigest()[:12])' "$1" "$key"; }
 fp=$(fp "$secret")
 q "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
@@ -74,7 +74,7 @@ cat >"$WORK/own.log" <<LOG
 10.0.0.2 - - [10/Oct/2025:03:30:00 +0000] "POST /v1/responses HTTP/1.1" 200 10 "-" "t" token="sk-proj-...WXYZ" user=bob model=gpt-4o pt=1 ct=1
 LOG
 ingest_ok "$WORK/own.log"
-key=$(q "SELECT hex(value) FROM meta WHERE key = 'credential_key'")
+key=$(tr -d '\n' <"$DB.key")
 printf '%s\n' "$own" | "$TOKSTAT" --db "$DB" credential - >"$WORK/out" 2>"$WORK/err"
 assert_eq "credential - finds the full secret of our log" 0 $?
 assert_eq "its fingerprint" "$(fp "$own")" "$(value token_fp)"

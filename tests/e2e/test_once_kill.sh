@@ -40,13 +40,14 @@ DB=$WORK/ref.db ingest_ok --batch 1000 "$WORK/big.log"
 ref=$(totals "$WORK/ref.db")
 check_sums "$WORK/ref.db" "uninterrupted run"
 
-# kill_until_done DB FILE: start, kill -9 after a growing delay, again, until a run ends
+# kill_until_done DB FILE...: start, kill -9 after a growing delay, again, until a run ends
 # by itself; verify after each kill.  Prints how many kills hit a running ingest.
 kill_until_done() {
-	db=$1 file=$2 round=0 hits=0
+	db=$1 round=0 hits=0
+	shift
 	while :; do
 		round=$((round + 1))
-		"$TOKSTAT" --db "$db" ingest -q --batch 1000 "$file" >"$WORK/kill.out" 2>"$WORK/kill.err" &
+		"$TOKSTAT" --db "$db" ingest -q --batch 1000 "$@" >"$WORK/kill.out" 2>"$WORK/kill.err" &
 		pid=$!
 		if [ "$round" -gt "$MAX_ROUNDS" ]; then
 			wait "$pid" || fail "final run after $MAX_ROUNDS kills failed: $(cat "$WORK/kill.err")"
@@ -89,3 +90,18 @@ echo "gzip: $hits kills hit a running ingest"
 assert_eq "gzip, killed $hits times: totals of the uninterrupted run" "$ref" "$(totals "$DB")"
 check_sums "$DB" "gzip, killed"
 verify_ok "$DB"
+
+# the same lines as 400 small files, which share batches (several files' checkpoints in one
+# transaction): a kill at any moment still ends with the totals of the uninterrupted run
+mkdir "$WORK/small"
+(cd "$WORK/small" && split -l 1000 -a 3 "$WORK/big.log" part.)
+[ "$(ls "$WORK/small" | wc -l)" -eq $(( (LINES + 999) / 1000 )) ] || fail "test setup: split"
+DB=$WORK/killsmall.db
+hits=$(kill_until_done "$DB" "$WORK"/small/part.*) || exit 1
+echo "small files: $hits kills hit a running ingest"
+[ "$hits" -ge 3 ] || fail "only $hits kills hit a running ingest of small files; raise KILL_LINES"
+verify_ok "$DB"
+assert_eq "small files, killed $hits times: totals of the uninterrupted run" "$ref" "$(totals "$DB")"
+check_sums "$DB" "small files, killed"
+assert_eq "every small file once, read to its end" "$(ls "$WORK/small" | wc -l)|$LINES" \
+	"$(sqlite3 "$DB" "SELECT count(*), sum(lines) FROM files")"

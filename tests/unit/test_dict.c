@@ -127,8 +127,8 @@ static void add_keyed_row(struct fixture *fx, const unsigned char key[16])
 	r->has_dedup = true;
 	memcpy(r->dedup, key, 16);
 	batch_aggregate(&fx->b, r);
-	fx->b.events++;
-	fx->b.lines = fx->next_line++;
+	batch_file(&fx->b, fx->file_id)->events++;
+	batch_file(&fx->b, fx->file_id)->lines = fx->next_line++;
 }
 
 /* Commit the batch as the writer thread would, and start an empty one. */
@@ -136,8 +136,8 @@ static void commit(struct fixture *fx)
 {
 	struct buf err = BUF_INIT;
 	fx->b.file_id = fx->file_id;
-	fx->b.format = "test";
-	fx->b.is_checkpoint = true;
+	batch_file(&fx->b, fx->file_id)->format = "test";
+	batch_file(&fx->b, fx->file_id)->has_checkpoint = true;
 	if (store_write_batch(fx->st, &fx->b, &err) != 0)
 		fail_msg("store_write_batch: %s", buf_str(&err));
 	batch_reset(&fx->b);

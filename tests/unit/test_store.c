@@ -163,9 +163,10 @@ static void add_row(struct batch *b, const struct row_spec *s)
 	}
 	r->failed = -1;
 	batch_aggregate(b, r);
-	b->events++;
-	if (s->line > b->lines)
-		b->lines = s->line;
+	struct batch_file *f = batch_file(b, b->file_id);
+	f->events++;
+	if (s->line > f->lines)
+		f->lines = s->line;
 }
 
 /* A new file whose first bytes are HEAD (file identity itself is tested in test_fileid.c). */
@@ -184,9 +185,10 @@ static int64_t open_file(struct fixture *fx, const char *name, const char *head)
 static void write_batch(struct fixture *fx, struct batch *b)
 {
 	struct buf err = BUF_INIT;
-	b->is_checkpoint = true;
-	if (b->format == NULL)
-		b->format = "proxy";
+	struct batch_file *f = batch_file(b, b->file_id);
+	f->has_checkpoint = true;
+	if (f->format == NULL)
+		f->format = "proxy";
 	if (store_write_batch(fx->st, b, &err) != 0)
 		fail_msg("store_write_batch: %s", buf_str(&err));
 	buf_free(&err);
@@ -212,7 +214,7 @@ static int64_t write_sample(struct fixture *fx)
 	add_row(&b, &(struct row_spec){ .line = 8, .epoch = T0 + 10, .token = 1, .user = 1, .endpoint = 2,
 					 .method = 3, .model = 4, .status = 500, .input = 1, .cache_read = 4,
 					 .set = BIT(EV_STATUS) | BIT(EV_INPUT_TOKENS) | BIT(EV_CACHE_READ_TOKENS) });
-	b.offset = 1000;
+	batch_file(&b, b.file_id)->offset = 1000;
 	write_batch(fx, &b);
 	int64_t id = b.file_id;
 	batch_free(&b);
@@ -361,12 +363,14 @@ static void test_aggregates_merge_across_batches(void **state)
 	b.file_id = open_file(fx, "m.log", "merge\n");
 	add_dict(&b, 1, "bob");
 	add_row(&b, &(struct row_spec){ .line = 1, .epoch = T0, .user = 1, .input = 10, .set = BIT(EV_INPUT_TOKENS) });
-	b.offset = 10;
+	batch_file(&b, b.file_id)->offset = 10;
 	write_batch(fx, &b);
+	int64_t file_id = b.file_id;
 	batch_reset(&b);
+	b.file_id = file_id;
 	add_row(&b, &(struct row_spec){ .line = 2, .epoch = T0 + 60, .user = 1, .input = 5, .cache_write = 7,
 					 .status = 429, .set = BIT(EV_INPUT_TOKENS) | BIT(EV_CACHE_WRITE_TOKENS) | BIT(EV_STATUS) });
-	b.offset = 20;
+	batch_file(&b, b.file_id)->offset = 20;
 	write_batch(fx, &b);
 	batch_free(&b);
 
@@ -506,13 +510,14 @@ static void test_rejects_view_keeps_line_reason_and_text(void **state)
 	b.rejects = xcalloc(1, sizeof(*b.rejects));
 	b.rejects_cap = 1;
 	b.n_rejects = 1;
+	b.rejects[0].file_id = b.file_id;
 	b.rejects[0].line = 3;
 	b.rejects[0].reason_off = batch_text(&b, "does not match format proxy", 27);
 	b.rejects[0].reason_len = 27;
 	b.rejects[0].text_off = batch_text(&b, "garbage line", 12);
 	b.rejects[0].text_len = 12;
-	b.rejected = 1;
-	b.lines = 3;
+	batch_file(&b, b.file_id)->rejected = 1;
+	batch_file(&b, b.file_id)->lines = 3;
 	write_batch(fx, &b);
 	batch_free(&b);
 	sqlite3 *db = reader(fx);
