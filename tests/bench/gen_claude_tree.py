@@ -10,6 +10,7 @@ with at least FILES files: the corpus's six files copied as many times as needed
 is its own session: sessionId, uuid (and the uuids that point at others), message.id and
 requestId are rewritten to new values, so no two copies share a de-duplication key, and its
 timestamps move by one day per copy, so the daily totals spread over as many days as copies.
+OUT_DIR/period gets the first and the last day (UTC) of the assistant lines' timestamps.
 Lines are re-serialized as compact JSON (separators ',' ':'): ccusage 20.0.24 skips lines
 with a space after a colon. Deterministic: the same arguments write the same bytes.
 """
@@ -105,6 +106,7 @@ def main():
         sys.exit("gen_claude_tree.py: no .jsonl files in %s" % corpus)
     copies = -(-want // len(files))
     written = 0
+    days = set()
     for copy in range(copies):
         # ten projects, as one person's worktrees would be
         cwd = "/home/bench/projects/app%d" % (copy % 10)
@@ -125,8 +127,13 @@ def main():
                     except ValueError:
                         f.write(line + "\n")  # kept as it is: both tools must cope
                         continue
-                    f.write(json.dumps(rewrite(rec, copy, cwd), ensure_ascii=False, separators=(",", ":")) + "\n")
+                    rec = rewrite(rec, copy, cwd)
+                    if isinstance(rec, dict) and rec.get("type") == "assistant" and isinstance(rec.get("timestamp"), str):
+                        days.add(rec["timestamp"][:10])
+                    f.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
             written += 1
+    with open(os.path.join(out, "period"), "w") as f:
+        f.write("%s %s\n" % (min(days), max(days)))
     print("%d files (%d copies of %d)" % (written, copies, len(files)))
 
 
