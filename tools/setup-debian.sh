@@ -4,9 +4,10 @@
 set -eu
 # The one list: build, unit tests, and the end-to-end tests (the proxy recipes run a real
 # nginx with njs and a real Caddy in front of a Python stub, driven with curl; the report is
-# rendered by chromium, checked by tidy and mailed through msmtp to a local aiosmtpd).
+# rendered by chromium, checked by tidy and mailed through msmtp to a local aiosmtpd;
+# make bench counts fsync calls with strace).
 PACKAGES="build-essential pkg-config libpcre2-dev libsqlite3-dev libisal-dev libsodium-dev
-libcsv-dev libcmocka-dev sqlite3 python3 gzip time bc
+libcsv-dev libcmocka-dev sqlite3 python3 gzip time bc strace
 nginx-light libnginx-mod-http-js caddy curl
 chromium tidy msmtp python3-aiosmtpd python3-jsonschema"
 missing=

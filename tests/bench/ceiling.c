@@ -9,6 +9,9 @@
  * The batch is tokstat's, INGEST_BATCH_ROWS. Prints "ROWS rows in S s (BATCH rows a
  * transaction)" on stdout; S runs from the open to the close (its checkpoint) included.
  *
+ * The rows go after the ones the table holds (their file is one past its last), so DB may
+ * hold events already: an ingest into a database with history, measured the same way.
+ *
  * The values have the shape of tokstat's rows from tests/bench/gen_proxy.py's log: ids
  * file << 40 | line, epochs over 30 days, small dictionary ids, 200 credentials, 9 lines in
  * 10 GitHub calls (rate-limit readings, no tokens) and 1 in 10 LLM calls (model and token
@@ -24,6 +27,10 @@
 
 #include "ingest.h" /* INGEST_BATCH_ROWS */
 #include "store.h"  /* STORE_LINE_BITS: an event id is file << STORE_LINE_BITS | line */
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+#define STORE_LINE_BITS_STR STR(STORE_LINE_BITS)
 
 enum col {
 	C_NULL, C_ID, C_EPOCH, C_TOKEN, C_USER, C_ENDPOINT, C_METHOD, C_STATUS, C_MODEL, C_INPUT, C_OUTPUT,
@@ -76,12 +83,12 @@ static int exec(sqlite3 *db, const char *sql)
 }
 
 /* Bind row I's value of column kind C to parameter P. */
-static void bind(sqlite3_stmt *q, int p, enum col c, int64_t i, int64_t rows, bool llm, char *reqid)
+static void bind(sqlite3_stmt *q, int p, enum col c, int64_t file, int64_t i, int64_t rows, bool llm, char *reqid)
 {
 	int64_t day = i * 30 / rows;
 	switch (c) {
 	case C_NULL: sqlite3_bind_null(q, p); break;
-	case C_ID: sqlite3_bind_int64(q, p, ((int64_t)1 << STORE_LINE_BITS) | (i + 1)); break;
+	case C_ID: sqlite3_bind_int64(q, p, (file << STORE_LINE_BITS) | (i + 1)); break;
 	case C_EPOCH: sqlite3_bind_int64(q, p, 1759276800 + day * 86400 + (i * 7919) % 86400); break;
 	case C_TOKEN: sqlite3_bind_int64(q, p, llm ? 51 + (int64_t)(rng() % 150) : 1 + (int64_t)(rng() % 50)); break;
 	case C_USER: sqlite3_bind_int64(q, p, 1 + (int64_t)(rng() % 170)); break;
@@ -112,6 +119,7 @@ int main(int argc, char **argv)
 	sqlite3_stmt *q = NULL, *info = NULL;
 	enum col cols[64];
 	int ncols = 0, rc = 1;
+	int64_t file = 1;
 	char reqid[17];
 	char sql[4096];
 	size_t len;
@@ -161,6 +169,13 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ceiling: %s: no event table of up to 63 columns\n", argv[1]);
 		goto out;
 	}
+	sqlite3_finalize(info);
+	if (sqlite3_prepare_v2(db, "SELECT coalesce(max(id), 0) >> " STORE_LINE_BITS_STR " FROM event", -1, &info, NULL)
+		    != SQLITE_OK || sqlite3_step(info) != SQLITE_ROW) {
+		fprintf(stderr, "ceiling: %s: %s\n", argv[1], sqlite3_errmsg(db));
+		goto out;
+	}
+	file = sqlite3_column_int64(info, 0) + 1;
 	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK) {
 		fprintf(stderr, "ceiling: %s: %s\n", sql, sqlite3_errmsg(db));
 		goto out;
@@ -171,7 +186,7 @@ int main(int argc, char **argv)
 		/* gen_proxy.py's credential draw sends about 9 lines in 10 to the 50 GitHub tokens */
 		bool llm = rng() % 10 == 0;
 		for (int k = 0; k < ncols; k++)
-			bind(q, k + 1, cols[k], i, rows, llm, reqid);
+			bind(q, k + 1, cols[k], file, i, rows, llm, reqid);
 		if (sqlite3_step(q) != SQLITE_DONE) {
 			fprintf(stderr, "ceiling: row %" PRId64 ": %s\n", i, sqlite3_errmsg(db));
 			goto out;

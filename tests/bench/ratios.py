@@ -22,6 +22,7 @@ default 2,000,000); BENCH_OUT (default bench-out); TOKSTAT (default ./tokstat); 
 import csv
 import glob
 import hashlib
+import inspect
 import json
 import os
 import re
@@ -50,40 +51,55 @@ HISTORY_EVENTS = 2000000 if QUICK else 20000000
 results = []  # (section, what, ratio text, target text, PASS/MISS)
 
 
+def out(name):
+    """A file in bench-out/; BENCH_QUICK's inputs have names of their own, so switching
+    between the two sizes regenerates nothing."""
+    return os.path.join(OUT, ("quick-" if QUICK else "") + name)
+
+
 def say(*a):
     print(*a, flush=True)
 
 
-def spawn(cmd, stdout=None, env=None, stdin=None):
-    """Run CMD to its end: (wall seconds, peak RSS in KiB). Fails on a nonzero exit.
-    fork + wait4, so the RSS is this child's own, and the clock is not /usr/bin/time's 10 ms."""
-    out_fd = os.open(stdout, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644) if stdout else os.open(os.devnull, os.O_WRONLY)
-    in_fd = os.open(stdin, os.O_RDONLY) if stdin else None
+class Run:
+    """One program's run: wall seconds, CPU seconds (user + system, every thread), peak RSS KiB."""
+
+    def __init__(self, wall, cpu, rss):
+        self.wall, self.cpu, self.rss = wall, cpu, rss
+
+    def __add__(self, other):  # two programs one after the other
+        return Run(self.wall + other.wall, self.cpu + other.cpu, max(self.rss, other.rss))
+
+
+def spawn(cmd, stdout=None, env=None):
+    """Run CMD to its end (a Run); fails on a nonzero exit. fork + wait4, so the RSS and CPU
+    time are this child's own, and the clock is not /usr/bin/time's 10 ms."""
+    out_fd = os.open(stdout or os.devnull, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
     t0 = time.monotonic()
     pid = os.fork()
     if pid == 0:  # the child: only exec or _exit
         try:
             os.dup2(out_fd, 1)
-            if in_fd is not None:
-                os.dup2(in_fd, 0)
             os.execvpe(cmd[0], cmd, env if env is not None else os.environ)
         finally:
             os._exit(127)
     _, status, ru = os.wait4(pid, 0)
-    seconds = time.monotonic() - t0
+    wall = time.monotonic() - t0
     os.close(out_fd)
-    if in_fd is not None:
-        os.close(in_fd)
     code = os.waitstatus_to_exitcode(status)
     if code != 0:
         raise SystemExit("bench: %s exited with %d" % (" ".join(cmd[:4]), code))
-    return seconds, ru.ru_maxrss
+    return Run(wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss)
 
 
-def best(fn, runs=RUNS):
-    """The fastest of RUNS calls of FN (each returns (seconds, rss)): (seconds, max rss)."""
-    got = [fn() for _ in range(runs)]
-    return min(g[0] for g in got), max(g[1] for g in got)
+def rounds(fns, runs=RUNS):
+    """FNS: {name: function returning a Run}, called in turn, RUNS rounds (interleaved, so a
+    change in the shared machine's load hits every contender alike). {name: fastest Run}."""
+    got = {name: [] for name in fns}
+    for _ in range(runs):
+        for name, fn in fns.items():
+            got[name].append(fn())
+    return {name: min(r, key=lambda x: x.wall) for name, r in got.items()}
 
 
 def verdict(section, what, ratio, target, op=">=", unit="x", fmt="%.2f"):
@@ -149,8 +165,8 @@ def ingest(db, *files, fresh=True, args=()):
     return spawn([TOKSTAT, "--db", db, "ingest", "-q", *args, *files])
 
 
-def row(label, seconds, extra=""):
-    say("  %-34s %8.3f s  %s" % (label, seconds, extra))
+def row(label, run, extra=""):
+    say("  %-34s %7.3f s (cpu %6.3f s)  %s" % (label, run.wall, run.cpu, extra))
 
 
 # ---- 1. Claude Code sessions, tokstat against ccusage ----
@@ -235,7 +251,7 @@ def compare_daily(ts, cc):
 def claude():
     say("== 1. Claude Code sessions: tokstat against ccusage %s (best of %d)" % (CCUSAGE_VERSION, RUNS))
     corpus = os.path.join(CORPUS, "claude-code-spotter")
-    tree = os.path.join(OUT, "claude")
+    tree = out("claude")
 
     def make(path):
         shutil.rmtree(path, ignore_errors=True)
@@ -251,28 +267,26 @@ def claude():
     daily_csv = os.path.join(OUT, "claude_daily.csv")
     report = [TOKSTAT, "--db", db, "report", "--from", first, "--to", last, "--by", "day", "--format", "csv"]
 
-    t_first, _ = best(lambda: ingest(db, *files))
-    events = scalar(db, "SELECT count(*) FROM event")
-
-    def rerun():
-        a = ingest(db, *files, fresh=False)
-        b = spawn(report, stdout=daily_csv)
-        return a[0] + b[0], max(a[1], b[1])
-    t_rerun, _ = best(rerun)
-    fsyncs = fsync_calls([TOKSTAT, "--db", db, "ingest", "-q", *files]) + fsync_calls(report)
-    row("tokstat first ingest", t_first, "%d events" % events)
-    row("tokstat rerun + daily report", t_rerun, "(ingest with nothing new, then report --by day --format csv)")
-
     cc = ccusage_bin()
+    cc_json = os.path.join(OUT, "ccusage_daily.json")
+    home = os.path.join(OUT, "claude-home")  # none of this machine's ~/.claude, ~/.codex, ...
+    os.makedirs(home, exist_ok=True)
+    env = dict(os.environ, HOME=home, CLAUDE_CONFIG_DIR=tree, TZ="UTC", NO_COLOR="1")
+    contenders = {
+        "first": lambda: ingest(db, *files),
+        # the database the first ingest just made: nothing new, then the daily figures
+        "rerun": lambda: ingest(db, *files, fresh=False) + spawn(report, stdout=daily_csv),
+    }
     if cc:
-        home = os.path.join(OUT, "claude-home")  # no ~/.claude, ~/.codex, ... of this machine
-        os.makedirs(home, exist_ok=True)
-        env = dict(os.environ, HOME=home, CLAUDE_CONFIG_DIR=tree, TZ="UTC", NO_COLOR="1")
-        cc_json = os.path.join(OUT, "ccusage_daily.json")
-        t_cc, _ = best(lambda: spawn([cc, "daily", "--json", "--offline"], stdout=cc_json, env=env))
-        row("ccusage daily --json --offline", t_cc, "(reads every file every time)")
-        verdict("claude", "first ingest: ccusage time / tokstat time", t_cc / t_first, 1.0)
-        verdict("claude", "rerun + daily: ccusage time / tokstat time", t_cc / t_rerun, 10.0)
+        contenders["ccusage"] = lambda: spawn([cc, "daily", "--json", "--offline"], stdout=cc_json, env=env)
+    best = rounds(contenders)
+    fsyncs = fsync_calls([TOKSTAT, "--db", db, "ingest", "-q", *files]) + fsync_calls(report)
+    row("tokstat first ingest", best["first"], "%d events" % scalar(db, "SELECT count(*) FROM event"))
+    row("tokstat rerun + daily report", best["rerun"], "ingest with nothing new, then report --by day --format csv")
+    if cc:
+        row("ccusage daily --json --offline", best["ccusage"], "reads every file every time")
+        verdict("claude", "first ingest: ccusage time / tokstat time", best["ccusage"].wall / best["first"].wall, 1.0)
+        verdict("claude", "rerun + daily: ccusage time / tokstat time", best["ccusage"].wall / best["rerun"].wall, 10.0)
     else:
         say("  ccusage could not be installed here: tokstat's times alone, no ratio")
     verdict("claude", "fsync + fdatasync calls in the rerun", fsyncs, 0, op="<=", unit="", fmt="%d")
@@ -283,7 +297,7 @@ def claude():
 # ---- 2. gzip against plain; 3. the SQLite ceiling ----
 
 def proxy_log():
-    log = os.path.join(OUT, "proxy.log")
+    log = out("proxy.log")
     gz = log + ".gz"
     stamp = "%d %s" % (PROXY_LINES, file_sha(os.path.join(BENCH, "gen_proxy.py")))
 
@@ -295,23 +309,6 @@ def proxy_log():
     return log, gz
 
 
-plain_result = {}  # filled by gzip(), read by ceiling()
-
-
-def gzip_plain():
-    say("== 2. gzip against plain: %d proxy lines (gzip -1), best of %d" % (PROXY_LINES, RUNS))
-    log, gz = proxy_log()
-    db = os.path.join(OUT, "bench.db")
-    size = os.path.getsize(log)
-    t_plain, rss_plain = best(lambda: ingest(db, log))
-    events = scalar(db, "SELECT count(*) FROM event")
-    plain_result.update(seconds=t_plain, events=events)
-    t_gz, rss_gz = best(lambda: ingest(db, gz))
-    for name, t, rss in (("plain", t_plain, rss_plain), ("gzip", t_gz, rss_gz)):
-        row(name, t, "%9.0f lines/s %6.1f MB/s  peak RSS %5.1f MB" % (PROXY_LINES / t, size / t / 1e6, rss / 1024))
-    verdict("gzip", "gzip speed / plain speed", t_plain / t_gz, 0.95)
-
-
 def store_pragmas():
     """The PRAGMAs tokstat's store sets on its connection (src/store.c), but the ones about the
     file (journal_mode is WAL in the file; user_version) or about reading only."""
@@ -321,29 +318,54 @@ def store_pragmas():
     return ["%s = %s" % (k, v.strip()) for k, v in got if k not in ("journal_mode", "user_version", "query_only")]
 
 
-def ceiling():
-    say("== 3. plain ingest against SQLite's ceiling for the event row, best of %d" % RUNS)
+proxy_runs = {}  # the rounds of sections 2 and 3, measured once for both
+
+
+def measure_proxy():
+    """Plain, gzip and the ceiling in the same rounds."""
+    if proxy_runs:
+        return proxy_runs
     exe = os.path.join(OUT, "ceiling")
     if not os.path.exists(exe):
         raise SystemExit("bench: %s is missing: run make bench (it builds tests/bench/ceiling.c)" % exe)
-    if not plain_result:
-        gzip_plain()
+    log, gz = proxy_log()
+    db = os.path.join(OUT, "bench.db")
+    ingest(db, log)  # the number of rows the ceiling writes: what tokstat stores of this log
+    rows = scalar(db, "SELECT count(*) FROM event")
     template, _ = empty_db()
-    db = os.path.join(OUT, "ceiling.db")
+    cdb = os.path.join(OUT, "ceiling.db")
     pragmas = store_pragmas()
-    rows = plain_result["events"]
 
-    def one():
-        rm_db(db)
-        shutil.copyfile(template, db)
-        return spawn([exe, db, str(rows), *pragmas], stdout=os.path.join(OUT, "ceiling.out"))
-    t_ceil, _ = best(one)
+    def ceiling_run():
+        rm_db(cdb)
+        shutil.copyfile(template, cdb)
+        return spawn([exe, cdb, str(rows), *pragmas], stdout=os.path.join(OUT, "ceiling.out"))
+    proxy_runs.update(rounds({"plain": lambda: ingest(db, log), "gzip": lambda: ingest(db, gz),
+                              "ceiling": ceiling_run}))
+    proxy_runs.update(log=log, rows=rows, pragmas=pragmas)
+    return proxy_runs
+
+
+def gzip_plain():
+    say("== 2. gzip against plain: %d proxy lines (gzip -1), best of %d" % (PROXY_LINES, RUNS))
+    r = measure_proxy()
+    size = os.path.getsize(r["log"])
+    for name in ("plain", "gzip"):
+        t = r[name]
+        row(name, t, "%8.0f lines/s %5.0f MB/s  peak RSS %3.0f MB" % (PROXY_LINES / t.wall, size / t.wall / 1e6,
+                                                                      t.rss / 1024))
+    verdict("gzip", "gzip speed / plain speed", r["plain"].wall / r["gzip"].wall, 0.95)
+
+
+def ceiling():
+    say("== 3. plain ingest against SQLite's ceiling for the event row, best of %d" % RUNS)
+    r = measure_proxy()
+    rows = r["rows"]
     say("  the ceiling: %s; PRAGMAs %s" % (open(os.path.join(OUT, "ceiling.out")).read().strip(),
-                                           ", ".join(pragmas) or "none"))
-    t_plain = plain_result["seconds"]
-    row("tokstat ingest (plain, above)", t_plain, "%9.0f rows/s" % (rows / t_plain))
-    row("ceiling (INSERT only)", t_ceil, "%9.0f rows/s" % (rows / t_ceil))
-    verdict("ceiling", "tokstat rows/s / ceiling rows/s", t_ceil / t_plain, 0.85)
+                                           ", ".join(r["pragmas"]) or "none"))
+    row("tokstat ingest (plain)", r["plain"], "%8.0f rows/s" % (rows / r["plain"].wall))
+    row("ceiling (the INSERT alone)", r["ceiling"], "%8.0f rows/s" % (rows / r["ceiling"].wall))
+    verdict("ceiling", "tokstat rows/s / ceiling rows/s", r["ceiling"].wall / r["plain"].wall, 0.85)
 
 
 # ---- 4. memory on high-cardinality logs ----
@@ -353,12 +375,13 @@ def memory():
     gen = os.path.join(BENCH, "gen_highcard.py")
     db = os.path.join(OUT, "highcard.db")
     for kind, ext, fmt in (("proxy", "log", "proxy"), ("json", "jsonl", "usage_record"), ("csv", "csv", "usage_csv")):
-        path = os.path.join(OUT, "highcard.%s" % ext)
+        path = out("highcard.%s" % ext)
         cached(path, "%s %d %s" % (kind, HIGHCARD_LINES, file_sha(gen)),
                lambda p, kind=kind: generate(p, ["python3", gen, kind, str(HIGHCARD_LINES)]))
-        t, rss = ingest(db, path, args=("--format", fmt))
-        row("%s (--format %s)" % (kind, fmt), t, "%9.0f lines/s  peak RSS %5.1f MB" % (HIGHCARD_LINES / t, rss / 1024))
-        verdict("memory", "peak RSS, %s" % kind, rss / 1024, 100, op="<", unit=" MB", fmt="%.0f")
+        t = ingest(db, path, args=("--format", fmt))
+        row("%s (--format %s)" % (kind, fmt), t, "%8.0f lines/s  peak RSS %5.1f MB" % (HIGHCARD_LINES / t.wall,
+                                                                                       t.rss / 1024))
+        verdict("memory", "peak RSS, %s" % kind, t.rss / 1024, 100, op="<", unit=" MB", fmt="%.0f")
 
 
 # ---- 5. a night's ingest against history ----
@@ -411,34 +434,40 @@ def history():
         % (NIGHT_LINES, nights * NIGHT_LINES, RUNS))
     gen = os.path.join(BENCH, "gen_night.py")
     _, version = empty_db()
-    night_log = lambda n: cached(os.path.join(OUT, "night-%d.log" % n), "%d %s" % (NIGHT_LINES, file_sha(gen)),
+    night_log = lambda n: cached(out("night-%d.log" % n), "%d %s" % (NIGHT_LINES, file_sha(gen)),
                                  lambda p: generate(p, ["python3", gen, str(n), str(NIGHT_LINES)]))
-    big = os.path.join(OUT, "history.db")
-    stamp = "%d nights x %d lines, schema %d, %s" % (nights, NIGHT_LINES, version, file_sha(gen, __file__))
+    big = out("history.db")
+    recipe = hashlib.sha256(inspect.getsource(build_history).encode()).hexdigest()[:8]
+    stamp = "%d nights x %d lines, schema %d, %s %s" % (nights, NIGHT_LINES, version, file_sha(gen), recipe)
     try:
         have = scalar(big, "SELECT value FROM meta WHERE key = 'bench_history'")
     except sqlite3.Error:
         have = None
     if have != stamp:
         build_history(big, nights, night_log(0), stamp)
-    tonight = night_log(nights)  # the day after the history
+    # The nights after the history, one per run: each run adds a night to one copy of the
+    # history (copied once: 1.5 GB copied per run would leave the page cache busy writing it
+    # back during the next ingest) and stores the same night into an empty database.
+    tonight = [night_log(nights + r) for r in range(RUNS)]
     events = scalar(big, "SELECT count(*) FROM event")
     work = os.path.join(OUT, "history-work.db")
     small = os.path.join(OUT, "night.db")
-    t_empty, _ = best(lambda: ingest(small, tonight))
-
-    def into_history():
-        rm_db(work)
-        subprocess.run(["cp", "--reflink=auto", big, work], check=True)
-        return ingest(work, tonight, fresh=False)
-    t_full, _ = best(into_history)
-    row("into an empty database", t_empty, "%9.0f lines/s" % (NIGHT_LINES / t_empty))
-    row("into %d events of history" % events, t_full, "%9.0f lines/s" % (NIGHT_LINES / t_full))
-    verdict("history", "time with history / time into empty", t_full / t_empty, 1.15, op="<=")
+    rm_db(work)
+    subprocess.run(["cp", "--reflink=auto", big, work], check=True)
+    fd = os.open(work, os.O_RDONLY)
+    os.fsync(fd)
+    os.close(fd)
+    nights_left = list(tonight)  # a round stores its night into both, then takes the next one
+    best = rounds({"empty": lambda: ingest(small, nights_left[0]),
+                   "full": lambda: ingest(work, nights_left.pop(0), fresh=False)})
+    row("into an empty database", best["empty"], "%8.0f lines/s" % (NIGHT_LINES / best["empty"].wall))
+    row("into %d events of history" % events, best["full"], "%8.0f lines/s" % (NIGHT_LINES / best["full"].wall))
+    verdict("history", "time with history / time into empty", best["full"].wall / best["empty"].wall, 1.15, op="<=")
     for name, db in (("one night", small), ("the history", big)):
         n = scalar(db, "SELECT count(*) FROM event")
         say("  bytes per stored event, %-12s %6.1f  (%d bytes / %d events)" % (name, os.path.getsize(db) / n,
                                                                             os.path.getsize(db), n))
+    rm_db(work)
 
 
 SECTIONS = {"claude": claude, "gzip": gzip_plain, "ceiling": ceiling, "memory": memory, "history": history}
