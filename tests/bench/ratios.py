@@ -493,6 +493,14 @@ def history():
         n = scalar(db, "SELECT count(*) FROM event")
         say("  bytes per stored event, %-12s %6.1f  (%d bytes / %d events)" % (name, os.path.getsize(db) / n,
                                                                             os.path.getsize(db), n))
+    try:  # where they go, for the night alone (dbstat reads every page: not for the history)
+        con = sqlite3.connect("file:%s?mode=ro" % small, uri=True)
+        n = con.execute("SELECT count(*) FROM event").fetchone()[0]
+        parts = con.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 4").fetchall()
+        con.close()
+        say("    of which " + ", ".join("%s %.1f" % (t, b / n) for t, b in parts))
+    except sqlite3.Error:
+        pass  # an SQLite without the dbstat table
     rm_db(work)
 
 
