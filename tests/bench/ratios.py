@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """make bench, the ratios. Absolute speed varies by machine (and on a shared machine, by
 minute): a speed means something only as a ratio to another measured in the same run. Each
-figure here prints both raw times (the best of BENCH_RUNS runs, default 3), the ratio, the
-target and PASS or MISS; memory is printed in MB against its bound.
+figure here prints both raw times (the best of BENCH_RUNS rounds, default 3; a round runs
+each contender once), the CPU time beside each, the ratio, the target and PASS or MISS;
+memory is printed in MB against its bound.
 
   1. claude   a Claude Code projects tree (the corpus's real sessions, copied as distinct
               sessions; gen_claude_tree.py): tokstat's first ingest and ccusage 20.0.24 on the
               same files; a rerun with nothing new plus the daily figures; fsync calls in
-              that rerun; the daily totals of both tools side by side
+              that rerun; the daily totals of both tools side by side; the rerun's CPU with
+              30,000 older files in the database against none
   2. gzip     the same proxy lines plain and gzip -1 (gen_proxy.py)
   3. ceiling  tokstat's plain ingest against SQLite's own ceiling for the event row
               (ceiling.c: the same rows, columns, batch and PRAGMAs, and nothing else)
