@@ -616,10 +616,19 @@ int store_file_candidates(struct store *st, uint64_t head_n, const char *fp, con
 	*n = 0;
 	if (reader(st, err) < 0)
 		return -1;
+	/*
+	 * Two searches of file_by_head, not one OR: SQLite plans "(head_len = ?1 AND fingerprint
+	 * = ?2) OR head_len < ?1" as the range head_len <= ?1, which visits every file with a
+	 * full head (nearly all of them) for each file opened: a run over many small files (Claude
+	 * Code sessions) got slower with every file the database had ever read.
+	 */
 	if (sqlite3_prepare_v2(st->rdb,
 			       "SELECT id, head_len, fingerprint, bytes, lines, rejected, tail_offset, tail_hash, "
 			       "name = ?3, failure IS NOT NULL, failure_rate "
-			       "FROM file WHERE (head_len = ?1 AND fingerprint = ?2) OR head_len < ?1 "
+			       "FROM file WHERE head_len = ?1 AND fingerprint = ?2 UNION ALL "
+			       "SELECT id, head_len, fingerprint, bytes, lines, rejected, tail_offset, tail_hash, "
+			       "name = ?3, failure IS NOT NULL, failure_rate "
+			       "FROM file WHERE head_len < ?1 "
 			       "ORDER BY head_len DESC, id", -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(q, 1, (int64_t)head_n);
 		sqlite3_bind_text(q, 2, fp, -1, SQLITE_STATIC);

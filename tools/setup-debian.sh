@@ -7,7 +7,7 @@ set -eu
 # rendered by chromium, checked by tidy and mailed through msmtp to a local aiosmtpd; the
 # config file is read with libinih, the alert webhook posts with libcurl, and promtool from
 # prometheus checks the alerts' metrics file; strace
-# counts the syncs of an ingest).
+# counts the syncs of an ingest and of make bench's rerun).
 PACKAGES="build-essential pkg-config libpcre2-dev libsqlite3-dev libisal-dev libsodium-dev
 libcsv-dev libcmocka-dev sqlite3 python3 gzip time bc
 nginx-light libnginx-mod-http-js caddy curl

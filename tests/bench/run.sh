@@ -1,28 +1,23 @@
 #!/bin/sh
-# make bench: ingest speed (plain and gzip) and peak memory on a generated proxy log.
-# Not a test: it prints numbers. BENCH_LINES overrides the size (default 2,000,000).
+# make bench: speed as ratios measured in one run (tests/bench/ratios.py: tokstat against
+# ccusage on Claude Code sessions, gzip against plain, ingest against SQLite's ceiling, a
+# night with and without 20 million events of history) and peak memory; then the other
+# benches (tests/bench/*_bench.sh), which print seconds. Not a test: it prints numbers.
+# BENCH_QUICK=1 runs everything on smaller inputs (a few minutes); BENCH_LINES sets the
+# proxy log's size (default 2,000,000).
 set -eu
 cd "$(dirname "$0")/../.."
-LINES=${BENCH_LINES:-2000000}
-OUT=bench-out
-mkdir -p $OUT
-if [ ! -s $OUT/proxy.log ] || [ "$(wc -l < $OUT/proxy.log)" -ne "$LINES" ]; then
-	echo "generating $LINES lines..."
-	python3 tests/bench/gen_proxy.py "$LINES" > $OUT/proxy.log
-	gzip -1 -c $OUT/proxy.log > $OUT/proxy.log.gz
+if [ -n "${BENCH_QUICK:-}" ] && [ "$BENCH_QUICK" != 0 ]; then
+	: "${BENCH_JSON_LINES:=100000}" "${BENCH_SCRUB_LINES:=50000}" "${BENCH_EVENTS:=1000000}"
+	: "${QUERY_BENCH_SEED:=100000}"
+	export BENCH_JSON_LINES BENCH_SCRUB_LINES BENCH_EVENTS QUERY_BENCH_SEED
 fi
-bytes=$(wc -c < $OUT/proxy.log)
-
-run() { # NAME FILE
-	rm -f $OUT/bench.db $OUT/bench.db-wal $OUT/bench.db-shm
-	/usr/bin/time -f '%e %M' -o $OUT/time.txt ./tokstat --db $OUT/bench.db ingest -q "$2"
-	set -- "$1" "$(cut -d' ' -f1 $OUT/time.txt)" "$(cut -d' ' -f2 $OUT/time.txt)"
-	awk -v name="$1" -v s="$2" -v rss="$3" -v lines="$LINES" -v bytes="$bytes" 'BEGIN {
-		printf "%-6s %9d lines in %6.2f s: %9.0f lines/s, %6.1f MB/s, peak RSS %5.1f MB\n",
-			name, lines, s, lines / s, bytes / s / 1e6, rss / 1024 }'
-}
-run plain $OUT/proxy.log
-run gzip $OUT/proxy.log.gz
+python3 tests/bench/ratios.py
+if [ -n "${BENCH_QUICK:-}" ] && [ "$BENCH_QUICK" != 0 ]; then
+	# the databases those benches keep (query_bench's 10 million events) stay the full ones
+	BENCH_OUT=$PWD/bench-out/quick
+	export BENCH_OUT
+fi
 for b in tests/bench/*_bench.sh; do
 	if [ -f "$b" ]; then sh "$b"; fi
 done
