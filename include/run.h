@@ -94,8 +94,8 @@ int run_lock(const char *db_path, bool probe, int *fd, struct buf *holder, struc
 /*
  * The files the globs of [run] logs match (glob(3), each sorted; directories left out; a file
  * matched twice listed once), appended to *PATHS (*N of them; free each and the array).
- * A glob that matches nothing is said through ON_ERROR (a warning: logs rotate away).
- * Returns 0, or -1 with ERR (a directory that cannot be read).
+ * A glob that matches nothing (its folder missing or unreadable too) is said through ON_ERROR
+ * (a warning, not a failure: logs rotate away). Returns 0, or -1 with ERR (out of memory).
  */
 int run_match_logs(const struct config *c, char ***paths, size_t *n, void (*on_error)(void *ctx, const char *msg),
 		   void *ctx, struct buf *err);

@@ -105,14 +105,12 @@ int run_match_logs(const struct config *c, char ***paths, size_t *n, void (*on_e
 	int rc = 0;
 	for (size_t i = 0; i < c->n_logs && rc == 0; i++) {
 		glob_t g;
-		/* GLOB_MARK: a directory ends in '/', and is left out */
-		int grc = glob(c->logs[i], GLOB_MARK | GLOB_ERR, NULL, &g);
+		/* GLOB_MARK: a directory ends in '/', and is left out. No GLOB_ERR: a folder that is
+		 * missing (or unreadable) matches nothing, which is said below. */
+		int grc = glob(c->logs[i], GLOB_MARK, NULL, &g);
 		size_t matched = 0;
-		if (grc == GLOB_NOMATCH) {
-			grc = 0;
-		} else if (grc != 0) {
-			buf_printf(err, "logs = %s: %s", c->logs[i],
-				   grc == GLOB_ABORTED ? "a directory cannot be read" : "out of memory");
+		if (grc != 0 && grc != GLOB_NOMATCH) {
+			buf_printf(err, "logs = %s: cannot expand (out of memory)", c->logs[i]);
 			rc = -1;
 		}
 		for (size_t k = 0; grc == 0 && k < g.gl_pathc; k++) {
@@ -130,12 +128,11 @@ int run_match_logs(const struct config *c, char ***paths, size_t *n, void (*on_e
 		}
 		if (rc == 0 && !matched && on_error) {
 			struct buf msg = BUF_INIT;
-			buf_printf(&msg, "logs = %s: no file matches", c->logs[i]);
+			buf_printf(&msg, "logs = %s: no file matches (or its folder cannot be read)", c->logs[i]);
 			on_error(ctx, buf_str(&msg));
 			buf_free(&msg);
 		}
-		if (grc != GLOB_NOMATCH)
-			globfree(&g);
+		globfree(&g);
 	}
 	return rc;
 }
