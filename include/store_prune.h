@@ -20,8 +20,9 @@
 #include "store.h"
 
 /* Raw events deleted per transaction: each commit is short, so readers and a waiting ingest
- * are held up for a fraction of a second, and a killed prune loses at most one batch (our
- * choice; deleting 50,000 rows and their index entries takes ~0.1 s here). */
+ * are held up for a fraction of a second, and a killed prune loses at most one batch. Our
+ * choice, measured: 1,000,000 events took 2.5 s in 21 batches on the 2-core development
+ * machine, about 0.12 s a batch. */
 #define STORE_PRUNE_BATCH_ROWS 50000
 
 /* What a prune before one day would remove (and, after store_prune, did remove). */
