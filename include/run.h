@@ -54,7 +54,7 @@ struct run_step {
 	/* REPORT: the files written (or to write); MAIL: the command and the message's size */
 	const char *const *reports;
 	size_t n_reports;
-	const char *command;
+	const char *command;     /* MAIL: mail_command, any credential in it masked */
 	size_t bytes;
 };
 
@@ -102,9 +102,10 @@ int run_match_logs(const struct config *c, char ***paths, size_t *n, void (*on_e
 
 /*
  * Run COMMAND with /bin/sh -c, MSG on its standard input and its standard output sent to
- * standard error (stdout is the run's one line per step). Returns 0 when it read everything
- * and exited 0, or -1 with ERR saying how it failed.
+ * standard error (stdout is the run's one line per step). SHOWN is the command as messages
+ * name it (scrubbed of credentials). Returns 0 when it read everything and exited 0, or -1
+ * with ERR saying how it failed.
  */
-int run_pipe_to(const char *command, const struct buf *msg, struct buf *err);
+int run_pipe_to(const char *command, const char *shown, const struct buf *msg, struct buf *err);
 
 #endif

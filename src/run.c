@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "credential.h"
 #include "encode.h"
 #include "format.h"
 #include "out.h"
@@ -139,7 +140,7 @@ int run_match_logs(const struct config *c, char ***paths, size_t *n, void (*on_e
 
 /* ---- the mail ---- */
 
-int run_pipe_to(const char *command, const struct buf *msg, struct buf *err)
+int run_pipe_to(const char *command, const char *shown, const struct buf *msg, struct buf *err)
 {
 	struct sigaction ignore = { .sa_handler = SIG_IGN }, old;
 	int fds[2], status = 0, rc = -1;
@@ -181,16 +182,16 @@ int run_pipe_to(const char *command, const struct buf *msg, struct buf *err)
 	sigaction(SIGPIPE, &old, NULL);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
-			buf_printf(err, "mail_command '%s': cannot wait for it: %s", command, strerror(errno));
+			buf_printf(err, "mail_command '%s': cannot wait for it: %s", shown, strerror(errno));
 			return -1;
 		}
 	}
 	if (WIFSIGNALED(status))
-		buf_printf(err, "mail_command '%s' was killed by signal %d", command, WTERMSIG(status));
+		buf_printf(err, "mail_command '%s' was killed by signal %d", shown, WTERMSIG(status));
 	else if (WEXITSTATUS(status) != 0)
-		buf_printf(err, "mail_command '%s' failed (exit status %d)", command, WEXITSTATUS(status));
+		buf_printf(err, "mail_command '%s' failed (exit status %d)", shown, WEXITSTATUS(status));
 	else if (!wrote)
-		buf_printf(err, "mail_command '%s' exited before it read the whole message", command);
+		buf_printf(err, "mail_command '%s' exited before it read the whole message", shown);
 	else
 		rc = 0;
 	return rc;
@@ -448,12 +449,16 @@ out:
 
 static void step_mail(struct job *j)
 {
-	struct run_step s = { .kind = RUN_MAIL, .is_new_db = !j->st, .path = j->c->mail_to,
-			      .command = j->c->mail_command };
+	struct run_step s = { .kind = RUN_MAIL, .is_new_db = !j->st, .path = j->c->mail_to };
 	struct report r = { 0 };
-	struct buf msg = BUF_INIT, err = BUF_INIT;
+	struct buf msg = BUF_INIT, err = BUF_INIT, shown = BUF_INIT;
+	struct credential_scrubber *scrub = credential_scrubber_new();
 	double t0 = clock_now();
 	char host[256] = "localhost";
+
+	/* The command as said in messages: an SMTP password in its arguments is masked. */
+	credential_scrub(scrub, j->c->mail_command, strlen(j->c->mail_command), &shown);
+	s.command = buf_str(&shown);
 
 	if (!j->c->mail_to) {
 		s.is_off = true;
@@ -466,7 +471,7 @@ static void step_mail(struct job *j)
 	if (build_report(j, 10, &r, &err) < 0 || out_email_write(&msg, &r, &oo, &err) < 0)
 		goto failed;
 	s.bytes = msg.len;
-	if (!j->o->is_dry_run && run_pipe_to(j->c->mail_command, &msg, &err) < 0)
+	if (!j->o->is_dry_run && run_pipe_to(j->c->mail_command, buf_str(&shown), &msg, &err) < 0)
 		goto failed;
 	goto out;
 failed:
@@ -475,8 +480,10 @@ failed:
 out:
 	step_done(j, &s, t0);
 	report_free(&r);
+	credential_scrubber_free(scrub);
 	buf_free(&msg);
 	buf_free(&err);
+	buf_free(&shown);
 }
 
 int run_job(const struct run_options *o)

@@ -58,3 +58,12 @@ assert_rc "a wrong option" 3
 assert_contains "it is named" "$WORK/err" "tokstat run: unknown option --bogus"
 run "$TOKSTAT" run --date 2025-02-30 --config "$WORK/t.conf"
 assert_rc "a day that does not exist" 3
+
+# a password in the mail command is not repeated in what the run says
+printf '[run]\nlogs = %s/logs/*.log\nmail_to = ops@example.com\nmail_command = /nonexistent/mailer --password=Zq8kPpL2mN4vX7tR -t\n' \
+	"$WORK" > "$WORK/t.conf"
+run "$TOKSTAT" --db "$WORK/pw.db" run --config "$WORK/t.conf" --date 2025-10-12
+assert_rc "a mail command that fails" 3
+cat "$WORK/out" "$WORK/err" > "$WORK/all.txt"
+assert_not_contains "its password is not shown" "$WORK/all.txt" "Zq8kPpL2mN4vX7tR"
+assert_contains "the command is named, masked" "$WORK/err" "mail_command '/nonexistent/mailer --password=Zq8k"

@@ -106,7 +106,7 @@ static void test_pipe_gives_the_command_the_whole_message(void **state)
 	for (int i = 0; i < 20000; i++) /* more than a pipe holds */
 		buf_printf(&msg, "line %d\n", i);
 	buf_printf(&cmd, "cat > '%s'", out);
-	assert_int_equal(run_pipe_to(buf_str(&cmd), &msg, &err), 0);
+	assert_int_equal(run_pipe_to(buf_str(&cmd), "cat", &msg, &err), 0);
 	assert_true(testlib_read_file(out, &got));
 	assert_int_equal(got.len, msg.len);
 	assert_memory_equal(got.data, msg.data, msg.len);
@@ -121,10 +121,10 @@ static void test_pipe_reports_the_exit_status(void **state)
 	struct buf msg = BUF_INIT, err = BUF_INIT;
 	(void)state;
 	buf_adds(&msg, "To: x\n\nhello\n");
-	assert_int_equal(run_pipe_to("cat >/dev/null; exit 75", &msg, &err), -1);
+	assert_int_equal(run_pipe_to("cat >/dev/null; exit 75", "cat >/dev/null; exit 75", &msg, &err), -1);
 	assert_string_equal(buf_str(&err), "mail_command 'cat >/dev/null; exit 75' failed (exit status 75)");
 	buf_reset(&err);
-	assert_int_equal(run_pipe_to("/nonexistent/sendmail -t", &msg, &err), -1);
+	assert_int_equal(run_pipe_to("/nonexistent/sendmail -t", "/nonexistent/sendmail -t", &msg, &err), -1);
 	assert_non_null(strstr(buf_str(&err), "failed (exit status 127)"));
 	buf_free(&msg);
 	buf_free(&err);
@@ -137,7 +137,7 @@ static void test_pipe_survives_a_command_that_stops_reading(void **state)
 	for (int i = 0; i < 100000; i++)
 		buf_adds(&msg, "0123456789\n");
 	/* exits 0 without reading: the run must not die of SIGPIPE, and must not call it sent */
-	assert_int_equal(run_pipe_to("exit 0", &msg, &err), -1);
+	assert_int_equal(run_pipe_to("exit 0", "exit 0", &msg, &err), -1);
 	assert_non_null(strstr(buf_str(&err), "exited before it read the whole message"));
 	buf_free(&msg);
 	buf_free(&err);
