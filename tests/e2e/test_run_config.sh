@@ -67,3 +67,14 @@ assert_rc "a mail command that fails" 3
 cat "$WORK/out" "$WORK/err" > "$WORK/all.txt"
 assert_not_contains "its password is not shown" "$WORK/all.txt" "Zq8kPpL2mN4vX7tR"
 assert_contains "the command is named, masked" "$WORK/err" "mail_command '/nonexistent/mailer --password=Zq8k"
+
+# the two commands' help, as every command's
+for c in run prune; do
+	run "$TOKSTAT" --db "$WORK/help.db" "$c" --help
+	assert_rc "$c --help" 0
+	assert_eq "$c --help prints its usage first" "usage: tokstat $c" "$(head -n 1 "$WORK/out" | cut -d' ' -f1-3)"
+done
+[ ! -e "$WORK/help.db" ] || fail "--help made a database"
+run "$TOKSTAT" --db "$WORK/help.db" prune --bogus
+assert_rc "prune --bogus" 2
+assert_eq "prune: the option is named" "tokstat prune: unknown option --bogus" "$(head -n 1 "$WORK/err")"
