@@ -177,6 +177,52 @@ void alerts_rule_anomaly(const struct config *c, const struct alerts_day *d, con
 /* Every rule over every subject of IN, into OUT (most severe first, then by rule and subject). */
 void alerts_evaluate(const struct config *c, const struct alerts_input *in, struct alerts_findings *out);
 
+/* ---- one evaluation, as `tokstat alerts` and `tokstat run` make it ---- */
+
+struct store;
+
+/* "OK", "WARNING", "CRITICAL" or "UNKNOWN" for an exit status 0..3. */
+const char *alerts_status_name(int status);
+
+/* How alerts_check delivers. Zeroed: as the config says. */
+struct alerts_check_options {
+	const char *prometheus, *blocklist; /* files to write in place of the config's; NULL: its */
+	bool no_webhook;                    /* do not post to [alerts] webhook this time */
+	/* Called with each failed delivery's message (the evaluation goes on); may be NULL. */
+	void (*on_error)(void *ctx, const char *msg);
+	void *ctx;
+};
+
+/* What an evaluation found and did. alerts_check_free releases it. */
+struct alerts_check {
+	int64_t day;                 /* days since 1970-01-01 */
+	char day_text[16];           /* YYYY-MM-DD */
+	struct alerts_input in;      /* what the rules read (in.day: the figures of the day) */
+	struct alerts_findings f;    /* the findings, each is_acked from the alert state */
+	int64_t run;                 /* the evaluation's id in the alert state (store_alerts.h) */
+	int severity;                /* the worst unacknowledged finding: ALERTS_OK..ALERTS_CRITICAL */
+	int critical, warning;       /* unacknowledged findings of each severity */
+	int changed;                 /* ... of which new or worse */
+	bool delivered;              /* every delivery (files, webhook) and the run's record worked */
+	int status;                  /* the exit status: SEVERITY, but UNKNOWN when it is OK and
+					something was not delivered */
+	struct buf title;            /* "tokstat alerts for DAY: STATUS - N critical, M warning" */
+};
+
+/*
+ * Evaluate the rules for DAY on ST (opened READ_WRITE) with the settings C, as `tokstat alerts`
+ * does: read (alerts_read), evaluate, record the findings in the alert state (new, worse,
+ * ongoing, resolved: store_alerts_record), write the Prometheus file and the nginx blocklist
+ * when configured (O may replace them), post the new and worse alerts to the webhook, and store
+ * the run's exit status. A failed delivery is said through O->on_error and leaves *OUT->status
+ * UNKNOWN when there was nothing to alert on. OUT (uninitialized) is filled and must be freed
+ * with alerts_check_free, whatever this returns. Returns 0, or -1 with ERR when the rules could
+ * not be evaluated (the run is UNKNOWN).
+ */
+int alerts_check(struct store *st, const struct config *c, int64_t day, const struct alerts_check_options *o,
+		 struct alerts_check *out, struct buf *err);
+void alerts_check_free(struct alerts_check *ck);
+
 /* Write CONTENT to PATH atomically: a temporary file in the same directory, then rename(2), so
  * a reader (node_exporter, nginx) sees the old file or the new one, never half of one. 0/-1. */
 int alerts_write_file(const char *path, const char *content, size_t n, struct buf *err);

@@ -34,12 +34,17 @@ int cmd_query(int argc, char **argv, const struct global *g);
 int cmd_credential(int argc, char **argv, const struct global *g);
 int cmd_report(int argc, char **argv, const struct global *g);
 int cmd_alerts(int argc, char **argv, const struct global *g);
+int cmd_prune(int argc, char **argv, const struct global *g);
+int cmd_run(int argc, char **argv, const struct global *g);
 
 /* Exit statuses shared by every command. */
 #define EXIT_OK 0
 #define EXIT_FAIL 1   /* the work failed: a file could not be read, a check found problems */
 #define EXIT_USAGE 2  /* the command line (or the settings) are wrong; see struct global's
 		       * usage_exit: the command table may give a command another */
+
+/* A store_lock's on_wait for commands: "tokstat: PATH: WHO; waiting for it to finish". */
+void cmd_say_waiting(void *ctx, const char *path, const char *who);
 
 /* Print "tokstat: MSG" on stderr. */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -73,5 +78,12 @@ int cmd_open_store(const struct global *g, enum store_mode mode, struct store **
  */
 int cmd_load_config(const struct global *g, const char *path, struct config *cfg, struct global *out,
 		    struct buf *err);
+
+/* For prune and run (cmd_prune.c). */
+struct store_prune_result;
+/* Parse a --keep-days value: a whole number of days from 1 to 1,000,000. 0, or -1. */
+int cmd_prune_keep_days(const char *s, int64_t *out);
+/* What a prune removed (IS_DRY_RUN: would remove) and gave back, in words, appended to OUT. */
+void cmd_prune_describe(struct buf *out, const struct store_prune_result *r, bool is_dry_run);
 
 #endif

@@ -26,6 +26,9 @@
 #define CONFIG_DEFAULT_BURST_TOKENS 10000 /* tokens in one minute */
 #define CONFIG_DEFAULT_DAILY_COST_USD 10.0
 
+/* [run] mail_command's default: what every MTA installs (postfix, exim, msmtp-mta, ...). */
+#define CONFIG_DEFAULT_MAIL_COMMAND "/usr/sbin/sendmail -t"
+
 /* The limits that apply to one user or credential. Tokens and USD; CONFIG_NO_LIMIT: none. */
 struct config_limits {
 	int64_t daily_tokens;
@@ -98,14 +101,16 @@ struct config {
 	/* [query] */
 	char *queries;                 /* dir: more named queries */
 
-	/* [run]: the nightly job */
+	/* [run]: the nightly job (tokstat run) */
 	char **logs;                   /* globs, one per `logs =` line */
 	size_t n_logs;
 	char *database;
-	int64_t keep_days;             /* CONFIG_NO_LIMIT: keep everything */
-	char **reports;
+	int64_t keep_days;             /* days of raw events kept; CONFIG_NO_LIMIT: all */
+	char **reports;                /* report formats: html, json, csv, text (config_report_ext) */
 	size_t n_reports;
-	char *output_dir, *mail_to, *mail_command;
+	char *output_dir;              /* reports go to OUTPUT_DIR/YYYY-MM-DD/; set when reports are */
+	char *mail_to;                 /* the email report's recipient (ASCII); NULL: no mail */
+	char *mail_command;            /* run by /bin/sh with the message on its stdin */
 
 	/* the environment, read once by config_load */
 	char *env_db, *env_parsers, *env_estimates, *env_queries;
@@ -177,6 +182,10 @@ bool config_credential_limits(const struct config *c, const char *display, const
 
 /* Does any [credential:...] section set this limit (enum config_limit_bit)? */
 bool config_any_credential_sets(const struct config *c, unsigned bit);
+
+/* The file extension of [run] report format NAME (its first N bytes): "html", "json", "csv",
+ * "txt" for text; NULL when it is no such format. */
+const char *config_report_ext(const char *name, size_t n);
 
 /* The tier named NAME, or NULL. */
 const struct config_tier *config_find_tier(const struct config *c, const char *name);

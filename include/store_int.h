@@ -1,6 +1,7 @@
 /*
- * Private to the store's own files (store.c, store_write.c, store_migrate.c, store_alerts.c): the struct
- * behind struct store and the helpers they share. No other module includes this header.
+ * Private to the store's own files (store.c, store_write.c, store_migrate.c, store_alerts.c,
+ * store_prune.c): the struct behind struct store and the helpers they share. No other module
+ * includes this header.
  */
 #ifndef TOKSTAT_STORE_INT_H
 #define TOKSTAT_STORE_INT_H

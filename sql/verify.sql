@@ -8,40 +8,53 @@
 --   days and hours: floor division of epoch seconds, also before 1970 (timefmt_day and
 --     timefmt_hour in include/timefmt.h).
 -- :line_bits is STORE_LINE_BITS (include/store.h), bound by verify.c: event id = file << it | line.
+--
+-- After `tokstat prune` (src/store_prune.c), the raw events before meta 'pruned_before' (a day
+-- number; none: 0) are gone and their aggregates stay: the aggregates are compared with raw
+-- events from that day on only; a credential's counters are the pruned days' daily aggregates
+-- plus its raw events from that day on; a file's events are its raw events plus its pruned ones
+-- (file.pruned). Raw events older than that day (a late file ingested after a prune) are in
+-- those days' aggregates, so they are counted there, not as raw events.
 
-WITH raw AS (SELECT (epoch - ((epoch % 86400) + 86400) % 86400) / 86400 AS day,
+WITH pruned AS (SELECT coalesce((SELECT value FROM meta WHERE key = 'pruned_before'), 0) AS day),
+raw AS (SELECT (epoch - ((epoch % 86400) + 86400) % 86400) / 86400 AS day,
 		coalesce(token, 0) AS token, coalesce(user, 0) AS user, coalesce(endpoint, 0) AS endpoint,
 		coalesce(model, 0) AS model, coalesce(provider, 0) AS provider,
 		coalesce(operation, 0) AS operation, coalesce(project, 0) AS project, count(*) AS requests,
 		sum(CASE WHEN failed = 1 OR status >= 400 THEN 1 ELSE 0 END) AS errors,
 		sum(input_tokens) AS i, sum(output_tokens) AS o, sum(cache_read_tokens) AS cr,
 		sum(cache_write_tokens) AS cw, sum(total_tokens) AS t, sum(coalesce(estimated, 0)) AS est
-	FROM event GROUP BY 1, 2, 3, 4, 5, 6, 7, 8),
+	FROM event WHERE epoch >= (SELECT day FROM pruned) * 86400 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8),
 agg AS (SELECT day, token, user, endpoint, model, provider, operation, project, requests, errors,
 		input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, total_tokens, estimated
-	FROM daily)
+	FROM daily WHERE day >= (SELECT day FROM pruned))
 SELECT 'daily aggregate differs from raw events', * FROM (SELECT * FROM agg EXCEPT SELECT * FROM raw)
 UNION ALL SELECT 'raw events missing from daily aggregates', * FROM (SELECT * FROM raw EXCEPT SELECT * FROM agg)
 LIMIT 20;
 
-WITH raw AS (SELECT (epoch - ((epoch % 3600) + 3600) % 3600) / 3600 AS hour,
+WITH pruned AS (SELECT coalesce((SELECT value FROM meta WHERE key = 'pruned_before'), 0) AS day),
+raw AS (SELECT (epoch - ((epoch % 3600) + 3600) % 3600) / 3600 AS hour,
 		coalesce(token, 0) AS token, coalesce(user, 0) AS user, coalesce(model, 0) AS model, count(*),
 		sum(CASE WHEN failed = 1 OR status >= 400 THEN 1 ELSE 0 END), sum(input_tokens), sum(output_tokens),
 		sum(cache_read_tokens), sum(cache_write_tokens), sum(total_tokens)
-	FROM event GROUP BY 1, 2, 3, 4),
-agg AS (SELECT * FROM hourly)
+	FROM event WHERE epoch >= (SELECT day FROM pruned) * 86400 GROUP BY 1, 2, 3, 4),
+agg AS (SELECT * FROM hourly WHERE hour >= (SELECT day FROM pruned) * 24)
 SELECT 'hourly aggregate differs from raw events', * FROM (SELECT * FROM agg EXCEPT SELECT * FROM raw)
 UNION ALL SELECT 'raw events missing from hourly aggregates', * FROM (SELECT * FROM raw EXCEPT SELECT * FROM agg)
 LIMIT 20;
 
+WITH pruned AS (SELECT coalesce((SELECT value FROM meta WHERE key = 'pruned_before'), 0) AS day),
+counted AS (SELECT token, count(*) AS n, sum(CASE WHEN failed = 1 OR status >= 400 THEN 1 ELSE 0 END) AS e
+	FROM event WHERE token IS NOT NULL AND epoch >= (SELECT day FROM pruned) * 86400 GROUP BY token
+	UNION ALL SELECT token, sum(requests), sum(errors)
+	FROM daily WHERE day < (SELECT day FROM pruned) AND token != 0 GROUP BY token)
 SELECT 'credential counters differ from raw events', c.id, c.requests, c.errors, r.n, r.e
-FROM credential c LEFT JOIN (SELECT token, count(*) AS n,
-		sum(CASE WHEN failed = 1 OR status >= 400 THEN 1 ELSE 0 END) AS e
-	FROM event WHERE token IS NOT NULL GROUP BY token) r ON r.token = c.id
+FROM credential c LEFT JOIN (SELECT token, sum(n) AS n, sum(e) AS e FROM counted GROUP BY token) r
+	ON r.token = c.id
 WHERE c.requests != coalesce(r.n, 0) OR c.errors != coalesce(r.e, 0) LIMIT 20;
 
-SELECT 'file event count differs from raw events', f.name, f.events,
+SELECT 'file event count differs from raw events', f.name, f.events, f.pruned,
 	(SELECT count(*) FROM event WHERE id >= f.id << :line_bits AND id < (f.id + 1) << :line_bits) AS n
-FROM file f WHERE f.events != n LIMIT 20;
+FROM file f WHERE f.events != n + f.pruned LIMIT 20;
 
 SELECT 'integrity check', integrity_check FROM pragma_integrity_check WHERE integrity_check != 'ok';

@@ -13,10 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hashmap.h"
+#include "out_nginx.h"
+#include "out_prom.h"
+#include "store_alerts.h"
 #include "timefmt.h"
+#include "webhook.h"
 
 static const char *const rule_names[ALERTS_RULE_N] = {
 	"daily_limit", "monthly_limit", "monthly_projection", "cost_threshold", "burst_limit",
@@ -1144,6 +1149,149 @@ out:
 	if (rc < 0)
 		alerts_input_free(in);
 	return rc;
+}
+
+/* ---- one evaluation: rules, alert state, deliveries ---- */
+
+const char *alerts_status_name(int status)
+{
+	static const char *const names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
+	return names[status >= 0 && status <= 3 ? status : 3];
+}
+
+static void say(const struct alerts_check_options *o, const char *msg)
+{
+	if (o->on_error)
+		o->on_error(o->ctx, msg);
+}
+
+/* The webhook: tell it what it has not been told. Returns 0, or -1 (said) on failure. */
+static int notify(struct store *st, const struct config *c, const struct alerts_check_options *o,
+		  const char *headline)
+{
+	struct buf body = BUF_INIT, err = BUF_INIT;
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int rc = -1;
+	if (store_alerts_pending(st, c->worse_pct, headline, &body, &ids, &n, &err) < 0)
+		goto fail;
+	if (n && webhook_post(c->webhook, body.data, body.len, c->webhook_timeout, &err) < 0) {
+		buf_printf(&err, "; %zu alert%s left unsent, for the next run to send", n, n == 1 ? "" : "s");
+		goto fail;
+	}
+	if (n && store_alerts_mark_notified(st, ids, n, &err) < 0)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	say(o, buf_str(&err));
+out:
+	free(ids);
+	buf_free(&body);
+	buf_free(&err);
+	return rc;
+}
+
+/* The monitoring files: written whole or not at all. Returns 0, or -1 (said). */
+static int write_outputs(const struct config *c, const struct alerts_check_options *o, const struct alerts_check *ck)
+{
+	struct buf text = BUF_INIT, skipped = BUF_INIT, err = BUF_INIT;
+	const char *prom = o->prometheus ? o->prometheus : c->prometheus;
+	const char *block = o->blocklist ? o->blocklist : c->blocklist;
+	int rc = 0;
+	if (prom) {
+		out_prom_metrics(&text, &ck->f, &ck->in.day, (int64_t)time(NULL));
+		if (alerts_write_file(prom, text.data, text.len, &err) < 0) {
+			say(o, buf_str(&err));
+			rc = -1;
+		}
+	}
+	if (block) {
+		buf_reset(&text);
+		buf_reset(&err);
+		out_nginx_blocklist(&text, &ck->f, &ck->in.day, c->blocklist_token_variable, c->blocklist_user_variable,
+				    &skipped);
+		for (const char *p = buf_str(&skipped); *p;) {
+			const char *nl = strchr(p, '\n');
+			struct buf msg = BUF_INIT;
+			buf_printf(&msg, "%s: left out %.*s", block, (int)(nl - p), p);
+			say(o, buf_str(&msg));
+			buf_free(&msg);
+			p = nl + 1;
+		}
+		if (alerts_write_file(block, text.data, text.len, &err) < 0) {
+			say(o, buf_str(&err));
+			rc = -1;
+		}
+	}
+	buf_free(&text);
+	buf_free(&skipped);
+	buf_free(&err);
+	return rc;
+}
+
+int alerts_check(struct store *st, const struct config *c, int64_t day, const struct alerts_check_options *o,
+		 struct alerts_check *ck, struct buf *err)
+{
+	static const struct alerts_check_options defaults = { 0 };
+	struct store_alerts_outcome *outcome = NULL;
+	struct buf msg = BUF_INIT;
+	int rc = -1;
+
+	if (!o)
+		o = &defaults;
+	memset(ck, 0, sizeof(*ck));
+	ck->day = day;
+	ck->status = ALERTS_UNKNOWN;
+	alerts_format_day(day, ck->day_text);
+	if (alerts_read(store_db(st), c, day, &ck->in, err) < 0)
+		goto out;
+	alerts_evaluate(c, &ck->in, &ck->f);
+	outcome = xcalloc(ck->f.n ? ck->f.n : 1, sizeof(*outcome));
+	if (store_alerts_record(st, day, &ck->f, c->worse_pct, outcome, &ck->run, err) < 0)
+		goto out;
+	ck->severity = ALERTS_OK;
+	for (size_t i = 0; i < ck->f.n; i++) {
+		struct alerts_finding *x = &ck->f.v[i];
+		x->is_acked = outcome[i].is_acked;
+		if (x->is_acked)
+			continue;
+		if (x->severity == ALERTS_CRITICAL)
+			ck->critical++;
+		else if (x->severity == ALERTS_WARNING)
+			ck->warning++;
+		ck->changed += outcome[i].change != STORE_ALERTS_ONGOING;
+		if ((int)x->severity > ck->severity)
+			ck->severity = (int)x->severity;
+	}
+	/* Deliveries first, so their failures are known before the status is final. */
+	ck->delivered = write_outputs(c, o, ck) == 0;
+	buf_printf(&ck->title, "tokstat alerts for %s: %s - %d critical, %d warning", ck->day_text,
+		   alerts_status_name(ck->severity), ck->critical, ck->warning);
+	if (c->webhook && !o->no_webhook)
+		ck->delivered &= notify(st, c, o, buf_str(&ck->title)) == 0;
+	/* A failed delivery with nothing to alert on must not read as OK. */
+	ck->status = !ck->delivered && ck->severity == ALERTS_OK ? ALERTS_UNKNOWN : ck->severity;
+	if (store_alerts_finish(st, ck->run, ck->status, &msg) < 0) {
+		say(o, buf_str(&msg));
+		ck->delivered = false;
+		if (ck->status == ALERTS_OK)
+			ck->status = ALERTS_UNKNOWN;
+	}
+	rc = 0;
+out:
+	free(outcome);
+	buf_free(&msg);
+	return rc;
+}
+
+void alerts_check_free(struct alerts_check *ck)
+{
+	if (!ck)
+		return;
+	alerts_findings_free(&ck->f);
+	alerts_input_free(&ck->in);
+	buf_free(&ck->title);
 }
 
 /* ---- files ---- */

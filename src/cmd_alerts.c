@@ -16,12 +16,9 @@
 #include "cmd.h"
 #include "config.h"
 #include "out_nagios.h"
-#include "out_nginx.h"
-#include "out_prom.h"
 #include "out.h"
 #include "report.h"
 #include "store_alerts.h"
-#include "webhook.h"
 
 enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_NAGIOS };
 
@@ -33,8 +30,7 @@ struct options {
 
 static const char *status_name(int status)
 {
-	static const char *const names[] = { "OK", "WARNING", "CRITICAL", "UNKNOWN" };
-	return names[status >= 0 && status <= 3 ? status : 3];
+	return alerts_status_name(status);
 }
 
 /* Say why the run could not evaluate: on stderr, and for a monitoring system on stdout. */
@@ -168,84 +164,25 @@ static int open_store(const struct options *o, const struct global *g, struct st
 	return 0;
 }
 
-/* The webhook: tell it what it has not been told. Returns 0, or -1 (reported) on failure. */
-static int notify(struct store *st, const struct config *cfg, const char *headline)
+/* A delivery that failed: said on stderr (the evaluation goes on). */
+static void say_error(void *ctx, const char *msg)
 {
-	struct buf body = BUF_INIT, err = BUF_INIT;
-	int64_t *ids = NULL;
-	size_t n = 0;
-	int rc = -1;
-	if (store_alerts_pending(st, cfg->worse_pct, headline, &body, &ids, &n, &err) < 0) {
-		cmd_error("%s", buf_str(&err));
-		goto out;
-	}
-	if (n && webhook_post(cfg->webhook, body.data, body.len, cfg->webhook_timeout, &err) < 0) {
-		cmd_error("%s; %zu alert%s left unsent, for the next run to send", buf_str(&err), n, n == 1 ? "" : "s");
-		goto out;
-	}
-	if (n && store_alerts_mark_notified(st, ids, n, &err) < 0) {
-		cmd_error("%s", buf_str(&err));
-		goto out;
-	}
-	rc = 0;
-out:
-	free(ids);
-	buf_free(&body);
-	buf_free(&err);
-	return rc;
-}
-
-/* The monitoring files: written whole or not at all. Returns 0, or -1 (reported). */
-static int write_outputs(const struct options *o, const struct config *cfg, const struct alerts_findings *f,
-			 const struct alerts_day *d)
-{
-	struct buf text = BUF_INIT, skipped = BUF_INIT, err = BUF_INIT;
-	const char *prom = o->prometheus ? o->prometheus : cfg->prometheus;
-	const char *block = o->blocklist ? o->blocklist : cfg->blocklist;
-	int rc = 0;
-	if (prom) {
-		out_prom_metrics(&text, f, d, (int64_t)time(NULL));
-		if (alerts_write_file(prom, text.data, text.len, &err) < 0) {
-			cmd_error("%s", buf_str(&err));
-			rc = -1;
-		}
-	}
-	if (block) {
-		buf_reset(&text);
-		buf_reset(&err);
-		out_nginx_blocklist(&text, f, d, cfg->blocklist_token_variable, cfg->blocklist_user_variable, &skipped);
-		for (const char *p = buf_str(&skipped); *p;) {
-			const char *nl = strchr(p, '\n');
-			cmd_error("%s: left out %.*s", block, (int)(nl - p), p);
-			p = nl + 1;
-		}
-		if (alerts_write_file(block, text.data, text.len, &err) < 0) {
-			cmd_error("%s", buf_str(&err));
-			rc = -1;
-		}
-	}
-	buf_free(&text);
-	buf_free(&skipped);
-	buf_free(&err);
-	return rc;
+	(void)ctx;
+	cmd_error("%s", msg);
 }
 
 static int evaluate(int argc, char **argv, const struct global *g)
 {
 	struct options o = { 0 };
-	const struct config *cfg;
 	struct config own;
 	struct global at;
 	bool has_own = false;
 	struct store *st = NULL;
-	struct alerts_input in = { 0 };
-	struct alerts_findings f = { 0 };
-	struct store_alerts_outcome *outcome = NULL;
+	struct alerts_check ck = { 0 };
 	struct report r = { 0 };
-	struct buf err = BUF_INIT, out = BUF_INIT, title = BUF_INIT;
-	int64_t day, run;
-	char day_text[16];
-	int status = ALERTS_UNKNOWN, counts[3] = { 0, 0, 0 }, changed = 0, rc;
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	int64_t day;
+	int status = ALERTS_UNKNOWN, rc;
 
 	if ((rc = parse_options(g, argc, argv, &o, true)) != 0) {
 		status = rc > 0 ? EXIT_OK : ALERTS_UNKNOWN;
@@ -259,45 +196,22 @@ static int evaluate(int argc, char **argv, const struct global *g)
 		cmd_usage_error("alerts", "--date wants YYYY-MM-DD, today or yesterday, not '%s'", o.date);
 		goto out;
 	}
-	alerts_format_day(day, day_text);
 	if (settings(&o, g, &own, &has_own, &at) < 0 || open_store(&o, &at, &st) < 0)
 		goto out;
-	cfg = at.config;
-	if (alerts_read(store_db(st), cfg, day, &in, &err) < 0) {
+	struct alerts_check_options co = { .prometheus = o.prometheus, .blocklist = o.blocklist,
+					   .no_webhook = o.no_webhook, .on_error = say_error };
+	if (alerts_check(st, at.config, day, &co, &ck, &err) < 0) {
 		unknown(&o, "%s", buf_str(&err));
 		goto out;
 	}
-	alerts_evaluate(cfg, &in, &f);
-	outcome = xcalloc(f.n ? f.n : 1, sizeof(*outcome));
-	if (store_alerts_record(st, day, &f, cfg->worse_pct, outcome, &run, &err) < 0) {
-		unknown(&o, "%s", buf_str(&err));
-		goto out;
-	}
-	status = ALERTS_OK;
-	for (size_t i = 0; i < f.n; i++) {
-		f.v[i].is_acked = outcome[i].is_acked;
-		if (f.v[i].is_acked)
-			continue;
-		counts[f.v[i].severity]++;
-		changed += outcome[i].change != STORE_ALERTS_ONGOING;
-		if ((int)f.v[i].severity > status)
-			status = (int)f.v[i].severity;
-	}
-
-	/* Deliveries first, so their failures are known before the status is final. */
-	bool delivered = write_outputs(&o, cfg, &f, &in.day) == 0;
-	buf_printf(&title, "tokstat alerts for %s: %s - %d critical, %d warning", day_text, status_name(status),
-		   counts[ALERTS_CRITICAL], counts[ALERTS_WARNING]);
-	if (cfg->webhook && !o.no_webhook)
-		delivered &= notify(st, cfg, buf_str(&title)) == 0;
-
+	status = ck.severity;
 	switch (o.format) {
 	case FORMAT_NAGIOS:
-		out_nagios_line(&out, &f, &in.day);
+		out_nagios_line(&out, &ck.f, &ck.in.day);
 		break;
 	case FORMAT_JSON:
-		if (store_alerts_json(st, o.all ? STORE_ALERTS_SELECT_ACTIVE : STORE_ALERTS_SELECT_CHANGED, run, day_text,
-				      status_name(status), counts[ALERTS_CRITICAL], counts[ALERTS_WARNING], &out, &err) < 0) {
+		if (store_alerts_json(st, o.all ? STORE_ALERTS_SELECT_ACTIVE : STORE_ALERTS_SELECT_CHANGED, ck.run,
+				      ck.day_text, status_name(status), ck.critical, ck.warning, &out, &err) < 0) {
 			status = unknown(&o, "%s", buf_str(&err));
 			goto out;
 		}
@@ -305,11 +219,10 @@ static int evaluate(int argc, char **argv, const struct global *g)
 		break;
 	case FORMAT_TEXT:
 		/* Nothing new and no --all: print nothing, so cron mails nothing. */
-		if (!changed && !o.all)
+		if (!ck.changed && !o.all)
 			break;
-		buf_printf(&title, " (%d new or worse)", changed);
-		report_set_title(&r, "%s", buf_str(&title));
-		if (store_alerts_report(st, o.all ? STORE_ALERTS_SELECT_ACTIVE : STORE_ALERTS_SELECT_CHANGED, run,
+		report_set_title(&r, "%s (%d new or worse)", buf_str(&ck.title), ck.changed);
+		if (store_alerts_report(st, o.all ? STORE_ALERTS_SELECT_ACTIVE : STORE_ALERTS_SELECT_CHANGED, ck.run,
 					o.all ? "Active alerts" : "New or worse", &r, &err) < 0) {
 			status = unknown(&o, "%s", buf_str(&err));
 			goto out;
@@ -318,27 +231,17 @@ static int evaluate(int argc, char **argv, const struct global *g)
 		break;
 	}
 	fputs(buf_str(&out), stdout);
-	/* A failed delivery with nothing to alert on must not read as OK. */
-	if (!delivered && status == ALERTS_OK)
-		status = ALERTS_UNKNOWN;
-	if (store_alerts_finish(st, run, status, &err) < 0) {
-		cmd_error("%s", buf_str(&err));
-		if (status == ALERTS_OK)
-			status = ALERTS_UNKNOWN;
-	}
+	status = ck.status; /* UNKNOWN when OK but something was not delivered */
 out:
 	if (fflush(stdout) != 0 && status == ALERTS_OK)
 		status = ALERTS_UNKNOWN;
 	report_free(&r);
-	free(outcome);
-	alerts_findings_free(&f);
-	alerts_input_free(&in);
+	alerts_check_free(&ck);
 	store_close(st);
 	if (has_own)
 		config_free(&own);
 	buf_free(&err);
 	buf_free(&out);
-	buf_free(&title);
 	return status;
 }
 

@@ -29,12 +29,6 @@ static int parse_size(const char *s, size_t *out)
 	return 0;
 }
 
-static void say_waiting(void *ctx, const char *path, const char *who)
-{
-	(void)ctx;
-	cmd_error("%s: %s; waiting for it to finish (--no-wait: fail at once)", path, who);
-}
-
 /* Text from a file name, a log or a definition, escaped for the terminal. */
 static void add_escaped(struct buf *out, const char *s)
 {
@@ -248,7 +242,7 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 	/* A file size limit (ulimit -f) must fail a write with EFBIG, which the store explains,
 	 * rather than kill the run with SIGXFSZ in the middle of a commit. */
 	signal(SIGXFSZ, SIG_IGN);
-	struct store_lock lock = { .wait = wait, .on_wait = pr.quiet ? NULL : say_waiting, .key_file = key_file };
+	struct store_lock lock = { .wait = wait, .on_wait = pr.quiet ? NULL : cmd_say_waiting, .key_file = key_file };
 	if (store_open_ingest(&st, g->db_path, &lock, &err) < 0) {
 		cmd_error("%s", err.data);
 		goto out;

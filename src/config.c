@@ -25,6 +25,8 @@ enum key_type {
 	K_STR,       /* any text but empty */
 	K_LIST,      /* text; the key may repeat, each line adds one item */
 	K_WORDS,     /* names separated by spaces or commas; the key may repeat */
+	K_REPORTS,   /* K_WORDS, each one of config_report_formats */
+	K_ASCII,     /* K_STR in printable ASCII (a mail address: a header of its own) */
 	K_VARIABLE,  /* an nginx variable: $ and letters, digits, '_' */
 };
 
@@ -80,9 +82,9 @@ static const struct key keys[] = {
 	{ "run", "logs", K_LIST, C(logs), 0, 0, 0 },
 	{ "run", "database", K_STR, C(database), 0, 0, 0 },
 	{ "run", "keep_days", K_LIMIT, C(keep_days), 1, 1000000, 0 },
-	{ "run", "reports", K_WORDS, C(reports), 0, 0, 0 },
+	{ "run", "reports", K_REPORTS, C(reports), 0, 0, 0 },
 	{ "run", "output_dir", K_STR, C(output_dir), 0, 0, 0 },
-	{ "run", "mail_to", K_STR, C(mail_to), 0, 0, 0 },
+	{ "run", "mail_to", K_ASCII, C(mail_to), 0, 0, 0 },
 	{ "run", "mail_command", K_STR, C(mail_command), 0, 0, 0 },
 
 	{ "user:", "tier", K_STR, O(tier), 0, 0, 0 },
@@ -146,6 +148,7 @@ void config_init(struct config *c)
 	c->blocklist_token_variable = xstrdup("$tokstat_token");
 	c->blocklist_user_variable = xstrdup("$http_x_user_id");
 	c->keep_days = CONFIG_NO_LIMIT;
+	c->mail_command = xstrdup(CONFIG_DEFAULT_MAIL_COMMAND);
 	c->tiers = xcalloc(sizeof(default_tiers) / sizeof(default_tiers[0]), sizeof(*c->tiers));
 	for (size_t i = 0; i < sizeof(default_tiers) / sizeof(default_tiers[0]); i++) {
 		c->tiers[i].name = xstrdup(default_tiers[i].name);
@@ -204,6 +207,19 @@ void config_free(struct config *c)
 	hashmap_free(&c->user_index);
 	hashmap_free(&c->user_tier);
 	memset(c, 0, sizeof(*c));
+}
+
+/* The report formats of [run] reports and the file each is written to (OUTPUT_DIR/DAY/report.EXT). */
+static const struct { const char *name, *ext; } report_formats[] = {
+	{ "html", "html" }, { "json", "json" }, { "csv", "csv" }, { "text", "txt" },
+};
+
+const char *config_report_ext(const char *name, size_t n)
+{
+	for (size_t i = 0; i < sizeof(report_formats) / sizeof(report_formats[0]); i++)
+		if (strlen(report_formats[i].name) == n && strncmp(report_formats[i].name, name, n) == 0)
+			return report_formats[i].ext;
+	return NULL;
 }
 
 /* ---- values ---- */
@@ -285,19 +301,21 @@ static void store_value(const struct key *k, char *dst, const char *value, doubl
 		*(double *)dst = num;
 		break;
 	case K_STR:
+	case K_ASCII:
 	case K_VARIABLE:
 		free(*(char **)dst);
 		*(char **)dst = xstrdup(value);
 		break;
 	case K_LIST:
-	case K_WORDS: {
+	case K_WORDS:
+	case K_REPORTS: {
 		/* the count follows the array in struct config (logs, n_logs; reports, n_reports) */
 		char ***list = (char ***)dst;
 		size_t *n = (size_t *)(dst + sizeof(char **));
 		const char *p = value;
 		while (*p) {
 			size_t len;
-			if (k->type == K_WORDS) {
+			if (k->type != K_LIST) {
 				p += strspn(p, " \t,");
 				len = strcspn(p, " \t,");
 			} else {
@@ -502,7 +520,7 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		buf_free(&known);
 		goto out;
 	}
-	if (!is_new && k->type != K_LIST && k->type != K_WORDS) {
+	if (!is_new && k->type != K_LIST && k->type != K_WORDS && k->type != K_REPORTS) {
 		rc = fail_at(r, "%s is set twice in [%s] (first on line %llu)", name, section, (unsigned long long)*line);
 		goto out;
 	}
@@ -514,6 +532,22 @@ static int on_key(void *user, const char *section, const char *name, const char 
 		rc = fail_at(r, "%s", buf_str(&msg));
 		goto out;
 	}
+	if (k->type == K_REPORTS) {
+		for (const char *p = value; *(p += strspn(p, " \t,"));) {
+			size_t len = strcspn(p, " \t,");
+			if (!config_report_ext(p, len)) {
+				rc = fail_at(r, "%s: no report format '%.*s' (formats: html, json, csv, text)", name, (int)len, p);
+				goto out;
+			}
+			p += len;
+		}
+	}
+	if (k->type == K_ASCII)
+		for (const char *p = value; *p; p++)
+			if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f) {
+				rc = fail_at(r, "%s wants a mail address in ASCII, not '%s'", name, value);
+				goto out;
+			}
 	if (k->type == K_VARIABLE && !is_variable(value)) {
 		rc = fail_at(r, "%s wants an nginx variable such as $tokstat_token, not '%s'", name, value);
 		goto out;
@@ -812,6 +846,10 @@ static int check(struct config *c, struct buf *err)
 				   where, o->line, o->name, (long long)c->rate_limit_critical);
 			return -1;
 		}
+	}
+	if (c->n_reports && !c->output_dir) {
+		buf_printf(err, "%s: [run] reports wants an output_dir to write them to", where);
+		return -1;
 	}
 	for (size_t i = 0; i < c->n_users; i++) {
 		const struct config_override *o = &c->users[i];

@@ -173,6 +173,42 @@ static const struct command commands[] = {
 	  "\n"
 	  "Exit status (monitoring-plugin convention): 0 OK, 1 WARNING, 2 CRITICAL (the worst\n"
 	  "unacknowledged alert of the day), 3 UNKNOWN (could not evaluate, or a wrong command line).\n" },
+	/* --dry-run only reads */
+	{ "prune", cmd_prune, CMD_DB_READS | CMD_DB_WRITES, EXIT_USAGE, "drop raw events older than N days; aggregates stay",
+	  "tokstat prune [--keep-days N] [--dry-run]",
+	  "Deletes the raw events (the events view) from before the UTC midnight N days before today,\n"
+	  "in short transactions, and gives their space back to the file system. The daily and hourly\n"
+	  "aggregates, credentials, files and their checkpoints, de-duplication keys, rejects and\n"
+	  "alerts stay: reports over those days are unchanged, a pruned file is still recognized and\n"
+	  "re-ingesting it adds nothing. Prints what went: events, days, bytes given back.\n"
+	  "\n"
+	  "  --keep-days N  days of raw events to keep (default: the config's [run] keep_days)\n"
+	  "  --dry-run      say what would go, change nothing (the database is opened read-only)\n"
+	  "\n"
+	  "Waits for a running ingest. Exit status: 0 done (also when nothing was old enough);\n"
+	  "1 failed; 2 usage error.\n" },
+	/* --dry-run only reads; a wrong command line is 3, as a failed step (exit 0-2 are the alerts') */
+	{ "run", cmd_run, CMD_DB_READS | CMD_DB_WRITES, 3, "the nightly job: ingest, prune, alerts, reports, mail",
+	  "tokstat run [--config FILE] [--date DAY] [--dry-run]",
+	  "Does the night's work that the config's [run] section describes, one step after the other,\n"
+	  "under a lock (DATABASE.run.lock) that stops a second run while one is going:\n"
+	  "  ingest   the files the logs globs match (plain or gzip, rotated or not: exactly once)\n"
+	  "  prune    raw events older than keep_days (none: the step is off)\n"
+	  "  alerts   the rules for DAY, as 'tokstat alerts' (alert state, webhook, prometheus, blocklist)\n"
+	  "  report   DAY's reports, each written atomically as OUTPUT_DIR/DAY/report.EXT for every\n"
+	  "           format in reports (html, json, csv, text)\n"
+	  "  mail     the email report piped to mail_command (default /usr/sbin/sendmail -t), when\n"
+	  "           mail_to is set\n"
+	  "One line per step on stdout (and one per file read), errors on stderr.\n"
+	  "\n"
+	  "  --config FILE  the settings, in place of the global --config (default $TOKSTAT_CONFIG)\n"
+	  "  --date DAY     the day of the alerts and reports: YYYY-MM-DD, today or yesterday\n"
+	  "                 (default yesterday, UTC)\n"
+	  "  --dry-run      say what each step would do (the files, the rows prune would remove, the\n"
+	  "                 report paths, the mail) and change nothing: the database is opened read-only\n"
+	  "\n"
+	  "Exit status: the alerts' (0 OK, 1 WARNING, 2 CRITICAL) when every step worked; 3 when a\n"
+	  "step failed, another run holds the lock, or the command line or settings are wrong.\n" },
 	{ "help", cmd_help, CMD_DB_NONE, EXIT_USAGE, "show help for a command", "tokstat help [COMMAND]",
 	  "Without COMMAND, lists the commands; with it, tells what COMMAND does and takes.\n" },
 };
@@ -248,6 +284,12 @@ int cmd_option(const struct global *g, int c, char *const *argv)
 	if (c == ':')
 		return cmd_usage_error(g->command, "a value is missing after -%c", optopt);
 	return cmd_usage_error(g->command, "unknown option -%c", optopt ? optopt : '?');
+}
+
+void cmd_say_waiting(void *ctx, const char *path, const char *who)
+{
+	(void)ctx;
+	cmd_error("%s: %s; waiting for it to finish", path, who);
 }
 
 int cmd_open_store(const struct global *g, enum store_mode mode, struct store **st)

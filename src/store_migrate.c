@@ -194,8 +194,11 @@ int store_migrate(sqlite3 *db, const char *path, bool *is_new, struct buf *err)
 
 	*is_new = false;
 	/* WAL: readers never block the writer. NORMAL sync is durable across a killed process
-	 * (the WAL is in the OS cache); only power loss can lose the last commits. */
-	if (store_exec(path, db, "PRAGMA journal_mode = WAL", err) < 0)
+	 * (the WAL is in the OS cache); only power loss can lose the last commits.
+	 * Incremental auto-vacuum, so that `tokstat prune` can give space back: it takes effect only
+	 * on a new, empty file, and only when set before WAL writes the file's first page (an older
+	 * database is switched by its first prune, with one VACUUM: store_prune.c). */
+	if (store_exec(path, db, "PRAGMA auto_vacuum = INCREMENTAL; PRAGMA journal_mode = WAL", err) < 0)
 		return -1;
 	if (store_exec(path, db, "BEGIN IMMEDIATE", err) < 0)
 		return -1;

@@ -106,7 +106,8 @@ static void test_file_sets_every_section(void **state)
 		      "anomaly_days = 14\n"
 		      "[ingest]\nparsers = /etc/tokstat/parsers\n"
 		      "[run]\nlogs = /var/log/nginx/api.log*\nlogs = /var/log/app/*.jsonl\ndatabase = /var/lib/t.db\n"
-		      "keep_days = 90\nreports = summary, cost\nreports = alerts\nmail_to = ops@example.com\n"
+		      "keep_days = 90\nreports = html, json\nreports = csv\noutput_dir = /var/lib/r\n"
+		      "mail_to = ops@example.com\n"
 		      "mail_command = /usr/sbin/sendmail -t ; -oi\n",
 		      &err);
 	assert_int_equal(rc, 0);
@@ -122,9 +123,9 @@ static void test_file_sets_every_section(void **state)
 	assert_string_equal(c.logs[1], "/var/log/app/*.jsonl");
 	assert_int_equal(c.keep_days, 90);
 	assert_int_equal(c.n_reports, 3);
-	assert_string_equal(c.reports[0], "summary");
-	assert_string_equal(c.reports[1], "cost");
-	assert_string_equal(c.reports[2], "alerts");
+	assert_string_equal(c.reports[0], "html");
+	assert_string_equal(c.reports[1], "json");
+	assert_string_equal(c.reports[2], "csv");
 	assert_string_equal(c.mail_command, "/usr/sbin/sendmail -t ; -oi"); /* ';' is no comment */
 	assert_string_equal(config_get_db_path(&c, NULL), "/var/lib/t.db");
 	assert_non_null(strstr(c.file, "t.conf"));
