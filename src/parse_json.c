@@ -17,6 +17,10 @@
  *   detect   the same, for picking the format (default: filter; neither: never detected)
  *   dedup    [path...]: events whose values are all equal are counted once
  *   defaults {text field: "value"}: used when no path gave a value
+ *   prefilter "bytes" | ["bytes"...]: a promise of the definition that every record line
+ *            holds one of these byte strings (Claude Code: "usage"); a line that holds none
+ *            and is whole ('{' ... '}') is skipped without parsing its JSON. A line that is
+ *            not whole is parsed, so broken JSON is still rejected with its line number.
  * A condition is "PATH" (present, not null), "!PATH" (absent or null), "PATH == VALUE" or
  * "PATH != VALUE" with a JSON string, number or boolean VALUE.
  */
@@ -73,6 +77,14 @@ struct js_format {
 	struct js_alts dedup;   /* one path per column */
 	int dedup_col;
 	struct js_conds filter, detect;
+	struct js_alts prefilter; /* byte strings one of which every record line holds */
+	/*
+	 * Per clause of the detect conditions: the key names ("\"sessionId\"") one of which a
+	 * line must hold for the clause to hold, or none (n == 0) when that cannot be told from
+	 * the bytes (a negated condition, a path ending in an index). Checked before the SQL.
+	 */
+	struct js_alts *detect_keys;
+	size_t n_detect_keys;
 	struct format_defaults defaults;
 	/*
 	 * One parse statement per body root, then one for lines without a body. Every one
@@ -189,6 +201,66 @@ static bool is_repeat(const struct js_format *js, char *const *v, size_t i, size
 }
 
 /*
+ * The key a condition needs present in the line, as the bytes "\"KEY\"": the last member of
+ * a present-or-equal path that ends in a plain name ($.message.usage -> "usage"). Written
+ * into OUT; false when there is none (a negated condition, a path ending in [0] or quotes).
+ */
+static bool cond_key(const struct js_cond *c, struct buf *out)
+{
+	if (c->op != JS_PRESENT && c->op != JS_EQ)
+		return false;
+	const char *dot = strrchr(c->path, '.');
+	if (!dot || !dot[1])
+		return false;
+	for (const char *p = dot + 1; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_'))
+			return false;
+	buf_reset(out);
+	buf_printf(out, "\"%s\"", dot + 1);
+	return true;
+}
+
+/*
+ * Detection runs every format's conditions on the first lines of every file: most formats
+ * fail on most lines, and a line's JSON parse (SQLite, per format) dominated an ingest of
+ * many small files. The key names the conditions need are known bytes: a line without them
+ * fails without being parsed. (A key written with \u escapes is not seen: such a file is
+ * read with --format.)
+ */
+static void detect_keys(struct js_format *js, const struct js_conds *det)
+{
+	struct buf key = BUF_INIT;
+	js->detect_keys = xcalloc(det->n ? det->n : 1, sizeof(*js->detect_keys));
+	js->n_detect_keys = det->n;
+	for (size_t i = 0; i < det->n; i++) {
+		const struct js_clause *cl = &det->v[i];
+		struct js_alts *k = &js->detect_keys[i];
+		for (size_t a = 0; a < cl->n; a++) {
+			if (!cond_key(&cl->v[a], &key)) { /* one alternative that bytes cannot tell: no check */
+				alts_free(k);
+				break;
+			}
+			alts_push(k, key.data);
+		}
+	}
+	buf_free(&key);
+}
+
+/* Does the line hold, for every clause that has them, one of its keys? */
+static bool has_detect_keys(const struct js_format *js, const char *line, size_t n)
+{
+	for (size_t i = 0; i < js->n_detect_keys; i++) {
+		const struct js_alts *k = &js->detect_keys[i];
+		bool hit = k->n == 0;
+		for (size_t a = 0; a < k->n && !hit; a++)
+			hit = memmem(line, n, k->v[a], strlen(k->v[a])) != NULL;
+		if (!hit)
+			return false;
+	}
+	return true;
+}
+
+/*
  * The first non-null of A. MODE is the body's root index, n_roots for a line without a
  * body ("@" paths are NULL), or JS_MODE_ANY to find the body for each "@" path (slow:
  * for detection only).
@@ -286,6 +358,8 @@ static int prepare_all(struct js_format *js, struct format_def *d, struct buf *e
 			goto out;
 	}
 	const struct js_conds *det = js->detect.given ? &js->detect : js->filter.given ? &js->filter : NULL;
+	if (det)
+		detect_keys(js, det);
 	if (det) {
 		buf_reset(&sql);
 		buf_adds(&sql, "SELECT ");
@@ -605,6 +679,10 @@ static void js_free(struct format *f)
 	alts_free(&js->dedup);
 	conds_free(&js->filter);
 	conds_free(&js->detect);
+	alts_free(&js->prefilter);
+	for (size_t i = 0; i < js->n_detect_keys; i++)
+		alts_free(&js->detect_keys[i]);
+	free(js->detect_keys);
 	for (size_t i = 0; i < js->n_roots; i++)
 		free(js->roots[i]);
 	free(js->roots);
@@ -648,6 +726,13 @@ static int js_load(struct format *f, struct format_def *d, struct buf *err)
 		goto out;
 	if (read_conds(js, d, "filter", &js->filter, err) < 0 || read_conds(js, d, "detect", &js->detect, err) < 0)
 		goto out;
+	if (read_strings(d, "$.prefilter", "prefilter", &js->prefilter, err) < 0)
+		goto out;
+	for (size_t i = 0; i < js->prefilter.n; i++)
+		if (!js->prefilter.v[i][0]) {
+			buf_printf(err, "%s: prefilter strings must not be empty", format_def_where(d));
+			goto out;
+		}
 	if (prepare_all(js, d, err) < 0)
 		goto out;
 	rc = 0;
@@ -687,7 +772,7 @@ static bool js_detect(struct format *f, const char *line, size_t n)
 {
 	struct js_format *js = f->impl;
 	bool hit;
-	if (!js->detect_q || n >= INT32_MAX)
+	if (!js->detect_q || n >= INT32_MAX || !has_detect_keys(js, line, n))
 		return false;
 	bind_line(js, js->detect_q, line, n);
 	hit = sqlite3_step(js->detect_q) == SQLITE_ROW && sqlite3_column_int(js->detect_q, 0);
@@ -875,6 +960,26 @@ static size_t too_deep(struct js_format *js, const char *p, size_t n)
 	return refused ? max : 0;
 }
 
+/*
+ * Can the line be skipped unparsed? It holds none of the prefilter's strings (so the
+ * definition says it is no record) and looks whole: '{' first and '}' last (spaces aside), so
+ * a cut or broken line still goes to the parser and is rejected.
+ */
+static bool prefiltered_out(const struct js_format *js, const char *line, size_t n)
+{
+	size_t a = 0, b = n;
+	if (!js->prefilter.n)
+		return false;
+	for (size_t i = 0; i < js->prefilter.n; i++)
+		if (memmem(line, n, js->prefilter.v[i], strlen(js->prefilter.v[i])))
+			return false;
+	while (a < b && (line[a] == ' ' || line[a] == '\t'))
+		a++;
+	while (b > a && (line[b - 1] == ' ' || line[b - 1] == '\t' || line[b - 1] == '\r'))
+		b--;
+	return b - a >= 2 && line[a] == '{' && line[b - 1] == '}' && !memchr(line, '\0', n);
+}
+
 static int js_parse(struct format *f, const char *line, size_t n, struct event *ev, struct buf *reason)
 {
 	struct js_format *js = f->impl;
@@ -882,7 +987,7 @@ static int js_parse(struct format *f, const char *line, size_t n, struct event *
 
 	/* The previous line's values live in its statement until here (event slices point there). */
 	sqlite3_reset(js->parse[js->cur]);
-	if (is_blank(line, n))
+	if (is_blank(line, n) || prefiltered_out(js, line, n))
 		return 1;
 	if (n >= INT32_MAX) {
 		buf_printf(reason, "line too long for the JSON parser");

@@ -647,9 +647,77 @@ static void test_body_without_has_is_refused(void **state)
 	expect_load_error("{\"name\":\"t\",\"kind\":\"json\",\"body\":{\"at\":[\"$\"]},\"fields\":{\"user\":\"@.a\"}}", "\"body\"");
 }
 
+/* ---- prefilter ---- */
+
+static const char PREFILTER_DEF[] =
+	"{\"name\":\"pf\",\"kind\":\"json\",\"time_format\":\"auto\",\"prefilter\":\"\\\"usage\\\"\","
+	"\"filter\":[\"$.usage\"],\"fields\":{\"time\":\"$.ts\",\"output_tokens\":\"$.usage.out\"}}";
+
+static int parse_prefiltered(const char *line, struct buf *reason)
+{
+	struct format_set set = { 0 };
+	struct buf err = BUF_INIT;
+	struct event ev;
+	if (load_user(PREFILTER_DEF, &set, &err) < 0)
+		fail_msg("%s", err.data);
+	event_clear(&ev);
+	int rc = format_parse(format_find(&set, "pf"), line, strlen(line), &ev, reason);
+	format_set_free(&set);
+	buf_free(&err);
+	return rc;
+}
+
+static void test_prefilter_skips_a_whole_line_without_its_bytes(void **state)
+{
+	(void)state;
+	struct buf reason = BUF_INIT;
+	/* invalid JSON inside, but whole and without "usage": skipped unparsed */
+	assert_int_equal(parse_prefiltered("{\"ts\":1760000000,\"x\":[1,2,,]}", &reason), 1);
+	assert_int_equal(parse_prefiltered("  {\"ts\":1760000000,\"type\":\"user\"}\r", &reason), 1);
+	buf_free(&reason);
+}
+
+static void test_prefilter_still_parses_lines_with_its_bytes(void **state)
+{
+	(void)state;
+	struct buf reason = BUF_INIT;
+	assert_int_equal(parse_prefiltered("{\"ts\":1760000000,\"usage\":{\"out\":7}}", &reason), 0);
+	/* holds the bytes but is no record by the filter: skipped after parsing */
+	assert_int_equal(parse_prefiltered("{\"ts\":1760000000,\"text\":\"\\\"usage\\\"\"}", &reason), 1);
+	buf_free(&reason);
+}
+
+static void test_prefilter_leaves_a_cut_line_to_be_rejected(void **state)
+{
+	(void)state;
+	struct buf reason = BUF_INIT;
+	/* no "usage" in it, but cut short: parsed, and rejected as invalid JSON */
+	assert_int_equal(parse_prefiltered("{\"ts\":1760000000,\"type\":\"us", &reason), -1);
+	assert_string_equal(buf_str(&reason), "invalid JSON");
+	buf_reset(&reason);
+	assert_int_equal(parse_prefiltered("[1,2]", &reason), -1);
+	buf_free(&reason);
+}
+
+static void test_prefilter_must_name_bytes(void **state)
+{
+	(void)state;
+	struct format_set set = { 0 };
+	struct buf err = BUF_INIT;
+	assert_int_equal(load_user("{\"name\":\"pf\",\"kind\":\"json\",\"prefilter\":[\"\"],"
+				   "\"fields\":{\"time\":\"$.ts\"}}", &set, &err), -1);
+	assert_non_null(strstr(buf_str(&err), "prefilter"));
+	format_set_free(&set);
+	buf_free(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_prefilter_skips_a_whole_line_without_its_bytes),
+		cmocka_unit_test(test_prefilter_still_parses_lines_with_its_bytes),
+		cmocka_unit_test(test_prefilter_leaves_a_cut_line_to_be_rejected),
+		cmocka_unit_test(test_prefilter_must_name_bytes),
 		cmocka_unit_test(test_claude_code_assistant_line_maps_the_four_kinds),
 		cmocka_unit_test(test_claude_code_user_line_is_skipped),
 		cmocka_unit_test(test_claude_code_dedup_key_is_message_id_and_request_id),
