@@ -50,13 +50,8 @@ void query_out_real(struct buf *out, double r);
 void query_out_csv_cell(struct buf *out, const struct query_value *v, bool escape);
 void query_out_csv_text(struct buf *out, const char *p, size_t n, bool escape);
 
-/*
- * A JSON string: quote, backslash, every control character, DEL and C1, U+2028/U+2029 and
- * the invisible format characters as \uXXXX (or \n, \t, ...); bytes that are not UTF-8 as
- * U+FFFD. The result is valid JSON whatever the input bytes.
- */
-void query_out_json_string(struct buf *out, const char *p, size_t n);
-/* A JSON value: null, a number (an infinite REAL as 1e999 or -1e999), or a string. */
+/* A JSON value: null, a number (an infinite REAL as 1e999 or -1e999), or a string
+ * (escape_json in escape.h). */
 void query_out_json_value(struct buf *out, const struct query_value *v);
 
 /*

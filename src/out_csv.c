@@ -13,27 +13,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "escape.h"
 #include "out.h"
-
-static bool is_formula_start(char c)
-{
-	return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
-}
-
-/* Append S[0..N) as one quoted field. */
-static void csv_text(struct buf *out, const char *s, size_t n)
-{
-	struct buf src = BUF_INIT;
-	if (n > 0 && is_formula_start(s[0]))
-		buf_addc(&src, '\'');
-	buf_add(&src, s, n);
-	/* csv_write returns the size it needs: at most 2 + 2 * n (quotes, every quote doubled) */
-	size_t need = 2 + 2 * src.len;
-	buf_grow(out, need + 1);
-	out->len += csv_write(out->data + out->len, need, src.data ? src.data : "", src.len);
-	out->data[out->len] = '\0';
-	buf_free(&src);
-}
 
 static void csv_value(struct buf *out, const struct report_table *t, const struct report_value *v)
 {
@@ -48,7 +29,7 @@ static void csv_value(struct buf *out, const struct report_table *t, const struc
 			out_format_real(out, v->r);
 		break;
 	case REPORT_TEXT:
-		csv_text(out, report_text(t, v), v->len);
+		escape_csv(out, report_text(t, v), v->len, true);
 		break;
 	}
 }
@@ -58,7 +39,7 @@ static void csv_table(struct buf *out, const struct report_table *t)
 	for (size_t c = 0; c < t->ncols; c++) {
 		if (c)
 			buf_addc(out, ',');
-		csv_text(out, t->cols[c].key, strlen(t->cols[c].key));
+		escape_csv(out, t->cols[c].key, strlen(t->cols[c].key), true);
 	}
 	buf_adds(out, "\r\n");
 	for (size_t row = 0; row < t->nrows; row++) {

@@ -9,62 +9,15 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "escape.h"
 #include "out.h"
-#include "utf8.h"
-
-/* Characters a viewer would act on or not show: the JSON holds them as \u escapes. */
-static int must_escape(uint32_t cp)
-{
-	return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || cp == 0xad || (cp >= 0x200b && cp <= 0x200f) ||
-	       (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff ||
-	       (cp >= 0xfff9 && cp <= 0xfffb) || (cp >= 0xe0000 && cp <= 0xe007f) || cp == '<' || cp == '>' || cp == '&';
-}
-
-static void add_u(struct buf *out, uint32_t cp)
-{
-	if (cp >= 0x10000) { /* a surrogate pair */
-		cp -= 0x10000;
-		buf_printf(out, "\\u%04x\\u%04x", 0xd800 + (cp >> 10), 0xdc00 + (cp & 0x3ff));
-	} else {
-		buf_printf(out, "\\u%04x", cp);
-	}
-}
-
-static void json_string_n(struct buf *out, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	buf_addc(out, '"');
-	for (size_t i = 0; i < n;) {
-		uint32_t cp;
-		size_t len = utf8_decode(p + i, n - i, &cp);
-		if (len == 0) { /* not UTF-8: U+FFFD, as ingest would have stored it */
-			buf_adds(out, "\\ufffd");
-			i++;
-			continue;
-		}
-		if (cp == '"' || cp == '\\') {
-			buf_addc(out, '\\');
-			buf_addc(out, (char)cp);
-		} else if (cp == '\n') {
-			buf_adds(out, "\\n");
-		} else if (cp == '\t') {
-			buf_adds(out, "\\t");
-		} else if (must_escape(cp)) {
-			add_u(out, cp);
-		} else {
-			buf_add(out, p + i, len);
-		}
-		i += len;
-	}
-	buf_addc(out, '"');
-}
 
 static void json_string(struct buf *out, const char *s)
 {
 	if (!s)
 		buf_adds(out, "null");
 	else
-		json_string_n(out, s, strlen(s));
+		escape_json(out, s, strlen(s));
 }
 
 static void json_value(struct buf *out, const struct report_table *t, const struct report_value *v)
@@ -83,7 +36,7 @@ static void json_value(struct buf *out, const struct report_table *t, const stru
 			buf_adds(out, "null");
 		break;
 	case REPORT_TEXT:
-		json_string_n(out, report_text(t, v), v->len);
+		escape_json(out, report_text(t, v), v->len);
 		break;
 	}
 }

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
+#include "out.h"
 #include "utf8.h"
 
 struct query_out {
@@ -42,18 +44,10 @@ int query_format_parse(const char *name, enum query_format *f)
 
 void query_out_real(struct buf *out, double r)
 {
-	char s[40];
-	if (isinf(r)) {
+	if (isinf(r))
 		buf_adds(out, r > 0 ? "Inf" : "-Inf");
-		return;
-	}
-	/* 15 digits show 0.1 as 0.1; 17 always read back exactly */
-	for (int digits = 15; digits <= 17; digits++) {
-		snprintf(s, sizeof(s), "%.*g", digits, r);
-		if (strtod(s, NULL) == r)
-			break;
-	}
-	buf_adds(out, s);
+	else
+		out_format_real(out, r);
 }
 
 static void add_hex(struct buf *out, const char *p, size_t n)
@@ -75,29 +69,7 @@ void query_out_csv_text(struct buf *out, const char *p, size_t n, bool escape)
 		p = buf_str(&cell);
 		n = cell.len;
 	}
-	/* A spreadsheet runs a cell starting with one of these as a formula (OWASP's list). */
-	bool is_formula = n > 0 && strchr("=+-@\t\r", p[0]) != NULL;
-	bool needs_quotes = false;
-	for (size_t i = 0; i < n && !needs_quotes; i++)
-		needs_quotes = p[i] == ',' || p[i] == '"' || p[i] == '\r' || p[i] == '\n';
-	if (is_formula) {
-		struct buf t = BUF_INIT;
-		buf_addc(&t, '\'');
-		buf_add(&t, p, n);
-		buf_free(&cell);
-		cell = t;
-		p = buf_str(&cell);
-		n = cell.len;
-	}
-	if (needs_quotes) {
-		size_t need = csv_write(NULL, 0, p, n);
-		buf_grow(out, need + 1);
-		csv_write(out->data + out->len, need, p, n);
-		out->len += need;
-		out->data[out->len] = '\0';
-	} else {
-		buf_add(out, p, n);
-	}
+	escape_csv(out, p, n, false);
 	buf_free(&cell);
 }
 
@@ -126,45 +98,6 @@ void query_out_csv_cell(struct buf *out, const struct query_value *v, bool escap
 
 /* ---- JSON ---- */
 
-/* Code points written as \uXXXX although JSON allows them raw: controls a terminal acts on,
- * the separators JavaScript reads as line ends, and the characters that do not show. */
-static bool json_escapes(uint32_t cp)
-{
-	return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0xAD || (cp >= 0x200B && cp <= 0x200F) ||
-	       (cp >= 0x2028 && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x206F) || cp == 0xFEFF;
-}
-
-void query_out_json_string(struct buf *out, const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	buf_addc(out, '"');
-	for (size_t i = 0; i < n;) {
-		uint32_t cp;
-		size_t k = utf8_decode(p + i, n - i, &cp);
-		if (k == 0) { /* not UTF-8: JSON text must be */
-			buf_adds(out, "\\ufffd");
-			i++;
-			continue;
-		}
-		switch (cp) {
-		case '"': buf_adds(out, "\\\""); break;
-		case '\\': buf_adds(out, "\\\\"); break;
-		case '\n': buf_adds(out, "\\n"); break;
-		case '\r': buf_adds(out, "\\r"); break;
-		case '\t': buf_adds(out, "\\t"); break;
-		case '\b': buf_adds(out, "\\b"); break;
-		case '\f': buf_adds(out, "\\f"); break;
-		default:
-			if (json_escapes(cp))
-				buf_printf(out, "\\u%04x", (unsigned)cp);
-			else
-				buf_add(out, s + i, k);
-		}
-		i += k;
-	}
-	buf_addc(out, '"');
-}
-
 void query_out_json_value(struct buf *out, const struct query_value *v)
 {
 	switch (v->type) {
@@ -183,12 +116,12 @@ void query_out_json_value(struct buf *out, const struct query_value *v)
 	case QUERY_BLOB: {
 		struct buf hex = BUF_INIT;
 		add_hex(&hex, v->p, v->n);
-		query_out_json_string(out, buf_str(&hex), hex.len);
+		escape_json(out, buf_str(&hex), hex.len);
 		buf_free(&hex);
 		break;
 	}
 	case QUERY_TEXT:
-		query_out_json_string(out, v->p, v->n);
+		escape_json(out, v->p, v->n);
 	}
 }
 
@@ -454,7 +387,7 @@ static void json_row(struct query_out *o, const struct query_value *row, struct 
 		if (c)
 			buf_addc(out, ',');
 		if (o->opt.header) {
-			query_out_json_string(out, o->names[c], strlen(o->names[c]));
+			escape_json(out, o->names[c], strlen(o->names[c]));
 			buf_addc(out, ':');
 		}
 		query_out_json_value(out, &row[c]);

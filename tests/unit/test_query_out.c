@@ -7,6 +7,7 @@
 
 #include <cmocka.h>
 
+#include "escape.h"
 #include "query_out.h"
 
 static struct query_value text(const char *s)
@@ -67,6 +68,10 @@ static void test_csv_quotes_only_what_needs_it_and_null_is_empty(void **state)
 	v = text("=HYPERLINK(\"x\",\"y\")");
 	query_out_csv_cell(&b, &v, false);
 	assert_string_equal(buf_str(&b), "\"'=HYPERLINK(\"\"x\"\",\"\"y\"\")\"");
+	buf_reset(&b);
+	escape_csv(&b, "\0=x", 3, false); /* a NUL is not a formula's first character */
+	assert_memory_equal(b.data, "\0=x", 3);
+	assert_int_equal(b.len, 3);
 	buf_free(&b);
 }
 
@@ -85,7 +90,7 @@ static void test_json_string_escapes_controls_separators_and_bad_bytes(void **st
 	(void)state;
 	struct buf b = BUF_INIT;
 	static const char in[] = "q\"b\\\n\t\x01\x7f\xc2\x9b x\xe2\x80\xa8y\xe2\x80\xa9\xff\xe2\x80\xaez\xc3\xa9";
-	query_out_json_string(&b, in, sizeof(in) - 1);
+	escape_json(&b, in, sizeof(in) - 1);
 	assert_string_equal(buf_str(&b),
 			    "\"q\\\"b\\\\\\n\\t\\u0001\\u007f\\u009b x\\u2028y\\u2029\\ufffd\\u202ez\xc3\xa9\"");
 	buf_free(&b);
