@@ -89,3 +89,60 @@ totals() {
 cat_log() {
 	if [ "$(head -c 2 "$1" | od -An -tx1 | tr -d ' \n')" = 1f8b ]; then gzip -dc "$1"; else cat "$1"; fi
 }
+
+# ---- servers a test starts on 127.0.0.1: stopped when it exits, also when it fails ----
+PIDS=
+# started PID: PID is stopped (TERM, then KILL after 5 s) when the test exits
+started() {
+	PIDS="$PIDS $1"
+	trap stop_started EXIT
+	trap 'exit 1' INT TERM
+}
+stop_started() {
+	for p in $PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $PIDS; do # nginx's master stops its workers before it exits
+		n=0
+		while kill -0 "$p" 2>/dev/null && [ $n -lt 50 ]; do
+			sleep 0.1
+			n=$((n + 1))
+		done
+		kill -9 "$p" 2>/dev/null
+	done
+	wait 2>/dev/null
+}
+
+# free_port: a TCP port nothing listens on now
+free_port() {
+	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# start_stub_upstream: tests/e2e/stub_upstream.py, answering like each provider; sets STUB (its port)
+start_stub_upstream() {
+	python3 "$ROOT/tests/e2e/stub_upstream.py" "$WORK/stub.port" 2>"$WORK/stub.err" &
+	started $!
+	n=0
+	until [ -s "$WORK/stub.port" ]; do
+		n=$((n + 1))
+		[ $n -lt 100 ] || fail "the stub upstream did not start: $(cat "$WORK/stub.err")"
+		sleep 0.1
+	done
+	STUB=$(cat "$WORK/stub.port")
+}
+
+# start_smtpd MAILDIR: an SMTP server (Debian's python3-aiosmtpd) delivering into MAILDIR;
+# sets SMTP_PORT
+start_smtpd() {
+	SMTP_PORT=$(free_port)
+	mkdir -p "$1/tmp" "$1/new" "$1/cur"
+	/usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Mailbox "$1" \
+		>"$WORK/smtpd.log" 2>&1 &
+	started $!
+	n=0
+	until /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $SMTP_PORT), 1)" 2>/dev/null; do
+		n=$((n + 1))
+		[ $n -lt 100 ] || fail "the SMTP server did not start: $(cat "$WORK/smtpd.log")"
+		sleep 0.1
+	done
+}

@@ -53,7 +53,7 @@ assert_not_contains "bob is not at his limit" "$WORK/blocklist.conf" "bob"
 assert_not_contains "the other credential" "$WORK/blocklist.conf" "$MASK_OK"
 assert_eq "no temporary file is left" "blocklist.conf" "$(ls "$WORK" | grep blocklist)"
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 mkdir -p "$WORK/nginx/logs" "$WORK/nginx/tmp"
 cat > "$WORK/nginx/nginx.conf" <<EOF
 daemon off;

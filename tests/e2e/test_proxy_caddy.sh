@@ -12,36 +12,10 @@
 
 command -v caddy >/dev/null || fail "caddy is not installed (sh tools/setup-debian.sh)"
 
-PIDS=
-cleanup() {
-	for p in $PIDS; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $PIDS; do
-		n=0
-		while kill -0 "$p" 2>/dev/null && [ $n -lt 50 ]; do
-			sleep 0.1
-			n=$((n + 1))
-		done
-		kill -9 "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-python3 "$ROOT/tests/e2e/stub_upstream.py" "$WORK/stub.port" 2>"$WORK/stub.err" &
-PIDS="$PIDS $!"
-n=0
-until [ -s "$WORK/stub.port" ]; do
-	n=$((n + 1))
-	[ $n -lt 100 ] || fail "the stub upstream did not start: $(cat "$WORK/stub.err")"
-	sleep 0.1
-done
-STUB=$(cat "$WORK/stub.port")
+start_stub_upstream
 
 # ---- caddy on a free port; its config, data and log inside $WORK ----
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 CD=$WORK/caddy
 mkdir -p "$CD/config" "$CD/data"
 site() { # the provider as a response header, the prefix stripped, the stub behind it
@@ -78,7 +52,7 @@ EOF
 export HOME="$CD" XDG_CONFIG_HOME="$CD/config" XDG_DATA_HOME="$CD/data"
 caddy validate --config "$CD/Caddyfile" >"$WORK/validate.out" 2>&1 || fail "caddy validate: $(tail -3 "$WORK/validate.out")"
 caddy run --config "$CD/Caddyfile" >"$CD/caddy.out" 2>&1 &
-PIDS="$PIDS $!"
+started $!
 n=0
 until curl -s -o /dev/null -H "Host: ready.invalid:$PORT" "http://127.0.0.1:$PORT/"; do
 	n=$((n + 1))

@@ -13,37 +13,11 @@ command -v nginx >/dev/null || fail "nginx is not installed (sh tools/setup-debi
 NJS=/usr/lib/nginx/modules/ngx_http_js_module.so
 [ -f "$NJS" ] || fail "$NJS is missing (libnginx-mod-http-js; sh tools/setup-debian.sh)"
 
-PIDS=
-cleanup() {
-	for p in $PIDS; do
-		kill "$p" 2>/dev/null
-	done
-	for p in $PIDS; do # nginx's master stops its workers before it exits
-		n=0
-		while kill -0 "$p" 2>/dev/null && [ $n -lt 50 ]; do
-			sleep 0.1
-			n=$((n + 1))
-		done
-		kill -9 "$p" 2>/dev/null
-	done
-	wait 2>/dev/null
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
 # ---- the stub upstream ----
-python3 "$ROOT/tests/e2e/stub_upstream.py" "$WORK/stub.port" 2>"$WORK/stub.err" &
-PIDS="$PIDS $!"
-n=0
-until [ -s "$WORK/stub.port" ]; do
-	n=$((n + 1))
-	[ $n -lt 100 ] || fail "the stub upstream did not start: $(cat "$WORK/stub.err")"
-	sleep 0.1
-done
-STUB=$(cat "$WORK/stub.port")
+start_stub_upstream
 
 # ---- nginx on a free port, everything it writes inside $WORK ----
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 NG=$WORK/nginx
 mkdir -p "$NG/logs" "$NG/tmp"
 # LLM locations: the provider, the body filter, uncompressed bodies, streams passed on as
@@ -90,7 +64,7 @@ $(llm google)
 EOF
 nginx -t -q -p "$NG" -c "$NG/nginx.conf" 2>"$WORK/nginx-t.err" || fail "nginx -t: $(cat "$WORK/nginx-t.err")"
 nginx -p "$NG" -c "$NG/nginx.conf" 2>>"$NG/logs/error.log" &
-PIDS="$PIDS $!"
+started $!
 n=0
 until curl -s -o /dev/null "http://127.0.0.1:$PORT/ready"; do
 	n=$((n + 1))

@@ -44,17 +44,8 @@ run ts report --format email --subject "$(printf 'a\nBcc: x@example.com')"
 assert_rc "a line break in a header is refused" 2
 
 # The real mail path.
-port=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$WORK/maildir/tmp" "$WORK/maildir/new" "$WORK/maildir/cur"
-$PY -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox "$WORK/maildir" > "$WORK/smtpd.log" 2>&1 &
-smtpd=$!
-trap 'kill "$smtpd" 2>/dev/null; wait "$smtpd" 2>/dev/null' EXIT INT TERM
-i=0
-until $PY -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null; do
-	i=$((i + 1))
-	[ "$i" -lt 100 ] || fail "the SMTP server did not start: $(cat "$WORK/smtpd.log")"
-	sleep 0.1
-done
+start_smtpd "$WORK/maildir"
+port=$SMTP_PORT
 # msmtp as sendmail -t: the recipients come from the message's headers
 ts report --from 2025-10-06 --to 2025-10-12 --format email --to ops@example.com --from reports@example.com \
 	--subject 'Rapport d’usage — semaine ✓' |

@@ -8,17 +8,8 @@ PY=/usr/bin/python3 # Debian's, with python3-aiosmtpd
 mkdir -p "$WORK/logs"
 cp "$SAMPLES/api-gateway.log.2.gz" "$SAMPLES/api-gateway.log.1" "$SAMPLES/api-gateway.log" "$WORK/logs/"
 
-port=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-mkdir -p "$WORK/maildir/tmp" "$WORK/maildir/new" "$WORK/maildir/cur"
-$PY -m aiosmtpd -n -l "127.0.0.1:$port" -c aiosmtpd.handlers.Mailbox "$WORK/maildir" > "$WORK/smtpd.log" 2>&1 &
-smtpd=$!
-trap 'kill "$smtpd" 2>/dev/null; wait "$smtpd" 2>/dev/null' EXIT INT TERM
-i=0
-until $PY -c "import socket; socket.create_connection(('127.0.0.1', $port), 1)" 2>/dev/null; do
-	i=$((i + 1))
-	[ "$i" -lt 100 ] || fail "the SMTP server did not start: $(cat "$WORK/smtpd.log")"
-	sleep 0.1
-done
+start_smtpd "$WORK/maildir"
+port=$SMTP_PORT
 
 cat > "$WORK/run.conf" <<EOF2
 [run]
@@ -60,9 +51,8 @@ PY
 assert_eq "one message" 1 "$(ls "$WORK/maildir/new" | wc -l | tr -d ' ')"
 
 # the server gone: msmtp fails, the run says so and exits 3
-kill "$smtpd"
-wait "$smtpd" 2>/dev/null
-trap - EXIT INT TERM
+stop_started
+PIDS=
 run "$TOKSTAT" run --config "$WORK/run.conf" --date 2025-10-12
 assert_rc "a mail transport that is down" 3
 assert_contains "the failure names the mail command" "$WORK/err" "mail_command 'msmtp --host=127.0.0.1"
