@@ -100,6 +100,7 @@ struct config {
 
 	/* [query] */
 	char *queries;                 /* dir: more named queries */
+	char *key_file;                /* [ingest] key_file: the credential key (keyfile.h) */
 
 	/* [run]: the nightly job (tokstat run) */
 	char **logs;                   /* globs, one per `logs =` line */
@@ -113,7 +114,7 @@ struct config {
 	char *mail_command;            /* run by /bin/sh with the message on its stdin */
 
 	/* the environment, read once by config_load */
-	char *env_db, *env_parsers, *env_estimates, *env_queries;
+	char *env_db, *env_parsers, *env_estimates, *env_queries, *env_key_file;
 
 	/* private: lookups built by config_load */
 	struct hashmap user_index;     /* user name -> index into users */
@@ -154,9 +155,11 @@ const char *config_get_parsers(const struct config *c, const char *flag);
 const char *config_get_estimates(const struct config *c, const char *flag);
 /* --queries, $TOKSTAT_QUERIES, [query] dir; NULL: built-in named queries only */
 const char *config_get_queries(const struct config *c, const char *flag);
+/* --key-file, $TOKSTAT_KEY_FILE, [ingest] key_file; NULL: DB.key beside the database */
+const char *config_get_key_file(const struct config *c, const char *flag);
 
 /* The settings those getters give, for config_origin. */
-enum config_setting { CONFIG_DATABASE, CONFIG_PARSERS, CONFIG_ESTIMATES, CONFIG_QUERIES };
+enum config_setting { CONFIG_DATABASE, CONFIG_PARSERS, CONFIG_ESTIMATES, CONFIG_QUERIES, CONFIG_KEY_FILE };
 
 /*
  * Where setting S comes from when no flag gives it, for a message about its value:

@@ -13,8 +13,8 @@
 #include "credential.h"
 
 /*
- * The key file of the database at DB_PATH into OUT: KEY_FILE when given, else
- * $TOKSTAT_KEY_FILE when set and not empty, else DB_PATH followed by ".key".
+ * The key file of the database at DB_PATH into OUT: KEY_FILE when given (the setting's
+ * flag, environment or file: config_get_key_file), else DB_PATH followed by ".key".
  */
 void keyfile_path(const char *db_path, const char *key_file, struct buf *out);
 

@@ -116,7 +116,7 @@ int cmd_credential(int argc, char **argv, const struct global *g)
 	if (cmd_open_store(g, STORE_READ_ONLY, &st) < 0)
 		goto out;
 	/* the key of the database's fingerprints, from its file (never from the database) */
-	if (store_key_load(st, key_file, &err) < 0) {
+	if (store_key_load(st, config_get_key_file(g->config, key_file), &err) < 0) {
 		cmd_error("%s", buf_str(&err));
 		goto out;
 	}

@@ -141,7 +141,7 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 	struct ingest_options opt = { .max_reject_rate = -1 };
 	struct printer pr = { 0 };
 	bool wait = true;
-	const char *key_file = NULL; /* NULL: $TOKSTAT_KEY_FILE, else DB.key (see keyfile.h) */
+	const char *key_file = NULL; /* --key-file, else the config's (config_get_key_file) */
 	const char *parsers = NULL; /* --parsers, else the config's (config_get_parsers) */
 	struct encode_estimate *estimates = NULL;
 	size_t n_estimates = 0;
@@ -242,7 +242,7 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 	/* A file size limit (ulimit -f) must fail a write with EFBIG, which the store explains,
 	 * rather than kill the run with SIGXFSZ in the middle of a commit. */
 	signal(SIGXFSZ, SIG_IGN);
-	struct store_lock lock = { .wait = wait, .on_wait = pr.quiet ? NULL : cmd_say_waiting, .key_file = key_file };
+	struct store_lock lock = { .wait = wait, .on_wait = pr.quiet ? NULL : cmd_say_waiting, .key_file = config_get_key_file(g->config, key_file) };
 	if (store_open_ingest(&st, g->db_path, &lock, &err) < 0) {
 		cmd_error("%s", err.data);
 		goto out;

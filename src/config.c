@@ -76,6 +76,7 @@ static const struct key keys[] = {
 
 	{ "ingest", "parsers", K_STR, C(parsers), 0, 0, 0 },
 	{ "ingest", "estimates", K_STR, C(estimates), 0, 0, 0 },
+	{ "ingest", "key_file", K_STR, C(key_file), 0, 0, 0 },
 
 	{ "query", "dir", K_STR, C(queries), 0, 0, 0 },
 
@@ -204,6 +205,8 @@ void config_free(struct config *c)
 	free(c->env_parsers);
 	free(c->env_estimates);
 	free(c->env_queries);
+	free(c->env_key_file);
+	free(c->key_file);
 	hashmap_free(&c->user_index);
 	hashmap_free(&c->user_tier);
 	memset(c, 0, sizeof(*c));
@@ -791,6 +794,8 @@ static const struct {
 			       offsetof(struct config, estimates), NULL },
 	[CONFIG_QUERIES] = { "TOKSTAT_QUERIES", "[query] dir", offsetof(struct config, env_queries),
 			     offsetof(struct config, queries), NULL },
+	[CONFIG_KEY_FILE] = { "TOKSTAT_KEY_FILE", "[ingest] key_file", offsetof(struct config, env_key_file),
+			      offsetof(struct config, key_file), NULL },
 };
 
 static const char *field(const struct config *c, size_t offset)
@@ -914,6 +919,11 @@ const char *config_get_estimates(const struct config *c, const char *flag)
 const char *config_get_queries(const struct config *c, const char *flag)
 {
 	return get(c, CONFIG_QUERIES, flag);
+}
+
+const char *config_get_key_file(const struct config *c, const char *flag)
+{
+	return get(c, CONFIG_KEY_FILE, flag);
 }
 
 void config_origin(const struct config *c, enum config_setting which, struct buf *out)

@@ -13,11 +13,8 @@
 
 void keyfile_path(const char *db_path, const char *key_file, struct buf *out)
 {
-	const char *env = getenv("TOKSTAT_KEY_FILE");
 	if (key_file && *key_file)
 		buf_adds(out, key_file);
-	else if (env && *env)
-		buf_adds(out, env);
 	else
 		buf_printf(out, "%s.key", db_path);
 }

@@ -514,7 +514,8 @@ int run_job(const struct run_options *o)
 		if (access(o->db_path, F_OK) == 0 && store_open(&j.st, o->db_path, STORE_READ_ONLY, &err) < 0)
 			goto cannot_open;
 	} else {
-		struct store_lock sl = { .wait = true, .on_wait = say_wait, .ctx = &j };
+		struct store_lock sl = { .wait = true, .on_wait = say_wait, .ctx = &j,
+					  .key_file = config_get_key_file(j.c, NULL) };
 		if (store_open_ingest(&j.st, o->db_path, &sl, &err) < 0)
 			goto cannot_open;
 	}

@@ -56,6 +56,13 @@ run sh -c "printf '%s\n' '$secret' | '$TOKSTAT' --db '$DB' credential --key-file
 assert_rc "credential --key-file" 0
 run env TOKSTAT_KEY_FILE="$WORK/saved.key" "$TOKSTAT" --db "$DB" ingest -q "$WORK/own.log"
 assert_rc "ingest with \$TOKSTAT_KEY_FILE" 0
+# and the config's [ingest] key_file, for ingest, credential and run alike
+printf '[ingest]\nkey_file = %s\n' "$WORK/saved.key" >"$WORK/key.conf"
+run "$TOKSTAT" --db "$DB" --config "$WORK/key.conf" ingest -q "$WORK/own.log"
+assert_rc "ingest with [ingest] key_file" 0
+run sh -c "printf '%s\n' '$secret' | '$TOKSTAT' --db '$DB' --config '$WORK/key.conf' credential -"
+assert_rc "credential with [ingest] key_file" 0
+[ ! -e "$DB.key" ] || fail "a key was made beside the database although the config names one"
 mv "$WORK/saved.key" "$DB.key"
 
 # another database's key: refused
