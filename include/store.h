@@ -2,7 +2,8 @@
  * The SQLite store: the only module that knows the physical tables (sql/migrate/NNN-name.sql).
  * Everyone else reads the views (sql/views.sql) through store_db() or calls these functions.
  * Its files: store.c (open, lock, lookups, files, prices), store_migrate.c (the schema),
- * store_write.c (the commit of a batch), verify.c (aggregates against raw events).
+ * store_write.c (the commit of a batch), store_prune.c (old raw events deleted),
+ * store_alerts.c (alert episodes), verify.c (aggregates against raw events).
  *
  * A store opened for writing has two connections: the writer, which only the store's own
  * functions use, and a read-only one for queries over the views and the ingest producer's
