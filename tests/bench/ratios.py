@@ -114,9 +114,16 @@ def verdict(section, what, ratio, target, op=">=", unit="x", fmt="%.2f"):
 
 
 def rm_db(path):
-    for suffix in ("", "-wal", "-shm"):
+    for suffix in ("", "-wal", "-shm", ".key"):
         if os.path.exists(path + suffix):
             os.unlink(path + suffix)
+
+
+def copy_key(db, copy):
+    """A copy of a database goes with its credential key file (DB.key, never in the database)."""
+    if os.path.exists(db + ".key"):
+        shutil.copyfile(db + ".key", copy + ".key")
+        os.chmod(copy + ".key", 0o600)
 
 
 def scalar(db, sql):
@@ -306,6 +313,7 @@ def many_files(db, files):
     con = sqlite3.connect(db)
     con.execute("VACUUM INTO ?", (old,))
     con.close()
+    copy_key(db, old)
     con = sqlite3.connect(old)
     with con:
         con.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?) "
@@ -482,6 +490,7 @@ def history():
     small = os.path.join(OUT, "night.db")
     rm_db(work)
     subprocess.run(["cp", "--reflink=auto", big, work], check=True)
+    copy_key(big, work)
     fd = os.open(work, os.O_RDONLY)
     os.fsync(fd)
     os.close(fd)
