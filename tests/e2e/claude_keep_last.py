@@ -5,7 +5,7 @@ assistant message (data.message, with message.usage); the lines of one API messa
 (message.id, requestId), are counted once: the line with the largest output tokens, then total
 tokens (the four kinds added), the first of equal ones, over the files in the order given.
 Prints per day "day|DAY|requests|input|output|cache_write|cache_read" and per file
-"file|PATH|lines|events|skipped|duplicates". Read by tests/e2e/test_json_claude_code.sh and
+"file|PATH|lines|events|skipped|duplicates" (a sum no counted line has is empty). Read by tests/e2e/test_json_claude_code.sh and
 test_claude_keep_last.sh."""
 import gzip
 import json
@@ -70,12 +70,13 @@ def main(paths):
             continue
         per_file[path][1] += 1
         u = msg["usage"]
-        t = days.setdefault(env["timestamp"][:10], [0, 0, 0, 0, 0])
+        t = days.setdefault(env["timestamp"][:10], [0, None, None, None, None])
         t[0] += 1
         for j, k in enumerate(KINDS):
-            t[j + 1] += u.get(k) or 0
+            if u.get(k) is not None:  # a sum of none is NULL, as in SQL
+                t[j + 1] = (t[j + 1] or 0) + u[k]
     for day in sorted(days):
-        print("day|%s|%s" % (day, "|".join(str(x) for x in days[day])))
+        print("day|%s|%s" % (day, "|".join("" if x is None else str(x) for x in days[day])))
     for path in paths:
         print("file|%s|%s" % (path, "|".join(str(x) for x in per_file[path])))
 
