@@ -155,3 +155,14 @@ sqlite3 "$WORK/bad2.db" "UPDATE seen SET event = (SELECT min(event) FROM seen)"
 run "$TOKSTAT" --db "$WORK/bad2.db" verify
 assert_rc "verify: two keys, one event" 1
 assert_contains "verify says which" "$WORK/out" "event counted for several de-duplication keys"
+
+# -- a key stored before keep-last (migration 6 leaves its event NULL): counted as it was
+H=$WORK/h.jsonl
+line assistant m11 r11 2026-01-05T10:00:00Z 5 > "$H"
+ingest_into "$WORK/h.db" "$H"
+sqlite3 "$WORK/h.db" "UPDATE seen SET event = NULL, output_tokens = NULL, total_tokens = NULL"
+line assistant m11 r11 2026-01-05T10:00:05Z 80 >> "$H"
+ingest_into "$WORK/h.db" "$H"
+assert_eq "an older key: the later line is a duplicate" "5|1|1" \
+	"$(sqlite3 "$WORK/h.db" "SELECT (SELECT group_concat(output_tokens) FROM events), events, duplicates FROM files")"
+verify_ok "$WORK/h.db"
