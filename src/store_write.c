@@ -494,7 +494,7 @@ static int take_group(struct store *st, sqlite3_stmt *take, sqlite3_stmt *drop, 
 	int64_t sums[5];
 	unsigned zero = 0;
 	int rc = sqlite3_step(take);
-	if (rc != SQLITE_ROW) { /* the event is in its groups: no row is a broken database */
+	if (rc != SQLITE_ROW) { /* no group: nothing to take back (verify reports such a database) */
 		sqlite3_reset(take);
 		return rc == SQLITE_DONE ? 0 : -1;
 	}
