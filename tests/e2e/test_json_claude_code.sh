@@ -52,6 +52,9 @@ check "main session, de-duplicated keep-last: output 28,755 (SOURCES.md)" \
 	"$(sqlite3 "$DB" "SELECT sum(input_tokens), sum(output_tokens), sum(cache_write_tokens), sum(cache_read_tokens)
 	                  FROM events WHERE file LIKE '%4d5611e5-241a-462a-8d15-5122611a9569.jsonl.gz'
 	                  AND model = 'claude-opus-4-6'")"
+check "main session's cost after keep-last de-duplication: \$9.52614975 (SOURCES.md)" "9.52614975" \
+	"$(sqlite3 "$DB" "SELECT printf('%.8f', sum(cost_usd)) FROM events
+	                  WHERE file LIKE '%4d5611e5-241a-462a-8d15-5122611a9569.jsonl.gz' AND model = 'claude-opus-4-6'")"
 check "subagent agent-a2898e3, de-duplicated keep-last (SOURCES.md)" \
 	"12|53|136|71257|604156" \
 	"$(sqlite3 "$DB" "SELECT count(*), sum(input_tokens), sum(output_tokens), sum(cache_write_tokens), sum(cache_read_tokens)
