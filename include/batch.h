@@ -39,6 +39,10 @@ struct batch_row {
 	int8_t failed;
 	bool estimated;
 	bool has_dedup;
+	/* A row with a de-duplication key is summed when its batch is written, not when it is
+	 * added: until then a later line of its record in the same batch may drop it. */
+	bool is_pending;         /* not summed yet (batch_aggregate_pending sums it) */
+	bool is_dropped;         /* replaced by a later row of the batch: neither stored nor summed */
 	unsigned char dedup[16];
 };
 
@@ -108,6 +112,7 @@ struct batch_file {
 
 struct batch {
 	int64_t file_id; /* the file whose lines are being added: rejects are its */
+	uint64_t serial; /* raised by every batch_reset: tells one filling of the batch from the next */
 	struct batch_row *rows;
 	size_t nrows, rows_cap;
 	struct buf text; /* request ids, errors, reject texts, new dictionary values */
@@ -123,6 +128,11 @@ struct batch {
 
 	struct batch_reject *rejects;
 	size_t n_rejects, rejects_cap;
+
+	/* events committed before whose records this batch's rows replace (larger later lines):
+	 * the writer deletes them and takes back what they added, in the batch's transaction */
+	int64_t *replaced;
+	size_t n_replaced, replaced_cap;
 
 	/* the files it records, each once, in the order they were added */
 	struct batch_file *files;
@@ -151,6 +161,10 @@ bool batch_is_empty(const struct batch *b);
 struct batch_row *batch_add_row(struct batch *b);
 /* Add a filled row's contribution to the batch's daily, hourly and credential sums. */
 void batch_aggregate(struct batch *b, const struct batch_row *r);
+/* Sum the rows still pending (is_pending), but the dropped ones. Called before B is written. */
+void batch_aggregate_pending(struct batch *b);
+/* Event ID, committed before, is replaced by a row of B (see batch.replaced). */
+void batch_add_replaced(struct batch *b, int64_t id);
 /* Append P[0..N) to the batch text and return its offset. */
 uint32_t batch_text(struct batch *b, const char *p, size_t n);
 

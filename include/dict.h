@@ -16,12 +16,26 @@
 #include "hashmap.h"
 #include "store.h"
 
+/*
+ * A de-duplication key counted in this run, or read from the store: the figures of the event
+ * counted for it, and where that event's row is while it is in a batch being filled (BATCH
+ * and SERIAL as batch_reset left them; NULL: committed or on its way to the writer).
+ */
+struct dict_seen {
+	struct store_seen s;
+	const struct batch *batch;
+	uint64_t serial;
+	size_t row;
+};
+
 struct dict {
 	struct store *st;
 	struct hashmap values;  /* text -> dict id */
 	struct hashmap secrets; /* full secret -> credential id; memory only, never stored */
 	struct hashmap fps;     /* fingerprint -> credential id */
-	struct hashmap seen;    /* de-duplication keys counted in this run */
+	struct hashmap seen;    /* de-duplication key -> index into seen_v */
+	struct dict_seen *seen_v;
+	size_t n_seen, seen_cap;
 	int64_t next_value_id, next_cred_id;
 	bool values_complete, creds_complete, seen_complete; /* no database lookup needed on a miss */
 	size_t max_bytes;
@@ -40,8 +54,12 @@ int64_t dict_value_id(struct dict *d, struct batch *b, const char *p, size_t n, 
 /* The id of the credential SECRET[0..N); a new one goes to B masked with its fingerprint. -1 with ERR. */
 int64_t dict_credential_id(struct dict *d, struct batch *b, const char *secret, size_t n, struct buf *err);
 
-/* Has KEY been counted before (1), or is it new (0, and now remembered)? -1 with ERR set. */
-int dict_seen(struct dict *d, const unsigned char key[16], struct buf *err);
+/*
+ * Has KEY been counted before (1), or is it new (0, and now remembered, its entry zeroed)?
+ * *OUT is its entry either way, for the caller to read and update; valid until the next
+ * call. -1 with ERR set.
+ */
+int dict_seen(struct dict *d, const unsigned char key[16], struct dict_seen **out, struct buf *err);
 
 bool dict_is_full(const struct dict *d);
 /* Drop the caches. Only call when every batch handed to the writer is committed. */

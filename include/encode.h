@@ -49,6 +49,10 @@ struct encoder {
 	const struct encode_estimate *estimates;
 	size_t n_estimates;
 	struct buf clean, tmp, scrubbed;
+	/* after encode_event returned 2: the event it replaced, and whether that was a row of
+	 * the same batch (dropped there) rather than one committed before (in batch.replaced) */
+	int64_t replaced;
+	bool is_replaced_in_batch;
 };
 
 /*
@@ -62,7 +66,9 @@ void encode_free(struct encoder *e);
 /*
  * Encode EV, line LINE of file FILE_ID read with format FORMAT, into a row of B (with its
  * sums), applying the estimates. Returns 0 stored, 1 a duplicate of an event counted before
- * (nothing stored), or -1 with ERR set when a database lookup failed.
+ * (nothing stored), 2 stored in place of the event counted before for its de-duplication key
+ * (a later line of the record with larger figures: e->replaced names that event, now a
+ * duplicate), or -1 with ERR set when a database lookup failed.
  */
 int encode_event(struct encoder *e, struct batch *b, int64_t file_id, const char *format, uint64_t line,
 		 struct event *ev, struct buf *err);

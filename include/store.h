@@ -112,8 +112,18 @@ int store_dict_load(struct store *st, void (*add)(void *ctx, const char *p, size
 		    struct buf *err);
 int store_cred_max_id(struct store *st, int64_t *max_id, struct buf *err);
 int store_cred_find(struct store *st, const char *fingerprint, int64_t *id, struct buf *err);
-/* Is this de-duplication key stored already? 1 yes, 0 no, -1 error. */
-int store_seen(struct store *st, const unsigned char key[16], struct buf *err);
+/*
+ * What the store holds for a de-duplication key (sql/migrate/006-keep-last.sql): the event
+ * counted for it (0: none any more, pruned or stored before keep-last) and the figures a
+ * later line of the record is compared with (STORE_SEEN_NONE: the event had none).
+ */
+struct store_seen {
+	int64_t event;
+	int64_t output_tokens, total_tokens;
+};
+#define STORE_SEEN_NONE INT64_MIN
+/* Is this de-duplication key stored already? 1 yes (*OUT filled), 0 no, -1 error. */
+int store_seen(struct store *st, const unsigned char key[16], struct store_seen *out, struct buf *err);
 /* *ANY = 1 when some de-duplication key is stored, else 0. */
 int store_seen_any(struct store *st, int64_t *any, struct buf *err);
 

@@ -57,4 +57,12 @@ SELECT 'file event count differs from raw events', f.name, f.events, f.pruned,
 	(SELECT count(*) FROM event WHERE id >= f.id << :line_bits AND id < (f.id + 1) << :line_bits) AS n
 FROM file f WHERE f.events != n + f.pruned LIMIT 20;
 
+-- A de-duplication key points at the event counted for it, or at none (pruned, or stored
+-- before sql/migrate/006-keep-last.sql), never at a deleted one; each event has one key at most.
+SELECT 'de-duplication key points at no event', hex(s.key), s.event
+FROM seen s WHERE s.event IS NOT NULL AND NOT EXISTS (SELECT 1 FROM event e WHERE e.id = s.event) LIMIT 20;
+
+SELECT 'event counted for several de-duplication keys', event, count(*)
+FROM seen WHERE event IS NOT NULL GROUP BY event HAVING count(*) > 1 LIMIT 20;
+
 SELECT 'integrity check', integrity_check FROM pragma_integrity_check WHERE integrity_check != 'ok';

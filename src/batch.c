@@ -19,6 +19,8 @@ void batch_reset(struct batch *b)
 {
 	b->nrows = b->n_new_dict = b->n_new_cred = b->n_daily = b->n_hourly = b->n_cred = b->n_rejects = 0;
 	b->n_files = 0;
+	b->n_replaced = 0;
+	b->serial++;
 	b->file_id = 0;
 	buf_reset(&b->text);
 	hashmap_clear(&b->daily_map);
@@ -40,6 +42,7 @@ void batch_free(struct batch *b)
 	free(b->cred);
 	free(b->rejects);
 	free(b->files);
+	free(b->replaced);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -65,7 +68,7 @@ struct batch_file *batch_file(struct batch *b, int64_t id)
 
 bool batch_is_empty(const struct batch *b)
 {
-	return !b->nrows && !b->n_rejects && !b->n_files && !b->n_new_dict && !b->n_new_cred;
+	return !b->nrows && !b->n_rejects && !b->n_files && !b->n_new_dict && !b->n_new_cred && !b->n_replaced;
 }
 
 struct batch_row *batch_add_row(struct batch *b)
@@ -194,4 +197,20 @@ void batch_aggregate(struct batch *b, const struct batch_row *r)
 		c->rl_reset = r->num[EV_RL_RESET];
 		c->rl_set = (uint8_t)(((r->num_set >> EV_RL_LIMIT) & 1) | (((r->num_set >> EV_RL_RESET) & 1) << 1));
 	}
+}
+
+void batch_aggregate_pending(struct batch *b)
+{
+	for (size_t i = 0; i < b->nrows; i++) {
+		struct batch_row *r = &b->rows[i];
+		if (r->is_pending && !r->is_dropped)
+			batch_aggregate(b, r);
+		r->is_pending = false;
+	}
+}
+
+void batch_add_replaced(struct batch *b, int64_t id)
+{
+	GROW(b->replaced, b->n_replaced, b->replaced_cap);
+	b->replaced[b->n_replaced++] = id;
 }

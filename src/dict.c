@@ -89,22 +89,33 @@ int64_t dict_credential_id(struct dict *d, struct batch *b, const char *secret, 
 	return id;
 }
 
-int dict_seen(struct dict *d, const unsigned char key[16], struct buf *err)
+int dict_seen(struct dict *d, const unsigned char key[16], struct dict_seen **out, struct buf *err)
 {
-	if (hashmap_get(&d->seen, key, 16))
+	uint64_t *slot = hashmap_get(&d->seen, key, 16);
+	if (slot) {
+		*out = &d->seen_v[*slot];
 		return 1;
-	int rc = d->seen_complete ? 0 : store_seen(d->st, key, err);
+	}
+	struct store_seen stored = { 0, STORE_SEEN_NONE, STORE_SEEN_NONE };
+	int rc = d->seen_complete ? 0 : store_seen(d->st, key, &stored, err);
 	if (rc < 0)
 		return -1;
-	if (rc == 0)
-		hashmap_put(&d->seen, key, 16, NULL);
+	if (d->n_seen == d->seen_cap) {
+		d->seen_cap = d->seen_cap ? d->seen_cap * 2 : 256;
+		d->seen_v = xrealloc(d->seen_v, d->seen_cap * sizeof(*d->seen_v));
+	}
+	struct dict_seen *e = &d->seen_v[d->n_seen];
+	memset(e, 0, sizeof(*e));
+	e->s = stored;
+	*hashmap_put(&d->seen, key, 16, NULL) = d->n_seen++;
+	*out = e;
 	return rc;
 }
 
 bool dict_is_full(const struct dict *d)
 {
 	return hashmap_bytes(&d->values) + hashmap_bytes(&d->secrets) + hashmap_bytes(&d->fps) +
-	       hashmap_bytes(&d->seen) > d->max_bytes;
+	       hashmap_bytes(&d->seen) + d->seen_cap * sizeof(*d->seen_v) > d->max_bytes;
 }
 
 void dict_forget(struct dict *d)
@@ -117,6 +128,9 @@ void dict_forget(struct dict *d)
 	hashmap_free(&d->secrets);
 	hashmap_free(&d->fps);
 	hashmap_free(&d->seen);
+	free(d->seen_v);
+	d->seen_v = NULL;
+	d->n_seen = d->seen_cap = 0;
 	d->values_complete = d->creds_complete = d->seen_complete = false;
 }
 

@@ -63,7 +63,8 @@ bool encode_is_full(const struct encoder *e)
 	/* The raw-value cache counts against the same cap as the dictionary's caches. */
 	const struct dict *d = &e->dict;
 	return hashmap_bytes(&d->values) + hashmap_bytes(&d->secrets) + hashmap_bytes(&d->fps) +
-	       hashmap_bytes(&d->seen) + hashmap_bytes(&e->raw_values) > d->max_bytes;
+	       hashmap_bytes(&d->seen) + d->seen_cap * sizeof(*d->seen_v) + hashmap_bytes(&e->raw_values) >
+	       d->max_bytes;
 }
 
 void encode_forget(struct encoder *e)
@@ -232,6 +233,12 @@ static void estimate(const struct encoder *e, struct event *ev)
 	}
 }
 
+/* A figure de-duplication compares (see sql/migrate/006-keep-last.sql): STORE_SEEN_NONE when unset. */
+static int64_t figure(const struct event *ev, enum event_num n)
+{
+	return event_has(ev, n) ? ev->num[n] : STORE_SEEN_NONE;
+}
+
 int encode_event(struct encoder *e, struct batch *b, int64_t file_id, const char *format, uint64_t line,
 		 struct event *ev, struct buf *err)
 {
@@ -241,9 +248,13 @@ int encode_event(struct encoder *e, struct batch *b, int64_t file_id, const char
 	static const enum event_text texts[] = { EV_USER, EV_ENDPOINT, EV_METHOD, EV_MODEL, EV_PROVIDER,
 						 EV_OPERATION, EV_PROJECT, EV_SESSION };
 	unsigned char key[16];
+	size_t seen_at = 0;
 	bool has_dedup = false;
+	int stored = 0;
 
 	estimate(e, ev);
+	e->replaced = 0;
+	e->is_replaced_in_batch = false;
 	if (ev->dedup.p) {
 		/* Keys are compared across files (a session's lines recur in its subagent files)
 		 * but never across formats: the format's name is part of the hash. */
@@ -252,11 +263,28 @@ int encode_event(struct encoder *e, struct batch *b, int64_t file_id, const char
 		crypto_generichash_update(&h, (const unsigned char *)format, strlen(format) + 1);
 		crypto_generichash_update(&h, (const unsigned char *)ev->dedup.p, ev->dedup.n);
 		crypto_generichash_final(&h, key, sizeof(key));
-		int seen = dict_seen(&e->dict, key, err);
+		struct dict_seen *ds;
+		int seen = dict_seen(&e->dict, key, &ds, err);
 		if (seen < 0)
 			return -1;
-		if (seen)
-			return 1;
+		seen_at = (size_t)(ds - e->dict.seen_v);
+		if (seen) {
+			/* Keep-last: a record's later line counts instead when its figures are larger
+			 * (a streamed message's output grows line by line); a tie keeps the first. An
+			 * event pruned since (event 0) stays counted as it was. */
+			int64_t out = figure(ev, EV_OUTPUT_TOKENS), total = figure(ev, EV_TOTAL_TOKENS);
+			if (!ds->s.event || out < ds->s.output_tokens ||
+			    (out == ds->s.output_tokens && total <= ds->s.total_tokens))
+				return 1;
+			e->replaced = ds->s.event;
+			if (ds->batch == b && ds->serial == b->serial) {
+				b->rows[ds->row].is_dropped = true; /* not summed yet: see batch_row */
+				e->is_replaced_in_batch = true;
+			} else {
+				batch_add_replaced(b, ds->s.event);
+			}
+			stored = 2;
+		}
 		has_dedup = true;
 	}
 	struct batch_row *r = batch_add_row(b);
@@ -279,8 +307,17 @@ int encode_event(struct encoder *e, struct batch *b, int64_t file_id, const char
 	r->failed = ev->failed;
 	r->estimated = ev->estimated;
 	if (has_dedup) {
+		struct dict_seen *ds = &e->dict.seen_v[seen_at];
 		r->has_dedup = true;
 		memcpy(r->dedup, key, sizeof(key));
+		r->is_pending = true; /* summed when the batch is written, unless a later line drops it */
+		ds->s.event = r->id;
+		ds->s.output_tokens = figure(ev, EV_OUTPUT_TOKENS);
+		ds->s.total_tokens = figure(ev, EV_TOTAL_TOKENS);
+		ds->batch = b;
+		ds->serial = b->serial;
+		ds->row = b->nrows - 1;
+		return stored;
 	}
 	batch_aggregate(b, r);
 	return 0;

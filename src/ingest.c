@@ -174,6 +174,31 @@ static void add_reject(struct ingest *in, struct file_state *fs, uint64_t line, 
 }
 
 /*
+ * The event encode_event just replaced is a duplicate now: its file counts one event less and
+ * one duplicate more. One of this batch's rows: in the counters the batch carries (the file
+ * being read, or one read earlier in the batch); one committed before: the writer counts it
+ * (store_write.c). The run's own counts of the file being read follow either way.
+ */
+static void count_replaced(struct ingest *in, struct file_state *fs)
+{
+	int64_t file = in->enc.replaced >> STORE_LINE_BITS;
+	if (file == fs->sf.id) {
+		fs->events--;
+		fs->duplicates++;
+	}
+	if (!in->enc.is_replaced_in_batch)
+		return;
+	if (file == fs->sf.id) {
+		fs->b_events--;
+		fs->b_duplicates++;
+	} else {
+		struct batch_file *f = batch_file(in->b, file);
+		f->events--;
+		f->duplicates++;
+	}
+}
+
+/*
  * Store what ingest_parse_line made of line L (in line order). Returns 0, or -1 when the
  * database failed. The parser pool's sink.
  */
@@ -208,6 +233,8 @@ static int store_line(void *ctx, const struct source_line *l, uint64_t end_offse
 			fs->events++;
 			fs->b_events++;
 		}
+		if (stored == 2)
+			count_replaced(in, fs);
 	}
 	if (in->b->nrows >= (in->opt->batch_rows ? in->opt->batch_rows : INGEST_BATCH_ROWS) ||
 	    batch_memory(in->b) >= BATCH_MEMORY_MAX)

@@ -595,13 +595,29 @@ int store_cred_find(struct store *st, const char *fingerprint, int64_t *id, stru
 	return find_id(st, st->cred_find, id, "a credential", err);
 }
 
-int store_seen(struct store *st, const unsigned char key[16], struct buf *err)
+static int64_t column_or_none(sqlite3_stmt *q, int col, int64_t none)
 {
-	int64_t one;
-	if (lookup(st, &st->seen_find, "SELECT 1 FROM seen WHERE key = ?", err) < 0)
+	return sqlite3_column_type(q, col) == SQLITE_NULL ? none : sqlite3_column_int64(q, col);
+}
+
+int store_seen(struct store *st, const unsigned char key[16], struct store_seen *out, struct buf *err)
+{
+	if (lookup(st, &st->seen_find, "SELECT event, output_tokens, total_tokens FROM seen WHERE key = ?", err) < 0)
 		return -1;
-	sqlite3_bind_blob(st->seen_find, 1, key, 16, SQLITE_STATIC);
-	return find_id(st, st->seen_find, &one, "a de-duplication key", err);
+	sqlite3_stmt *q = st->seen_find;
+	sqlite3_bind_blob(q, 1, key, 16, SQLITE_STATIC);
+	int rc = sqlite3_step(q);
+	int ret = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	if (ret == 1) {
+		out->event = column_or_none(q, 0, 0);
+		out->output_tokens = column_or_none(q, 1, STORE_SEEN_NONE);
+		out->total_tokens = column_or_none(q, 2, STORE_SEEN_NONE);
+	}
+	if (ret < 0)
+		buf_printf(err, "%s: cannot look up a de-duplication key: %s", st->path, sqlite3_errmsg(st->rdb));
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	return ret;
 }
 
 /* ---- files: lookups on the read-only connection, and a direct record for tools and tests ---- */

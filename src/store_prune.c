@@ -100,7 +100,8 @@ out:
 
 /*
  * One batch in one transaction: up to N of the oldest raw events before BEFORE (epoch seconds)
- * into temp.prune_ids, their files' pruned counts raised, the events deleted. The first batch
+ * into temp.prune_ids, their files' pruned counts raised, their de-duplication keys pointed
+ * at no event, the events deleted. The first batch
  * also raises meta pruned_before to BEFORE_DAY, before anything is deleted, so that verify
  * never compares a partly pruned day. *DONE: how many went (0: none left). 0, or -1 with ERR.
  */
@@ -143,7 +144,12 @@ static int prune_batch(struct store *st, int64_t before_day, int64_t n, bool is_
 	sqlite3_bind_int(q, 1, STORE_LINE_BITS);
 	if (sqlite3_step(q) != SQLITE_DONE)
 		goto sql_fail;
-	if (store_exec(st->path, st->db, "DELETE FROM event WHERE id IN (SELECT id FROM temp.prune_ids)", err) < 0)
+	/* A de-duplication key whose event goes stays, pointing at none (seen_by_event finds
+	 * it): a later copy of the record, or a larger later line of it, is then a duplicate,
+	 * so a pruned day read again is never counted twice (sql/migrate/006-keep-last.sql). */
+	if (store_exec(st->path, st->db, "UPDATE seen SET event = NULL WHERE event IN (SELECT id FROM temp.prune_ids)",
+		       err) < 0 ||
+	    store_exec(st->path, st->db, "DELETE FROM event WHERE id IN (SELECT id FROM temp.prune_ids)", err) < 0)
 		goto out;
 	if (store_commit(st, err) < 0)
 		goto out;

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "event.h"
 #include "store_int.h"
+#include "timefmt.h"
 
 enum {
 	S_INSERT_EVENT,
@@ -22,7 +24,15 @@ enum {
 	S_INSERT_FILE,
 	S_CLAIM_FILE,
 	S_UPDATE_FILE,
-	S_INSERT_SEEN,
+	S_UPSERT_SEEN,
+	S_FILE_COUNTS,
+	S_DELETE_EVENT,
+	S_TAKE_DAILY,
+	S_DROP_DAILY,
+	S_TAKE_HOURLY,
+	S_DROP_HOURLY,
+	S_TAKE_CRED,
+	S_TAKE_FILE,
 	S_N
 };
 
@@ -82,7 +92,42 @@ static const char *const writer_sql[S_N] = {
 		"failure = CASE ?12 WHEN 1 THEN ?13 WHEN -1 THEN NULL ELSE failure END, "
 		"failure_rate = CASE ?12 WHEN 1 THEN ?14 WHEN -1 THEN NULL ELSE failure_rate END, "
 		"failed_at = CASE ?12 WHEN 1 THEN ?9 WHEN -1 THEN NULL ELSE failed_at END WHERE id = ?1",
-	[S_INSERT_SEEN] = "INSERT INTO seen(key) SELECT dedup FROM temp.tokstat_batch WHERE dedup IS NOT NULL",
+	/* A key counted before, whose later line this batch stores, points at the new event. */
+	[S_UPSERT_SEEN] = "INSERT INTO seen(key, event, output_tokens, total_tokens) "
+			  "SELECT dedup, id, output_tokens, total_tokens FROM temp.tokstat_batch WHERE dedup IS NOT NULL "
+			  "ON CONFLICT(key) DO UPDATE SET event = excluded.event, "
+			  "output_tokens = excluded.output_tokens, total_tokens = excluded.total_tokens",
+	/* what a file's lines of the batch changed when the batch holds no checkpoint of it */
+	[S_FILE_COUNTS] = "UPDATE file SET events = events + ?2, duplicates = duplicates + ?3 WHERE id = ?1",
+	/*
+	 * Taking back a replaced event (see write_replaced): the row goes, and what it added to
+	 * its daily and hourly groups, its credential's counters and its file's events. A sum
+	 * the event did not log (NULL) is left as it is.
+	 */
+	[S_DELETE_EVENT] = "DELETE FROM event WHERE id = ?1 RETURNING epoch, coalesce(token, 0), coalesce(user, 0), "
+			   "coalesce(endpoint, 0), coalesce(model, 0), coalesce(provider, 0), coalesce(operation, 0), "
+			   "coalesce(project, 0), status, failed, estimated, input_tokens, output_tokens, "
+			   "cache_read_tokens, cache_write_tokens, total_tokens",
+	[S_TAKE_DAILY] =
+		"UPDATE daily SET requests = requests - 1, errors = errors - ?9, estimated = estimated - ?10, "
+		"input_tokens = input_tokens - coalesce(?11, 0), output_tokens = output_tokens - coalesce(?12, 0), "
+		"cache_read_tokens = cache_read_tokens - coalesce(?13, 0), "
+		"cache_write_tokens = cache_write_tokens - coalesce(?14, 0), total_tokens = total_tokens - coalesce(?15, 0) "
+		"WHERE day = ?1 AND token = ?2 AND user = ?3 AND endpoint = ?4 AND model = ?5 AND provider = ?6 "
+		"AND operation = ?7 AND project = ?8 RETURNING requests, input_tokens, output_tokens, cache_read_tokens, "
+		"cache_write_tokens, total_tokens",
+	[S_DROP_DAILY] = "DELETE FROM daily WHERE day = ?1 AND token = ?2 AND user = ?3 AND endpoint = ?4 AND model = ?5 "
+			 "AND provider = ?6 AND operation = ?7 AND project = ?8",
+	[S_TAKE_HOURLY] =
+		"UPDATE hourly SET requests = requests - 1, errors = errors - ?5, "
+		"input_tokens = input_tokens - coalesce(?6, 0), output_tokens = output_tokens - coalesce(?7, 0), "
+		"cache_read_tokens = cache_read_tokens - coalesce(?8, 0), "
+		"cache_write_tokens = cache_write_tokens - coalesce(?9, 0), total_tokens = total_tokens - coalesce(?10, 0) "
+		"WHERE hour = ?1 AND token = ?2 AND user = ?3 AND model = ?4 RETURNING requests, input_tokens, "
+		"output_tokens, cache_read_tokens, cache_write_tokens, total_tokens",
+	[S_DROP_HOURLY] = "DELETE FROM hourly WHERE hour = ?1 AND token = ?2 AND user = ?3 AND model = ?4",
+	[S_TAKE_CRED] = "UPDATE credential SET requests = requests - 1, errors = errors - ?2 WHERE id = ?1",
+	[S_TAKE_FILE] = "UPDATE file SET events = events - 1, duplicates = duplicates + 1 WHERE id = ?1",
 };
 
 struct store_writer {
@@ -177,21 +222,30 @@ static int batch_close(sqlite3_vtab_cursor *c)
 	return SQLITE_OK;
 }
 
-static int batch_filter(sqlite3_vtab_cursor *c, int idx, const char *idx_str, int argc, sqlite3_value **argv)
-{
-	(void)idx, (void)idx_str, (void)argc, (void)argv;
-	((struct batch_cursor *)c)->i = 0;
-	return SQLITE_OK;
-}
-
 static const struct batch *cursor_batch(sqlite3_vtab_cursor *c)
 {
 	return ((struct batch_vtab *)c->pVtab)->w->batch;
 }
 
+/* On from row I to the first that is stored: a dropped row (replaced in its batch) is not. */
+static void skip_dropped(sqlite3_vtab_cursor *c, size_t i)
+{
+	const struct batch *b = cursor_batch(c);
+	while (b && i < b->nrows && b->rows[i].is_dropped)
+		i++;
+	((struct batch_cursor *)c)->i = i;
+}
+
+static int batch_filter(sqlite3_vtab_cursor *c, int idx, const char *idx_str, int argc, sqlite3_value **argv)
+{
+	(void)idx, (void)idx_str, (void)argc, (void)argv;
+	skip_dropped(c, 0);
+	return SQLITE_OK;
+}
+
 static int batch_next(sqlite3_vtab_cursor *c)
 {
-	((struct batch_cursor *)c)->i++;
+	skip_dropped(c, ((struct batch_cursor *)c)->i + 1);
 	return SQLITE_OK;
 }
 
@@ -315,7 +369,7 @@ static int write_rows(struct store_writer *w, struct batch *b)
 	w->batch = b;
 	if (b->nrows && step_reset(w->w[S_INSERT_EVENT]) < 0)
 		rc = -1;
-	if (rc == 0 && b->nrows && step_reset(w->w[S_INSERT_SEEN]) < 0)
+	if (rc == 0 && b->nrows && step_reset(w->w[S_UPSERT_SEEN]) < 0)
 		rc = -1;
 	w->batch = NULL;
 	return rc;
@@ -364,6 +418,182 @@ static int write_aggregates(struct store_writer *w, struct batch *b)
 		bind_opt(q, 10, c->rl_at >= 0 && (c->rl_set & 2), c->rl_reset);
 		bind_opt(q, 11, c->rl_at >= 0, c->rl_at);
 		bind_opt(q, 12, c->last_429_at >= 0, c->last_429_at);
+		if (step_reset(q) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The token sums of daily and hourly, in the order the statements above read and return them. */
+static const char *const sum_columns[5] = { "input_tokens", "output_tokens", "cache_read_tokens",
+					    "cache_write_tokens", "total_tokens" };
+
+/*
+ * A group that lost a replaced event and whose sum of column COL is 0 now: is it a sum of
+ * zeros, or of nothing (NULL, as verify computes it)? Only raw events can tell, and only of a
+ * day that is not pruned (older days may lack raw events that had the column): the group's
+ * raw events, found by the time index, are asked for one with a value. TABLE is daily or
+ * hourly, KEY its key (day or hour first), N its length. 0, or -1 (the SQLite error is set).
+ */
+static int settle_null(sqlite3 *db, const char *table, const int64_t *key, int n, int col, int64_t pruned_day)
+{
+	static const char *const daily_dims[] = { "token", "user", "endpoint", "model", "provider", "operation",
+						  "project" };
+	static const char *const hourly_dims[] = { "token", "user", "model" };
+	bool is_daily = strcmp(table, "daily") == 0;
+	int64_t span = is_daily ? 86400 : 3600;
+	if (key[0] * span < pruned_day * 86400)
+		return 0;
+	const char *const *dims = is_daily ? daily_dims : hourly_dims;
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *q = NULL;
+	int rc = -1;
+	buf_printf(&sql, "SELECT EXISTS (SELECT 1 FROM event WHERE epoch >= ?1 AND epoch < ?1 + %lld",
+		   (long long)span);
+	for (int i = 1; i < n; i++)
+		buf_printf(&sql, " AND coalesce(%s, 0) = ?%d", dims[i - 1], i + 1);
+	buf_printf(&sql, " AND %s IS NOT NULL)", sum_columns[col]);
+	if (sqlite3_prepare_v2(db, sql.data, -1, &q, NULL) != SQLITE_OK)
+		goto out;
+	sqlite3_bind_int64(q, 1, key[0] * span);
+	for (int i = 1; i < n; i++)
+		sqlite3_bind_int64(q, i + 1, key[i]);
+	if (sqlite3_step(q) != SQLITE_ROW)
+		goto out;
+	bool has_value = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	q = NULL;
+	if (!has_value) {
+		buf_reset(&sql);
+		buf_printf(&sql, "UPDATE %s SET %s = NULL WHERE %s = ?1", table, sum_columns[col], is_daily ? "day" : "hour");
+		for (int i = 1; i < n; i++)
+			buf_printf(&sql, " AND %s = ?%d", dims[i - 1], i + 1);
+		if (sqlite3_prepare_v2(db, sql.data, -1, &q, NULL) != SQLITE_OK)
+			goto out;
+		for (int i = 0; i < n; i++)
+			sqlite3_bind_int64(q, i + 1, key[i]);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			goto out;
+	}
+	rc = 0;
+out:
+	sqlite3_finalize(q);
+	buf_free(&sql);
+	return rc;
+}
+
+/*
+ * Take the replaced event's part out of one aggregate group: TAKE (its key bound, the event's
+ * figures after it) returns the group as it is now; a group left with no request goes (DROP),
+ * a sum the event had that is 0 now is settled (settle_null). HAD: the event's token kinds
+ * that were set, bit i for sum_columns[i].
+ */
+static int take_group(struct store *st, sqlite3_stmt *take, sqlite3_stmt *drop, const char *table,
+		      const int64_t *key, int n, unsigned had, int64_t pruned_day)
+{
+	int64_t sums[5];
+	unsigned zero = 0;
+	int rc = sqlite3_step(take);
+	if (rc != SQLITE_ROW) { /* no group: nothing to take back (verify reports such a database) */
+		sqlite3_reset(take);
+		return rc == SQLITE_DONE ? 0 : -1;
+	}
+	int64_t requests = sqlite3_column_int64(take, 0);
+	for (int i = 0; i < 5; i++) {
+		sums[i] = sqlite3_column_int64(take, i + 1);
+		if ((had & (1u << i)) && sqlite3_column_type(take, i + 1) != SQLITE_NULL && sums[i] == 0)
+			zero |= 1u << i;
+	}
+	if (step_reset(take) < 0)
+		return -1;
+	if (requests == 0) {
+		for (int i = 0; i < n; i++)
+			sqlite3_bind_int64(drop, i + 1, key[i]);
+		return step_reset(drop);
+	}
+	for (int i = 0; i < 5; i++)
+		if ((zero & (1u << i)) && settle_null(st->db, table, key, n, i, pruned_day) < 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * The events this batch's rows replace (batch.replaced: a larger later line of their record,
+ * keep-last): each is deleted and its part taken out of the aggregates, its credential's
+ * counters and its file's events (which counts it as a duplicate now), after this batch's own
+ * rows and sums are in, in the same transaction. The credential's first and last seen and
+ * latest status stay: the new line is the same call, logged moments later.
+ */
+static int write_replaced(struct store *st, struct store_writer *w, struct batch *b)
+{
+	int64_t pruned_day = 0;
+	if (!b->n_replaced)
+		return 0;
+	sqlite3_stmt *q = NULL;
+	if (sqlite3_prepare_v2(st->db, "SELECT value FROM meta WHERE key = 'pruned_before'", -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(q) == SQLITE_ROW)
+		pruned_day = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	for (size_t i = 0; i < b->n_replaced; i++) {
+		sqlite3_stmt *del = w->w[S_DELETE_EVENT];
+		int64_t key[8], v[5];
+		unsigned had = 0;
+		sqlite3_bind_int64(del, 1, b->replaced[i]);
+		int rc = sqlite3_step(del);
+		if (rc == SQLITE_DONE) { /* gone already: nothing of it is counted */
+			sqlite3_reset(del);
+			continue;
+		}
+		if (rc != SQLITE_ROW) {
+			sqlite3_reset(del);
+			return -1;
+		}
+		int64_t epoch = sqlite3_column_int64(del, 0);
+		for (int k = 1; k < 8; k++)
+			key[k] = sqlite3_column_int64(del, k);
+		bool has_status = sqlite3_column_type(del, 8) != SQLITE_NULL;
+		int8_t failed = sqlite3_column_type(del, 9) == SQLITE_NULL ? -1 : (int8_t)sqlite3_column_int(del, 9);
+		bool is_error = event_is_error_values(failed, has_status, sqlite3_column_int64(del, 8));
+		int64_t estimated = sqlite3_column_int64(del, 10);
+		for (int k = 0; k < 5; k++) {
+			v[k] = sqlite3_column_int64(del, 11 + k);
+			if (sqlite3_column_type(del, 11 + k) != SQLITE_NULL)
+				had |= 1u << k;
+		}
+		if (step_reset(del) < 0)
+			return -1;
+
+		key[0] = timefmt_day(epoch);
+		q = w->w[S_TAKE_DAILY];
+		for (int k = 0; k < 8; k++)
+			sqlite3_bind_int64(q, k + 1, key[k]);
+		sqlite3_bind_int64(q, 9, is_error);
+		sqlite3_bind_int64(q, 10, estimated);
+		for (int k = 0; k < 5; k++)
+			bind_opt(q, 11 + k, had & (1u << k), v[k]);
+		if (take_group(st, q, w->w[S_DROP_DAILY], "daily", key, 8, had, pruned_day) < 0)
+			return -1;
+
+		int64_t hkey[4] = { timefmt_hour(epoch), key[1], key[2], key[4] };
+		q = w->w[S_TAKE_HOURLY];
+		for (int k = 0; k < 4; k++)
+			sqlite3_bind_int64(q, k + 1, hkey[k]);
+		sqlite3_bind_int64(q, 5, is_error);
+		for (int k = 0; k < 5; k++)
+			bind_opt(q, 6 + k, had & (1u << k), v[k]);
+		if (take_group(st, q, w->w[S_DROP_HOURLY], "hourly", hkey, 4, had, pruned_day) < 0)
+			return -1;
+
+		if (key[1]) {
+			q = w->w[S_TAKE_CRED];
+			sqlite3_bind_int64(q, 1, key[1]);
+			sqlite3_bind_int64(q, 2, is_error);
+			if (step_reset(q) < 0)
+				return -1;
+		}
+		q = w->w[S_TAKE_FILE];
+		sqlite3_bind_int64(q, 1, b->replaced[i] >> STORE_LINE_BITS);
 		if (step_reset(q) < 0)
 			return -1;
 	}
@@ -462,6 +692,14 @@ static int write_files(struct store_writer *w, struct batch *b)
 		}
 		if (f->has_checkpoint && write_checkpoint(w->w[S_UPDATE_FILE], b, f, now) < 0)
 			return -1;
+		if (!f->has_checkpoint && (f->events || f->duplicates)) {
+			q = w->w[S_FILE_COUNTS];
+			sqlite3_bind_int64(q, 1, f->id);
+			sqlite3_bind_int64(q, 2, f->events);
+			sqlite3_bind_int64(q, 3, f->duplicates);
+			if (step_reset(q) < 0)
+				return -1;
+		}
 	}
 	return 0;
 }
@@ -474,8 +712,9 @@ int store_write_batch(struct store *st, struct batch *b, struct buf *err)
 	w = st->writer;
 	if (store_exec(st->path, st->db, "BEGIN IMMEDIATE", err) < 0)
 		return -1;
+	batch_aggregate_pending(b);
 	if (write_dimensions(w, b) < 0 || write_rows(w, b) < 0 || write_aggregates(w, b) < 0 ||
-	    write_rejects(w, b) < 0 || write_files(w, b) < 0) {
+	    write_replaced(st, w, b) < 0 || write_rejects(w, b) < 0 || write_files(w, b) < 0) {
 		store_sql_error(st->path, st->db, err, "cannot write a batch");
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 		return -1;

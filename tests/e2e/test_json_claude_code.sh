@@ -1,8 +1,10 @@
 #!/bin/sh
 # Claude Code session files (claude-code-spotter, the main session gzipped, its subagents):
-# per-day input, output, cache-write and cache-read totals must equal a count done here with
-# python's json module, de-duplicated by (message.id, requestId) across all files, first
-# line kept. Also: files view counts, re-ingest adds nothing, --format overrides detection.
+# per-day input, output, cache-write and cache-read totals must equal a count done with
+# python's json module (claude_keep_last.py): assistant lines and the subagents' messages in
+# progress lines, de-duplicated by (message.id, requestId) across all files, the line with the
+# largest output kept (the last of a streamed message). Also: the sums SOURCES.md gives, files
+# view counts, re-ingest adds nothing, --format overrides detection.
 set -eu
 : "${TOKSTAT:?}" "${CORPUS:?}" "${WORK:?}"
 export LC_ALL=C TZ=UTC
@@ -15,7 +17,7 @@ check() { # WHAT EXPECTED ACTUAL
 	echo "ok: $1"
 }
 
-# A fixed order, so "first line kept" means the same line here and in tokstat.
+# A fixed order, so "the first of equal lines" means the same line here and in tokstat.
 FILES="$DIR/4d5611e5-241a-462a-8d15-5122611a9569.jsonl.gz
 $DIR/4d5611e5-241a-462a-8d15-5122611a9569/subagents/agent-a2898e3.jsonl
 $DIR/4d5611e5-241a-462a-8d15-5122611a9569/subagents/agent-acompact-e1f845.jsonl
@@ -28,44 +30,8 @@ for f in $FILES; do [ -f "$f" ] || fail "corpus file missing: $f"; done
 "$TOKSTAT" --db "$DB" ingest $FILES > "$WORK/ingest.out" || fail "ingest failed: $(cat "$WORK/ingest.out")"
 cat "$WORK/ingest.out"
 
-printf '%s\n' "$FILES" > "$WORK/files.txt"
-python3 - "$WORK/files.txt" > "$WORK/expected.txt" <<'PY'
-import gzip, json, sys
-seen = set()
-days = {}
-files = []
-for path in open(sys.argv[1]).read().split():
-    opener = gzip.open if path.endswith(".gz") else open
-    lines = events = skipped = dups = 0
-    with opener(path, "rt", encoding="utf-8") as fp:
-        for line in fp:
-            lines += 1
-            d = json.loads(line)
-            msg = d.get("message") if isinstance(d.get("message"), dict) else {}
-            if d.get("type") != "assistant" or msg.get("usage") is None:
-                skipped += 1
-                continue
-            mid, rid = msg.get("id"), d.get("requestId")
-            if mid is not None and rid is not None:
-                if (mid, rid) in seen:
-                    dups += 1
-                    continue
-                seen.add((mid, rid))
-            events += 1
-            u = msg["usage"]
-            day = d["timestamp"][:10]
-            t = days.setdefault(day, [0, 0, 0, 0, 0])
-            t[0] += 1
-            t[1] += u.get("input_tokens") or 0
-            t[2] += u.get("output_tokens") or 0
-            t[3] += u.get("cache_creation_input_tokens") or 0
-            t[4] += u.get("cache_read_input_tokens") or 0
-    files.append("%s|%d|%d|%d|%d" % (path, lines, events, skipped, dups))
-for day in sorted(days):
-    print("day|%s|%s" % (day, "|".join(str(x) for x in days[day])))
-for f in files:
-    print("file|" + f)
-PY
+# shellcheck disable=SC2086
+python3 "$(dirname "$0")/claude_keep_last.py" $FILES > "$WORK/expected.txt" || fail "the python count failed"
 
 {
 	sqlite3 "$DB" "SELECT 'day', day, count(*), sum(input_tokens), sum(output_tokens), sum(cache_write_tokens),
@@ -78,11 +44,22 @@ cat "$WORK/expected.txt"
 check "per-day events, input, output, cache-write, cache-read and per-file counts" \
 	"$(cat "$WORK/expected.txt")" "$(cat "$WORK/actual.txt")"
 
-# The numbers SOURCES.md lists for the two busiest days, as a cross-check of the python above.
-check "2026-02-12 de-duplicated main session + subagents (SOURCES.md)" \
-	"177|7933|479537|11618567" \
+# The keep-last sums SOURCES.md lists (of assistant lines), as a cross-check of the python
+# above: the main session's own messages (its progress lines carry its sonnet subagent's,
+# counted once with the subagent's file), and that subagent's messages wherever they were read.
+check "main session, de-duplicated keep-last: output 28,755 (SOURCES.md)" \
+	"177|28755|479537|11618567" \
 	"$(sqlite3 "$DB" "SELECT sum(input_tokens), sum(output_tokens), sum(cache_write_tokens), sum(cache_read_tokens)
-	                  FROM events WHERE file LIKE '%4d5611e5-241a-462a-8d15-5122611a9569.jsonl.gz'")"
+	                  FROM events WHERE file LIKE '%4d5611e5-241a-462a-8d15-5122611a9569.jsonl.gz'
+	                  AND model = 'claude-opus-4-6'")"
+check "main session's cost after keep-last de-duplication: \$9.52614975 (SOURCES.md)" "9.52614975" \
+	"$(sqlite3 "$DB" "SELECT printf('%.8f', sum(cost_usd)) FROM events
+	                  WHERE file LIKE '%4d5611e5-241a-462a-8d15-5122611a9569.jsonl.gz' AND model = 'claude-opus-4-6'")"
+check "subagent agent-a2898e3, de-duplicated keep-last (SOURCES.md)" \
+	"12|53|136|71257|604156" \
+	"$(sqlite3 "$DB" "SELECT count(*), sum(input_tokens), sum(output_tokens), sum(cache_write_tokens), sum(cache_read_tokens)
+	                  FROM events WHERE model = 'claude-sonnet-4-5-20250929'")"
+check "verify" "0" "$("$TOKSTAT" --db "$DB" verify > /dev/null; echo $?)"
 check "format detected per file" "claude_code" "$(sqlite3 "$DB" "SELECT group_concat(DISTINCT format) FROM files")"
 check "totals are the sum of the four kinds" "0" \
 	"$(sqlite3 "$DB" "SELECT count(*) FROM events WHERE total_tokens IS NOT input_tokens + output_tokens + cache_write_tokens + cache_read_tokens")"

@@ -39,6 +39,7 @@ struct fixture {
 	bool has_dict;
 	struct batch b;
 	struct buf err; /* what a failed lookup said */
+	struct dict_seen entry; /* what seen() found last */
 };
 
 static int setup(void **state)
@@ -129,6 +130,16 @@ static void add_keyed_row(struct fixture *fx, const unsigned char key[16])
 	batch_aggregate(&fx->b, r);
 	batch_file(&fx->b, fx->file_id)->events++;
 	batch_file(&fx->b, fx->file_id)->lines = fx->next_line++;
+}
+
+/* dict_seen of KEY: 1 seen, 0 new; the entry is remembered in fx->entry. */
+static int seen(struct fixture *fx, const unsigned char key[16])
+{
+	struct dict_seen *e = NULL;
+	int rc = dict_seen(&fx->d, key, &e, &fx->err);
+	if (rc >= 0)
+		fx->entry = *e;
+	return rc;
 }
 
 /* Commit the batch as the writer thread would, and start an empty one. */
@@ -303,11 +314,11 @@ static void test_seen_returns_0_then_1_for_the_same_key(void **state)
 	make_key(k1, 1);
 	make_key(k2, 2);
 	init_dict(fx, 1 << 20);
-	assert_int_equal(dict_seen(&fx->d, k1, &fx->err), 0);
-	assert_int_equal(dict_seen(&fx->d, k1, &fx->err), 1);
-	assert_int_equal(dict_seen(&fx->d, k2, &fx->err), 0);
-	assert_int_equal(dict_seen(&fx->d, k2, &fx->err), 1);
-	assert_int_equal(dict_seen(&fx->d, k1, &fx->err), 1);
+	assert_int_equal(seen(fx, k1), 0);
+	assert_int_equal(seen(fx, k1), 1);
+	assert_int_equal(seen(fx, k2), 0);
+	assert_int_equal(seen(fx, k2), 1);
+	assert_int_equal(seen(fx, k1), 1);
 }
 
 /* ---- after dict_forget: the database answers ---- */
@@ -353,16 +364,38 @@ static void test_forget_falls_back_to_the_database_for_seen_keys(void **state)
 	make_key(k2, 2);
 	make_key(k3, 3);
 	init_dict(fx, 1 << 20);
-	assert_int_equal(dict_seen(&fx->d, k1, &fx->err), 0);
+	assert_int_equal(seen(fx, k1), 0);
 	add_keyed_row(fx, k1);
-	assert_int_equal(dict_seen(&fx->d, k2, &fx->err), 0);
+	assert_int_equal(seen(fx, k2), 0);
 	add_keyed_row(fx, k2);
 	commit(fx);
 	dict_forget(&fx->d);
-	assert_int_equal(dict_seen(&fx->d, k2, &fx->err), 1);
-	assert_int_equal(dict_seen(&fx->d, k1, &fx->err), 1);
-	assert_int_equal(dict_seen(&fx->d, k3, &fx->err), 0);
-	assert_int_equal(dict_seen(&fx->d, k3, &fx->err), 1);
+	assert_int_equal(seen(fx, k2), 1);
+	assert_int_equal(seen(fx, k1), 1);
+	assert_int_equal(seen(fx, k3), 0);
+	assert_int_equal(seen(fx, k3), 1);
+}
+
+/* Keep-last needs, for a key counted in an earlier run, its event and the figures to beat. */
+static void test_seen_key_from_the_database_gives_its_event_and_figures(void **state)
+{
+	struct fixture *fx = *state;
+	unsigned char k1[16];
+	make_key(k1, 1);
+	init_dict(fx, 1 << 20);
+	assert_int_equal(seen(fx, k1), 0);
+	add_keyed_row(fx, k1);
+	struct batch_row *r = &fx->b.rows[fx->b.nrows - 1];
+	r->num[EV_OUTPUT_TOKENS] = 42;
+	r->num_set |= 1u << EV_OUTPUT_TOKENS; /* total_tokens stays NULL */
+	int64_t id = r->id;
+	commit(fx);
+	dict_forget(&fx->d);
+	assert_int_equal(seen(fx, k1), 1);
+	assert_int_equal(fx->entry.s.event, id);
+	assert_int_equal(fx->entry.s.output_tokens, 42);
+	assert_true(fx->entry.s.total_tokens == STORE_SEEN_NONE);
+	assert_null(fx->entry.batch); /* committed: not in a batch being filled */
 }
 
 static void test_init_on_a_database_with_values_returns_the_stored_ids(void **state)
@@ -374,7 +407,7 @@ static void test_init_on_a_database_with_values_returns_the_stored_ids(void **st
 	init_dict(fx, 1 << 20);
 	int64_t a = value_id(fx, "alice"), m = value_id(fx, "gpt-4o");
 	int64_t c = cred_id(fx, SECRET_A);
-	assert_int_equal(dict_seen(&fx->d, k1, &fx->err), 0);
+	assert_int_equal(seen(fx, k1), 0);
 	add_keyed_row(fx, k1);
 	commit(fx);
 
@@ -382,8 +415,8 @@ static void test_init_on_a_database_with_values_returns_the_stored_ids(void **st
 	assert_int_equal(value_id(fx, "gpt-4o"), m);
 	assert_int_equal(value_id(fx, "alice"), a);
 	assert_int_equal(cred_id(fx, SECRET_A), c);
-	assert_int_equal(dict_seen(&fx->d, k1, &fx->err), 1);
-	assert_int_equal(dict_seen(&fx->d, k2, &fx->err), 0);
+	assert_int_equal(seen(fx, k1), 1);
+	assert_int_equal(seen(fx, k2), 0);
 	assert_int_equal(fx->b.n_new_dict, 0);
 	assert_int_equal(fx->b.n_new_cred, 0);
 	/* new entries continue after the stored ones */
@@ -415,7 +448,7 @@ static void test_is_full_stays_false_under_a_large_limit(void **state)
 	init_dict(fx, 64u << 20);
 	value_id(fx, "alice");
 	cred_id(fx, SECRET_A);
-	dict_seen(&fx->d, k, &fx->err);
+	seen(fx, k);
 	assert_false(dict_is_full(&fx->d));
 }
 
@@ -476,6 +509,7 @@ int main(void)
 		T(test_forget_falls_back_to_the_database_for_values),
 		T(test_forget_falls_back_to_the_database_for_credentials),
 		T(test_forget_falls_back_to_the_database_for_seen_keys),
+		T(test_seen_key_from_the_database_gives_its_event_and_figures),
 		T(test_init_on_a_database_with_values_returns_the_stored_ids),
 		T(test_is_full_turns_true_with_a_tiny_limit),
 		T(test_is_full_stays_false_under_a_large_limit),

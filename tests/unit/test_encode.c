@@ -142,7 +142,72 @@ static void test_same_key_is_a_duplicate_within_a_format_only(void **state)
 	assert_int_equal(encode(fx, "claude_code", 2, &b), 1); /* not stored */
 	assert_int_equal(encode(fx, "other", 3, &c), 0);      /* another format's key */
 	assert_int_equal(fx->b.nrows, 2);
+	batch_aggregate_pending(&fx->b); /* rows with a key are summed when the batch is written */
 	assert_int_equal(fx->b.daily[0].s.requests, 2);
+}
+
+/* A line of message KEY with OUTPUT output tokens (and 100 input). */
+static struct event streamed(const char *key, int64_t output)
+{
+	struct event ev = make_event(NULL, key);
+	event_set_num(&ev, EV_INPUT_TOKENS, 100);
+	event_set_num(&ev, EV_OUTPUT_TOKENS, output);
+	event_finish(&ev);
+	return ev;
+}
+
+static void test_larger_later_line_replaces_the_row_in_its_batch(void **state)
+{
+	struct fixture *fx = *state;
+	struct event a = streamed("msg_1|req_1", 5), b = streamed("msg_1|req_1", 9), c = streamed("msg_1|req_1", 40);
+	assert_int_equal(encode(fx, "claude_code", 1, &a), 0);
+	assert_int_equal(encode(fx, "claude_code", 2, &b), 2);
+	assert_int_equal(fx->enc.replaced, store_event_id(1, 1));
+	assert_true(fx->enc.is_replaced_in_batch);
+	assert_int_equal(encode(fx, "claude_code", 3, &c), 2);
+	assert_int_equal(fx->enc.replaced, store_event_id(1, 2));
+	assert_true(fx->b.rows[0].is_dropped && fx->b.rows[1].is_dropped && !fx->b.rows[2].is_dropped);
+	assert_int_equal(fx->b.n_replaced, 0); /* nothing committed to take back */
+	batch_aggregate_pending(&fx->b);
+	assert_int_equal(fx->b.n_daily, 1);
+	assert_int_equal(fx->b.daily[0].s.requests, 1);
+	assert_int_equal(fx->b.daily[0].s.tokens[1], 40); /* output */
+	assert_int_equal(fx->b.daily[0].s.tokens[0], 100); /* input, once */
+}
+
+static void test_smaller_or_equal_later_line_is_a_duplicate(void **state)
+{
+	struct fixture *fx = *state;
+	struct event a = streamed("msg_1|req_1", 30), b = streamed("msg_1|req_1", 7), c = streamed("msg_1|req_1", 30);
+	assert_int_equal(encode(fx, "claude_code", 1, &a), 0);
+	assert_int_equal(encode(fx, "claude_code", 2, &b), 1); /* smaller: the larger stays */
+	assert_int_equal(encode(fx, "claude_code", 3, &c), 1); /* a tie keeps the first */
+	assert_int_equal(fx->b.nrows, 1);
+	assert_false(fx->b.rows[0].is_dropped);
+}
+
+static void test_same_output_and_larger_total_replaces(void **state)
+{
+	struct fixture *fx = *state;
+	struct event a = streamed("msg_1|req_1", 30), b = make_event(NULL, "msg_1|req_1");
+	event_set_num(&b, EV_INPUT_TOKENS, 101);
+	event_set_num(&b, EV_OUTPUT_TOKENS, 30);
+	event_finish(&b);
+	assert_int_equal(encode(fx, "claude_code", 1, &a), 0);
+	assert_int_equal(encode(fx, "claude_code", 2, &b), 2);
+}
+
+static void test_larger_line_after_its_batch_lists_the_event_to_take_back(void **state)
+{
+	struct fixture *fx = *state;
+	struct event a = streamed("msg_1|req_1", 5), b = streamed("msg_1|req_1", 9);
+	assert_int_equal(encode(fx, "claude_code", 1, &a), 0);
+	batch_reset(&fx->b); /* the batch went to the writer; this is the next one */
+	assert_int_equal(encode_event(&fx->enc, &fx->b, 2, "claude_code", 1, &b, &fx->err), 2);
+	assert_false(fx->enc.is_replaced_in_batch);
+	assert_int_equal(fx->b.n_replaced, 1);
+	assert_int_equal(fx->b.replaced[0], store_event_id(1, 1));
+	assert_int_equal(fx->b.nrows, 1);
 }
 
 static void test_ids_of_a_row_are_its_file_and_line(void **state)
@@ -185,6 +250,10 @@ int main(void)
 		T(test_estimate_of_the_operation_beats_the_default),
 		T(test_logged_tokens_are_never_estimated),
 		T(test_same_key_is_a_duplicate_within_a_format_only),
+		T(test_larger_later_line_replaces_the_row_in_its_batch),
+		T(test_smaller_or_equal_later_line_is_a_duplicate),
+		T(test_same_output_and_larger_total_replaces),
+		T(test_larger_line_after_its_batch_lists_the_event_to_take_back),
 		T(test_ids_of_a_row_are_its_file_and_line),
 		T(test_rejected_line_is_masked_and_cut_at_a_character),
 #undef T
