@@ -28,15 +28,25 @@ enum {
 
 static const char *const writer_sql[S_N] = {
 	/* One statement appends the whole batch: see the batch virtual table below. */
-	[S_INSERT_EVENT] = "INSERT INTO event SELECT id, epoch, token, user, endpoint, method, status, model, "
+	[S_INSERT_EVENT] = "INSERT INTO event(id, epoch, token, user, endpoint, method, status, model, "
 			   "provider, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, "
 			   "total_tokens, latency_ms, bytes, rl_remaining, rl_limit, rl_reset, request_id, "
-			   "operation, project, session, error, failed, estimated FROM temp.tokstat_batch",
+			   "operation, project, session, error, failed, estimated, cache_write_1h_tokens, "
+			   "service_tier) "
+			   "SELECT id, epoch, token, user, endpoint, method, status, model, "
+			   "provider, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, "
+			   "total_tokens, latency_ms, bytes, rl_remaining, rl_limit, rl_reset, request_id, "
+			   "operation, project, session, error, failed, estimated, cache_write_1h_tokens, "
+			   "service_tier FROM temp.tokstat_batch",
 	/* Sums merge with NULL meaning "no event logged it": coalesce(a + b, a, b). */
 	[S_UPSERT_DAILY] =
-		"INSERT INTO daily VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+		"INSERT INTO daily(day, token, user, endpoint, model, provider, operation, project, service_tier, "
+		"requests, errors, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, total_tokens, "
+		"cache_write_1h_tokens, estimated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
 		"ON CONFLICT DO UPDATE SET requests = requests + excluded.requests, "
 		"errors = errors + excluded.errors, estimated = estimated + excluded.estimated, "
+		"cache_write_1h_tokens = coalesce(cache_write_1h_tokens + excluded.cache_write_1h_tokens, "
+		"cache_write_1h_tokens, excluded.cache_write_1h_tokens), "
 		"input_tokens = coalesce(input_tokens + excluded.input_tokens, input_tokens, excluded.input_tokens), "
 		"output_tokens = coalesce(output_tokens + excluded.output_tokens, output_tokens, excluded.output_tokens), "
 		"cache_read_tokens = coalesce(cache_read_tokens + excluded.cache_read_tokens, cache_read_tokens, excluded.cache_read_tokens), "
@@ -116,7 +126,7 @@ enum batch_col {
 	BC_ID, BC_EPOCH, BC_TOKEN, BC_USER, BC_ENDPOINT, BC_METHOD, BC_STATUS, BC_MODEL, BC_PROVIDER,
 	BC_INPUT, BC_OUTPUT, BC_CACHE_READ, BC_CACHE_WRITE, BC_TOTAL, BC_LATENCY, BC_BYTES,
 	BC_RL_REMAINING, BC_RL_LIMIT, BC_RL_RESET, BC_REQUEST_ID, BC_OPERATION, BC_PROJECT, BC_SESSION,
-	BC_ERROR, BC_FAILED, BC_ESTIMATED, BC_DEDUP
+	BC_ERROR, BC_FAILED, BC_ESTIMATED, BC_DEDUP, BC_CACHE_WRITE_1H, BC_SERVICE_TIER
 };
 
 struct batch_vtab {
@@ -135,7 +145,8 @@ static int batch_connect(sqlite3 *db, void *aux, int argc, const char *const *ar
 	int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(id, epoch, token, user, endpoint, method, status, model, "
 					  "provider, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, "
 					  "total_tokens, latency_ms, bytes, rl_remaining, rl_limit, rl_reset, request_id, "
-					  "operation, project, session, error, failed, estimated, dedup)");
+					  "operation, project, session, error, failed, estimated, dedup, "
+					  "cache_write_1h_tokens, service_tier)");
 	if (rc != SQLITE_OK)
 		return rc;
 	struct batch_vtab *v = sqlite3_malloc(sizeof(*v));
@@ -222,11 +233,13 @@ static int batch_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
 		[BC_CACHE_READ] = EV_CACHE_READ_TOKENS, [BC_CACHE_WRITE] = EV_CACHE_WRITE_TOKENS,
 		[BC_TOTAL] = EV_TOTAL_TOKENS, [BC_LATENCY] = EV_LATENCY_MS, [BC_BYTES] = EV_BYTES,
 		[BC_RL_REMAINING] = EV_RL_REMAINING, [BC_RL_LIMIT] = EV_RL_LIMIT, [BC_RL_RESET] = EV_RL_RESET,
+		[BC_CACHE_WRITE_1H] = EV_CACHE_WRITE_1H_TOKENS,
 	};
 	static const enum batch_dim dims[] = {
 		[BC_TOKEN] = BATCH_DIM_TOKEN, [BC_USER] = BATCH_DIM_USER, [BC_ENDPOINT] = BATCH_DIM_ENDPOINT,
 		[BC_METHOD] = BATCH_DIM_METHOD, [BC_MODEL] = BATCH_DIM_MODEL, [BC_PROVIDER] = BATCH_DIM_PROVIDER,
 		[BC_OPERATION] = BATCH_DIM_OPERATION, [BC_PROJECT] = BATCH_DIM_PROJECT, [BC_SESSION] = BATCH_DIM_SESSION,
+		[BC_SERVICE_TIER] = BATCH_DIM_SERVICE_TIER,
 	};
 	switch (col) {
 	case BC_ID:
@@ -236,11 +249,12 @@ static int batch_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
 		sqlite3_result_int64(ctx, r->epoch);
 		break;
 	case BC_TOKEN: case BC_USER: case BC_ENDPOINT: case BC_METHOD: case BC_MODEL: case BC_PROVIDER:
-	case BC_OPERATION: case BC_PROJECT: case BC_SESSION:
+	case BC_OPERATION: case BC_PROJECT: case BC_SESSION: case BC_SERVICE_TIER:
 		result_opt(ctx, r->dim[dims[col]] != 0, r->dim[dims[col]]);
 		break;
 	case BC_STATUS: case BC_INPUT: case BC_OUTPUT: case BC_CACHE_READ: case BC_CACHE_WRITE: case BC_TOTAL:
 	case BC_LATENCY: case BC_BYTES: case BC_RL_REMAINING: case BC_RL_LIMIT: case BC_RL_RESET:
+	case BC_CACHE_WRITE_1H:
 		result_opt(ctx, r->num_set & (1u << nums[col]), r->num[nums[col]]);
 		break;
 	case BC_REQUEST_ID:
@@ -321,23 +335,24 @@ static int write_rows(struct store_writer *w, struct batch *b)
 	return rc;
 }
 
-static void bind_sums(sqlite3_stmt *q, int col, const struct batch_sums *s, bool with_estimated)
+/* From COL: requests, errors, the first N_TOKENS token sums, then (WITH_ESTIMATED) estimated. */
+static void bind_sums(sqlite3_stmt *q, int col, const struct batch_sums *s, int n_tokens, bool with_estimated)
 {
 	sqlite3_bind_int64(q, col, s->requests);
 	sqlite3_bind_int64(q, col + 1, s->errors);
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < n_tokens; i++)
 		bind_opt(q, col + 2 + i, s->tokens_set & (1u << i), s->tokens[i]);
 	if (with_estimated)
-		sqlite3_bind_int64(q, col + 7, s->estimated);
+		sqlite3_bind_int64(q, col + 2 + n_tokens, s->estimated);
 }
 
 static int write_aggregates(struct store_writer *w, struct batch *b)
 {
 	sqlite3_stmt *q = w->w[S_UPSERT_DAILY];
 	for (size_t i = 0; i < b->n_daily; i++) {
-		for (int k = 0; k < 8; k++)
+		for (int k = 0; k < 9; k++)
 			sqlite3_bind_int64(q, k + 1, b->daily[i].key[k]);
-		bind_sums(q, 9, &b->daily[i].s, true);
+		bind_sums(q, 10, &b->daily[i].s, BATCH_TOKENS, true);
 		if (step_reset(q) < 0)
 			return -1;
 	}
@@ -345,7 +360,7 @@ static int write_aggregates(struct store_writer *w, struct batch *b)
 	for (size_t i = 0; i < b->n_hourly; i++) {
 		for (int k = 0; k < 4; k++)
 			sqlite3_bind_int64(q, k + 1, b->hourly[i].key[k]);
-		bind_sums(q, 5, &b->hourly[i].s, false);
+		bind_sums(q, 5, &b->hourly[i].s, BATCH_HOURLY_TOKENS, false);
 		if (step_reset(q) < 0)
 			return -1;
 	}
