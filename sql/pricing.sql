@@ -11,9 +11,9 @@
 -- different model with a different price, and an unknown model must stay unpriced, not cheap.
 -- Among matching rows a provider-specific row beats a provider-less one, then the longest K
 -- wins, then an exact id beats a '*' family of the same length. A price is in force from its
--- effective_from day (UTC) until the next effective_from of the same (provider, model).
+-- effective_from day (UTC) until the next effective_from of the same (provider, model, tier).
 --
--- Seeding never overwrites: INSERT OR IGNORE keyed on (provider, model, effective_from), so a
+-- Seeding never overwrites: INSERT OR IGNORE keyed on (provider, model, tier, effective_from), so a
 -- price the user imported or changed for the same key stays as it is.
 
 -- Tiers (sql/migrate/008-cache-1h-tiers.sql): a row with tier '' is the standard price; a row
