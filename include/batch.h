@@ -25,6 +25,7 @@ enum batch_dim {
 	BATCH_DIM_OPERATION,
 	BATCH_DIM_PROJECT,
 	BATCH_DIM_SESSION,
+	BATCH_DIM_SERVICE_TIER,
 	BATCH_DIM_N
 };
 
@@ -46,15 +47,19 @@ struct batch_row {
 	unsigned char dedup[16];
 };
 
+/* The token sums of an aggregate: the hourly one keeps the first BATCH_HOURLY_TOKENS. */
+#define BATCH_TOKENS 6
+#define BATCH_HOURLY_TOKENS 5
+
 /* Sums of one aggregate group; a token sum stays NULL (bit clear) until some event has it. */
 struct batch_sums {
 	int64_t requests, errors, estimated;
-	int64_t tokens[5]; /* input, output, cache read, cache write, total */
+	int64_t tokens[BATCH_TOKENS]; /* input, output, cache read, cache write, total, 1h cache write */
 	uint8_t tokens_set;
 };
 
 struct batch_daily {
-	int64_t key[8]; /* day, token, user, endpoint, model, provider, operation, project */
+	int64_t key[9]; /* day, token, user, endpoint, model, provider, operation, project, service tier */
 	struct batch_sums s;
 };
 

@@ -2,8 +2,9 @@
  * Event to row: what ingest stores for a parsed event. Text becomes dictionary ids (with a
  * memo of the last value of each dimension, as consecutive lines often repeat it), the
  * credential an id and a masked display form, free text is scrubbed of credentials and made
- * valid UTF-8, a de-duplication key is checked across files of the format, and configured
- * estimates fill events that logged no tokens. Rejected lines are masked and cut the same way.
+ * valid UTF-8, a de-duplication key is checked across files of the format, configured
+ * estimates fill events that logged no tokens, and an event whose log names no provider gets
+ * the one its model or endpoint tells (provider.h), stored as if logged. Rejected lines are masked and cut the same way.
  */
 #ifndef TOKSTAT_ENCODE_H
 #define TOKSTAT_ENCODE_H
@@ -17,6 +18,7 @@
 #include "dict.h"
 #include "event.h"
 #include "hashmap.h"
+#include "provider.h"
 #include "store.h"
 
 #define ENCODE_REJECT_TEXT_MAX 1000 /* bytes of a rejected line kept in the database */
@@ -48,7 +50,9 @@ struct encoder {
 	struct hashmap raw_values; /* a text dimension's value as logged -> id: one scrub per value */
 	const struct encode_estimate *estimates;
 	size_t n_estimates;
-	struct buf clean, tmp, scrubbed;
+	struct provider_rules *providers; /* sql/providers.sql */
+	struct hashmap inferred; /* 'm' model or 'e' endpoint as logged -> its provider (a rules string), 0: none */
+	struct buf clean, tmp, scrubbed, infer;
 	/* after encode_event returned 2: the event it replaced, and whether that was a row of
 	 * the same batch (dropped there) rather than one committed before (in batch.replaced) */
 	int64_t replaced;

@@ -25,6 +25,7 @@ enum event_text {
 	EV_REQUEST_ID,
 	EV_ERROR,
 	EV_REMOTE_USER, /* $remote_user: the user only when no token and no user key is present */
+	EV_SERVICE_TIER, /* the price tier the provider served: "batch", "flex", "priority", "default" ... */
 	EV_TEXT_N
 };
 
@@ -45,6 +46,7 @@ enum event_num {
 	EV_RL_TOKENS_REMAINING, /* the token limit (OpenAI's and Anthropic's -tokens-) */
 	EV_RL_TOKENS_LIMIT,
 	EV_RL_TOKENS_RESET,    /* epoch seconds */
+	EV_CACHE_WRITE_1H_TOKENS, /* the part of cache_write written for 1 hour (Anthropic's 1h TTL) */
 	EV_NUM_N
 };
 
@@ -74,6 +76,7 @@ struct event {
 	uint32_t num_set;   /* bit i set: num[i] is known */
 	int8_t failed;      /* -1 unknown, 0 success, 1 failure (from a "success" field) */
 	bool estimated;     /* token counts were estimated, not logged */
+	bool is_batch;      /* a "batch" field said so: event_finish makes the tier "batch" */
 	struct slice dedup; /* non-NULL: events with equal keys are counted once */
 	int64_t prompt;     /* a prompt count that includes cache reads (OpenAI, Gemini) */
 	bool has_prompt;
@@ -89,13 +92,16 @@ struct event {
  * Field names as format definitions use them. Besides the text and number fields above:
  * "time", "request" (a "%r" request line split into method and endpoint), "path"
  * (endpoint, query string dropped), "rt"/"latency_s"/"urt" (seconds), "success",
- * "prompt_tokens" (input including cached reads; normalized when the event is finished).
+ * "prompt_tokens" (input including cached reads; normalized when the event is finished),
+ * "batch" (EVF_BATCH).
  * EVF_RATE and EVF_RESET are optional: a value they cannot read is a warning, not a reject.
  */
 enum event_field_kind { EVF_TEXT, EVF_NUM, EVF_TIME, EVF_REQUEST, EVF_PATH, EVF_SECONDS,
 			EVF_SUCCESS, EVF_PROMPT, EVF_IGNORE,
 			EVF_RATE,   /* a rate-limit count (remaining, limit) */
-			EVF_RESET   /* a rate-limit reset in any form timefmt_parse_reset reads */ };
+			EVF_RESET,  /* a rate-limit reset in any form timefmt_parse_reset reads */
+			EVF_BATCH   /* a batch marker: a true word, or any other value but a false word
+				     * (a Batch API custom_id), makes the service tier "batch" */ };
 
 struct event_field {
 	const char *name;
@@ -177,7 +183,9 @@ int event_parse_int(const char *p, size_t n, int64_t *out);
 /*
  * Finish an event after all fields are set: prompt_tokens minus cache reads becomes
  * input_tokens, the total is derived from the kinds, latency falls back to upstream time,
- * remote_user becomes the user when no token or user was logged, and a reset given as a
+ * remote_user becomes the user when no token or user was logged, a batch marker makes the
+ * service tier "batch", 1-hour cache writes are made a part of the cache writes (cache_write
+ * is raised to them when it is missing, they are cut to it when larger), and a reset given as a
  * delay becomes the event's time plus the delay, rounded up to the second (NULL with a
  * warning when the event has no time).
  */

@@ -13,9 +13,14 @@
 #include "report.h"
 #include "store.h"
 
-enum pricing_kind { PRICING_INPUT, PRICING_OUTPUT, PRICING_CACHE_READ, PRICING_CACHE_WRITE, PRICING_KINDS };
+enum pricing_kind { PRICING_INPUT, PRICING_OUTPUT, PRICING_CACHE_READ, PRICING_CACHE_WRITE,
+		    PRICING_CACHE_WRITE_1H, /* the 1-hour part of the cache writes */
+		    PRICING_KINDS };
 
-/* A price in force: USD per 1M tokens of each kind. The cache rates fall back to the input rate. */
+/*
+ * A price in force: USD per 1M tokens of each kind. The cache rates fall back to the input
+ * rate, the 1-hour cache-write rate to the cache-write rate.
+ */
 struct pricing_price {
 	struct buf provider;  /* the price row's provider ("" when it applies to any) */
 	struct buf model;     /* the price key that matched: an id or a 'family*' */
@@ -27,8 +32,8 @@ struct pricing_price {
 void pricing_price_free(struct pricing_price *p);
 
 /*
- * The price the cost views use for MODEL (a model name in the stored usage, i.e. in the
- * dictionary) logged with PROVIDER (NULL: none) on DAY (YYYY-MM-DD). Fills *OUT (free with
+ * The standard price the cost views use for MODEL (a model name in the stored usage, i.e. in
+ * the dictionary) logged with PROVIDER (NULL: none) and no service tier on DAY (YYYY-MM-DD). Fills *OUT (free with
  * pricing_price_free). Returns 1 found, 0 no price in force, -1 with ERR set.
  */
 int pricing_match(sqlite3 *db, const char *model, const char *provider, const char *day,
@@ -42,7 +47,9 @@ struct pricing_import_stats {
 /*
  * Load prices from PATH into ST (opened read-write) in one transaction: a CSV with header
  * provider,model,input_per_mtok,output_per_mtok,cache_read_per_mtok,cache_write_per_mtok,effective_from
- * (empty cells NULL), or LiteLLM's JSON (told by a leading '{'). A price without a date gets
+ * and optionally cache_write_1h_per_mtok and tier (empty cells NULL; the order is free), or
+ * LiteLLM's JSON (told by a leading '{'), whose *_batches, *_flex and *_priority costs become
+ * prices of the batch, flex and priority tiers. A price without a date gets
  * DEFAULT_FROM (YYYY-MM-DD). A price equal to the one already in force on its day adds nothing,
  * so importing the same file again changes nothing. Returns 0, or -1 with ERR set and nothing
  * imported.

@@ -172,9 +172,10 @@ int store_commit(struct store *st, struct buf *err);
 void store_rollback(struct store *st);
 
 /* A model price (the price table, sql/pricing.sql): USD per 1M tokens of each kind. */
-#define STORE_PRICE_RATES 4 /* input, output, cache read, cache write */
+#define STORE_PRICE_RATES 5 /* input, output, cache read, cache write, 1-hour cache write */
 struct store_price {
 	const char *provider;       /* "" for any provider */
+	const char *tier;           /* "" or NULL: the standard price; else "batch", "flex", ... */
 	const char *model, *effective_from, *source;
 	double rate[STORE_PRICE_RATES];
 	bool has_rate[STORE_PRICE_RATES];
@@ -183,7 +184,7 @@ struct store_price {
 enum store_price_result { STORE_PRICE_ADDED, STORE_PRICE_CHANGED, STORE_PRICE_UNCHANGED };
 
 /*
- * Put price P: one with the same provider, model and day but other rates is changed; one
+ * Put price P: one with the same provider, model, tier and day but other rates is changed; one
  * equal to the price in force on its day is unchanged (so re-imports add nothing, also with
  * a later default date); anything else is added. *RESULT says which. Returns 0/-1 with ERR.
  */

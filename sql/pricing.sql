@@ -11,11 +11,19 @@
 -- different model with a different price, and an unknown model must stay unpriced, not cheap.
 -- Among matching rows a provider-specific row beats a provider-less one, then the longest K
 -- wins, then an exact id beats a '*' family of the same length. A price is in force from its
--- effective_from day (UTC) until the next effective_from of the same (provider, model).
+-- effective_from day (UTC) until the next effective_from of the same (provider, model, tier).
 --
--- Seeding never overwrites: INSERT OR IGNORE keyed on (provider, model, effective_from), so a
+-- Seeding never overwrites: INSERT OR IGNORE keyed on (provider, model, tier, effective_from), so a
 -- price the user imported or changed for the same key stays as it is.
 
+-- Tiers (sql/migrate/008-cache-1h-tiers.sql): a row with tier '' is the standard price; a row
+-- with a tier ('batch', 'flex', 'priority') prices the usage a log says was served at that tier,
+-- and beats the standard price wherever both are in force. Usage of a tier without a price of
+-- its own takes the standard price, and `tokstat pricing missing` says so.
+-- 1-hour cache writes (cache_write_1h_tokens, a part of cache_write_tokens) are billed at
+-- cache_write_1h_per_mtok, else at the cache-write rate (else the input rate).
+--
+-- The table is made in this shape by migration 8; this is the same definition.
 CREATE TABLE IF NOT EXISTS price (
 	provider             TEXT NOT NULL DEFAULT '',  -- '' any provider; else only usage logged with it
 	model                TEXT NOT NULL,             -- model id, or family prefix ending in '*'
@@ -25,7 +33,9 @@ CREATE TABLE IF NOT EXISTS price (
 	cache_read_per_mtok  REAL CHECK (cache_read_per_mtok >= 0),   -- NULL: billed as input
 	cache_write_per_mtok REAL CHECK (cache_write_per_mtok >= 0),  -- NULL: billed as input
 	source               TEXT,                      -- 'seed: ...' or the file it was imported from
-	PRIMARY KEY (provider, model, effective_from)
+	cache_write_1h_per_mtok REAL CHECK (cache_write_1h_per_mtok >= 0),  -- NULL: billed as cache write
+	tier                 TEXT NOT NULL DEFAULT '',  -- '' the standard price; else 'batch', 'flex', ...
+	PRIMARY KEY (provider, model, tier, effective_from)
 ) WITHOUT ROWID;
 
 -- Seed: USD per 1M tokens (input, output, cache read, cache write). Sources: the vendors' pricing
@@ -38,7 +48,8 @@ CREATE TABLE IF NOT EXISTS price (
 -- A model's first list price is effective from 1970-01-01, not its release day (named in the
 -- source): before release there is no other price it could have, and usage dated earlier
 -- (clock skew, test data) is better priced than left NULL. Later price changes carry their day.
-INSERT OR IGNORE INTO price VALUES
+INSERT OR IGNORE INTO price(provider, model, effective_from, input_per_mtok, output_per_mtok,
+	cache_read_per_mtok, cache_write_per_mtok, source) VALUES
 -- OpenAI. No cache-write charge: cache_write NULL (billed as input; OpenAI logs report none).
 -- gpt-4o launched at 5/15; the gpt-4o alias moved to gpt-4o-2024-08-06 pricing on 2024-10-02
 -- (OpenAI model docs); gpt-4o-2024-05-13 kept 5/15 (LiteLLM: 5e-06 / 1.5e-05).
@@ -69,7 +80,8 @@ INSERT OR IGNORE INTO price VALUES
 	('', 'o3',                  '2025-06-10',  2.00,   8.00, 0.50,   NULL, 'seed: openai.com/api/pricing 2025-06; LiteLLM o3 2e-06/8e-06/5e-07'),
 	('', 'o3-pro',              '1970-01-01', 20.00,  80.00, NULL,   NULL, 'seed: openai.com/api/pricing; LiteLLM o3-pro-2025-06-10 2e-05/8e-05; released 2025-06-10'),
 	('', 'o4-mini',             '1970-01-01',  1.10,   4.40, 0.275,  NULL, 'seed: openai.com/api/pricing; LiteLLM 1.1e-06/4.4e-06/2.75e-07; released 2025-04-16'),
--- Anthropic: cache write = 5-minute cache write (1.25 x input), cache read = 0.1 x input.
+-- Anthropic: cache write = 5-minute cache write (1.25 x input), cache read = 0.1 x input; the
+-- 1-hour cache write (2 x input) is set by the UPDATE at the end.
 	('', 'claude-opus-4-6',     '1970-01-01',  5.00,  25.00, 0.50,   6.25, 'seed: docs.anthropic.com pricing; LiteLLM claude-opus-4-6-20260205 5e-06/2.5e-05/5e-07/6.25e-06; released 2026-02-05'),
 	('', 'claude-opus-4-5',     '1970-01-01',  5.00,  25.00, 0.50,   6.25, 'seed: docs.anthropic.com pricing; LiteLLM claude-opus-4-5-20251101 5e-06/2.5e-05/5e-07/6.25e-06; released 2025-11-01'),
 	('', 'claude-opus-4-1',     '1970-01-01', 15.00,  75.00, 1.50,  18.75, 'seed: docs.anthropic.com pricing; LiteLLM claude-opus-4-1-20250805 1.5e-05/7.5e-05/1.5e-06/1.875e-05; released 2025-08-05'),
@@ -91,3 +103,10 @@ INSERT OR IGNORE INTO price VALUES
 	('', 'gemini-2.5-pro',        '1970-01-01', 1.25, 10.00, 0.125,  NULL, 'seed: ai.google.dev pricing (<=200k); LiteLLM gemini/gemini-2.5-pro 1.25e-06/1e-05/1.25e-07; released 2025-06-17'),
 	('', 'gemini-2.5-flash',      '1970-01-01', 0.30,  2.50, 0.03,   NULL, 'seed: ai.google.dev pricing; LiteLLM gemini/gemini-2.5-flash 3e-07/2.5e-06/3e-08; released 2025-06-17'),
 	('', 'gemini-2.5-flash-lite', '1970-01-01', 0.10,  0.40, 0.01,   NULL, 'seed: ai.google.dev pricing; LiteLLM gemini-2.5-flash-lite 1e-07/4e-07/1e-08; released 2025-07-22');
+
+-- Anthropic's 1-hour cache writes cost twice the input rate (docs.anthropic.com pricing, "1h
+-- cache writes"; LiteLLM's cache_creation_input_token_cost_above_1hr: 1e-05 for claude-opus-4-6).
+-- Set on every Anthropic seed row still as seeded, also one an older tokstat stored without
+-- it; a price imported over a seed has another source and is left as it is.
+UPDATE price SET cache_write_1h_per_mtok = 2 * input_per_mtok
+WHERE source LIKE 'seed: docs.anthropic.com%' AND tier = '' AND cache_write_1h_per_mtok IS NULL;

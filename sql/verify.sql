@@ -20,13 +20,16 @@ WITH pruned AS (SELECT coalesce((SELECT value FROM meta WHERE key = 'pruned_befo
 raw AS (SELECT (epoch - ((epoch % 86400) + 86400) % 86400) / 86400 AS day,
 		coalesce(token, 0) AS token, coalesce(user, 0) AS user, coalesce(endpoint, 0) AS endpoint,
 		coalesce(model, 0) AS model, coalesce(provider, 0) AS provider,
-		coalesce(operation, 0) AS operation, coalesce(project, 0) AS project, count(*) AS requests,
+		coalesce(operation, 0) AS operation, coalesce(project, 0) AS project,
+		coalesce(service_tier, 0) AS service_tier, count(*) AS requests,
 		sum(CASE WHEN failed = 1 OR status >= 400 THEN 1 ELSE 0 END) AS errors,
 		sum(input_tokens) AS i, sum(output_tokens) AS o, sum(cache_read_tokens) AS cr,
-		sum(cache_write_tokens) AS cw, sum(total_tokens) AS t, sum(coalesce(estimated, 0)) AS est
-	FROM event WHERE epoch >= (SELECT day FROM pruned) * 86400 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8),
-agg AS (SELECT day, token, user, endpoint, model, provider, operation, project, requests, errors,
-		input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, total_tokens, estimated
+		sum(cache_write_tokens) AS cw, sum(total_tokens) AS t, sum(coalesce(estimated, 0)) AS est,
+		sum(cache_write_1h_tokens) AS cw1h
+	FROM event WHERE epoch >= (SELECT day FROM pruned) * 86400 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9),
+agg AS (SELECT day, token, user, endpoint, model, provider, operation, project, service_tier, requests,
+		errors, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, total_tokens, estimated,
+		cache_write_1h_tokens
 	FROM daily WHERE day >= (SELECT day FROM pruned))
 SELECT 'daily aggregate differs from raw events', * FROM (SELECT * FROM agg EXCEPT SELECT * FROM raw)
 UNION ALL SELECT 'raw events missing from daily aggregates', * FROM (SELECT * FROM raw EXCEPT SELECT * FROM agg)

@@ -6,15 +6,18 @@
 -- ---- cost (owned by the pricing issue; see sql/pricing.sql for the price table and the rule) ----
 -- A price key K matches usage model M when M = K, M = K-latest, M = K then '-' or '@' and three
 -- or more digits (a dated release), or K ends in '*' and M starts with the rest of K. Among the
--- matches: provider-specific rows first, then the longest K, then an exact K over a family.
+-- matches: a tier's own rows first (for usage of that tier), then provider-specific rows, then the
+-- longest K, then an exact K over a family.
 -- Each model is resolved once here, against the dictionary (index range on dict.value per key),
 -- so the per-row cost is one equality join, not a scan of the prices per aggregate row.
 
 DROP VIEW IF EXISTS prices;
 CREATE VIEW prices AS
 SELECT nullif(provider, '') AS provider, model, effective_from,
-	lead(effective_from) OVER (PARTITION BY provider, model ORDER BY effective_from) AS effective_until,
-	input_per_mtok, output_per_mtok, cache_read_per_mtok, cache_write_per_mtok, source
+	lead(effective_from) OVER (PARTITION BY provider, model, tier ORDER BY effective_from) AS effective_until,
+	input_per_mtok, output_per_mtok, cache_read_per_mtok, cache_write_per_mtok, source,
+	nullif(tier, '') AS tier,  -- NULL: the standard price
+	cache_write_1h_per_mtok    -- NULL: 1-hour cache writes at cache_write_per_mtok
 FROM price;
 
 -- Every dictionary value that a price key matches (dict holds all model names), with its rank.
@@ -34,44 +37,64 @@ DROP VIEW IF EXISTS priced_provider;
 CREATE VIEW priced_provider AS
 SELECT id, value FROM dict WHERE value IN (SELECT provider FROM price WHERE provider <> '');
 
--- The price of each (model id, provider id) as non-overlapping day ranges [from_day, to_day):
--- provider_id is 0 (any provider) or a priced_provider id. Day numbers count from 1970-01-01.
--- Cache rates fall back to the input rate when a price has none (no discount known).
+-- Dictionary ids of the service tiers some price row is for (batch, flex, priority, ...).
+DROP VIEW IF EXISTS priced_tier;
+CREATE VIEW priced_tier AS
+SELECT id, value FROM dict WHERE value IN (SELECT tier FROM price WHERE tier <> '');
+
+-- The tier names that mean the standard price: what OpenAI ("default", "auto") and Anthropic
+-- ("standard") report for usage billed at list price. Any other tier a log names and the price
+-- table lacks is priced at the standard price and listed by `tokstat pricing missing`.
+DROP VIEW IF EXISTS standard_tier;
+CREATE VIEW standard_tier AS
+SELECT id, value FROM dict WHERE value IN ('default', 'standard', 'auto');
+
+-- The price of each (model id, provider id, tier id) as non-overlapping day ranges
+-- [from_day, to_day): provider_id is 0 (any provider) or a priced_provider id, tier_id 0 (the
+-- standard price) or a priced_tier id, whose ranges hold the tier's own price where one is in
+-- force and the standard price elsewhere (price_tier says which). Day numbers count from
+-- 1970-01-01. Cache rates fall back to the input rate when a price has none (no discount
+-- known); the 1-hour cache-write rate to the cache-write rate.
 DROP VIEW IF EXISTS model_price_periods;
 CREATE VIEW model_price_periods AS
 WITH period AS (
-	SELECT provider, model, effective_from,
+	SELECT provider, model, tier, effective_from,
 		CAST(julianday(effective_from) - 2440587.5 AS INTEGER) AS from_day,
-		coalesce(CAST(julianday(lead(effective_from) OVER (PARTITION BY provider, model
+		coalesce(CAST(julianday(lead(effective_from) OVER (PARTITION BY provider, model, tier
 			ORDER BY effective_from)) - 2440587.5 AS INTEGER), 1000000000) AS to_day,
-		input_per_mtok, output_per_mtok, cache_read_per_mtok, cache_write_per_mtok
+		input_per_mtok, output_per_mtok, cache_read_per_mtok, cache_write_per_mtok,
+		cache_write_1h_per_mtok
 	FROM price),
+-- The usage keys: (provider 0 or a priced provider) x (tier 0 or a priced tier).
+usage_key AS (
+	SELECT 0 AS provider_id, '' AS provider, 0 AS tier_id, '' AS tier
+	UNION ALL SELECT id, value, 0, '' FROM priced_provider
+	UNION ALL SELECT 0, '', id, value FROM priced_tier
+	UNION ALL SELECT pp.id, pp.value, pt.id, pt.value FROM priced_provider pp, priced_tier pt),
+-- A tier's own price ranks above every standard one (3000000 > any provider rank + length).
 cand AS (
-	SELECT m.model_id, 0 AS provider_id, m.rank, p.*
-	FROM price_match m JOIN period p ON p.provider = m.provider AND p.model = m.price_model
-	WHERE m.provider = ''
-	UNION ALL
-	SELECT m.model_id, pp.id AS provider_id, m.rank, p.*
-	FROM priced_provider pp JOIN price_match m ON m.provider IN ('', pp.value)
-	JOIN period p ON p.provider = m.provider AND p.model = m.price_model),
+	SELECT m.model_id, u.provider_id, u.tier_id, m.rank + (p.tier <> '') * 3000000 AS rank, p.*
+	FROM usage_key u JOIN price_match m ON m.provider IN ('', u.provider)
+	JOIN period p ON p.provider = m.provider AND p.model = m.price_model AND p.tier IN ('', u.tier)),
 -- For each boundary (a candidate's from_day) the candidate in force there with the best rank.
 -- Duplicate boundaries give empty ranges [d, d). Written with row_number(), not GROUP BY or
 -- DISTINCT: SQLite caps its row estimate of those so low that it scans this view per aggregate
 -- row instead of building an automatic index (3x slower over a year of aggregates).
 pick AS (
-	SELECT b.model_id, b.provider_id, b.from_day AS at_day, c.provider, c.model,
+	SELECT b.model_id, b.provider_id, b.tier_id, b.from_day AS at_day, c.provider, c.model, c.tier,
 		c.effective_from, c.input_per_mtok, c.output_per_mtok, c.cache_read_per_mtok,
-		c.cache_write_per_mtok,
-		row_number() OVER (PARTITION BY b.model_id, b.provider_id, b.provider, b.model, b.from_day
-			ORDER BY c.rank DESC) AS rn
+		c.cache_write_per_mtok, c.cache_write_1h_per_mtok,
+		row_number() OVER (PARTITION BY b.model_id, b.provider_id, b.tier_id, b.provider, b.model,
+			b.tier, b.from_day ORDER BY c.rank DESC) AS rn
 	FROM cand b JOIN cand c ON c.model_id = b.model_id AND c.provider_id = b.provider_id
-		AND c.from_day <= b.from_day AND b.from_day < c.to_day)
-SELECT model_id, provider_id, at_day AS from_day,
-	coalesce(lead(at_day) OVER (PARTITION BY model_id, provider_id ORDER BY at_day), 1000000000) AS to_day,
-	provider AS price_provider, model AS price_model, effective_from,
+		AND c.tier_id = b.tier_id AND c.from_day <= b.from_day AND b.from_day < c.to_day)
+SELECT model_id, provider_id, tier_id, at_day AS from_day,
+	coalesce(lead(at_day) OVER (PARTITION BY model_id, provider_id, tier_id ORDER BY at_day), 1000000000) AS to_day,
+	provider AS price_provider, model AS price_model, tier AS price_tier, effective_from,
 	input_per_mtok, output_per_mtok,
 	coalesce(cache_read_per_mtok, input_per_mtok) AS cache_read_per_mtok,
-	coalesce(cache_write_per_mtok, input_per_mtok) AS cache_write_per_mtok
+	coalesce(cache_write_per_mtok, input_per_mtok) AS cache_write_per_mtok,
+	coalesce(cache_write_1h_per_mtok, cache_write_per_mtok, input_per_mtok) AS cache_write_1h_per_mtok
 FROM pick WHERE rn = 1;
 
 -- The daily aggregates with the price in force on their day and their cost in USD.
@@ -81,6 +104,10 @@ FROM pick WHERE rn = 1;
 -- unpriced_tokens, unpriced_requests: the row's tokens and requests when it has tokens but no
 -- cost, else 0. This is the one definition of "unpriced": every view, summary and the cost
 -- report sum these columns; cost_usd sums leave those rows out.
+-- cache_write_tokens counts every cache write: its 1-hour part (cache_write_1h_tokens) is billed
+-- at the 1-hour rate, the rest at the cache-write rate.
+-- standard_for_tier: 1 when the row's tier (not a standard one) has no price of its own in
+-- force, so the standard price was used; `tokstat pricing missing` lists those rows.
 -- Keep the cost expression in step with the one in the events view.
 DROP VIEW IF EXISTS daily_cost;
 CREATE VIEW daily_cost AS
@@ -88,6 +115,8 @@ SELECT c.*,
 	CASE WHEN c.cost_usd IS NULL AND c.tokens > 0 THEN c.tokens ELSE 0 END AS unpriced_tokens,
 	CASE WHEN c.cost_usd IS NULL AND c.tokens > 0 THEN c.requests ELSE 0 END AS unpriced_requests
 FROM (SELECT a.*, nullif(mp.price_provider, '') AS price_provider, mp.price_model,
+	CASE WHEN a.service_tier <> 0 AND mp.model_id IS NOT NULL AND mp.price_tier = ''
+	      AND a.service_tier NOT IN (SELECT id FROM standard_tier) THEN 1 ELSE 0 END AS standard_for_tier,
 	max(coalesce(a.total_tokens, 0), coalesce(a.input_tokens, 0) + coalesce(a.output_tokens, 0)
 		+ coalesce(a.cache_read_tokens, 0) + coalesce(a.cache_write_tokens, 0)) AS tokens,
 	CASE WHEN coalesce(a.input_tokens, a.output_tokens, a.cache_read_tokens, a.cache_write_tokens) IS NULL
@@ -95,12 +124,15 @@ FROM (SELECT a.*, nullif(mp.price_provider, '') AS price_provider, mp.price_mode
 	     ELSE (CASE WHEN a.input_tokens > 0 THEN a.input_tokens * mp.input_per_mtok ELSE 0 END
 		 + CASE WHEN a.output_tokens > 0 THEN a.output_tokens * mp.output_per_mtok ELSE 0 END
 		 + CASE WHEN a.cache_read_tokens > 0 THEN a.cache_read_tokens * mp.cache_read_per_mtok ELSE 0 END
-		 + CASE WHEN a.cache_write_tokens > 0 THEN a.cache_write_tokens * mp.cache_write_per_mtok ELSE 0 END
+		 + CASE WHEN a.cache_write_tokens > 0
+			THEN (a.cache_write_tokens - coalesce(a.cache_write_1h_tokens, 0)) * mp.cache_write_per_mtok
+			   + coalesce(a.cache_write_1h_tokens, 0) * mp.cache_write_1h_per_mtok ELSE 0 END
 		 ) / 1e6 + (CASE WHEN mp.model_id IS NULL THEN NULL ELSE 0 END)
 	END AS cost_usd
 FROM daily a
 LEFT JOIN model_price_periods mp ON mp.model_id = a.model
 	AND mp.provider_id = CASE WHEN a.provider IN (SELECT id FROM priced_provider) THEN a.provider ELSE 0 END
+	AND mp.tier_id = CASE WHEN a.service_tier IN (SELECT id FROM priced_tier) THEN a.service_tier ELSE 0 END
 	AND a.day >= mp.from_day AND a.day < mp.to_day) c;
 
 -- The first and last day with usage (day numbers and dates; NULL when there is none): cheap,
@@ -149,9 +181,13 @@ SELECT
 	     ELSE (CASE WHEN e.input_tokens > 0 THEN e.input_tokens * mp.input_per_mtok ELSE 0 END
 		 + CASE WHEN e.output_tokens > 0 THEN e.output_tokens * mp.output_per_mtok ELSE 0 END
 		 + CASE WHEN e.cache_read_tokens > 0 THEN e.cache_read_tokens * mp.cache_read_per_mtok ELSE 0 END
-		 + CASE WHEN e.cache_write_tokens > 0 THEN e.cache_write_tokens * mp.cache_write_per_mtok ELSE 0 END
+		 + CASE WHEN e.cache_write_tokens > 0
+			THEN (e.cache_write_tokens - coalesce(e.cache_write_1h_tokens, 0)) * mp.cache_write_per_mtok
+			   + coalesce(e.cache_write_1h_tokens, 0) * mp.cache_write_1h_per_mtok ELSE 0 END
 		 ) / 1e6 + (CASE WHEN mp.model_id IS NULL THEN NULL ELSE 0 END)
-	END AS cost_usd
+	END AS cost_usd,
+	e.cache_write_1h_tokens,  -- the part of cache_write_tokens written for 1 hour
+	dst.value AS service_tier -- as the log said it: batch, flex, priority, default, ...
 FROM event e
 LEFT JOIN credential c ON c.id = e.token
 LEFT JOIN dict du  ON du.id  = e.user
@@ -162,9 +198,11 @@ LEFT JOIN dict dp  ON dp.id  = e.provider
 LEFT JOIN dict dop ON dop.id = e.operation
 LEFT JOIN dict dpr ON dpr.id = e.project
 LEFT JOIN dict ds  ON ds.id  = e.session
+LEFT JOIN dict dst ON dst.id = e.service_tier
 LEFT JOIN file f   ON f.id   = e.id >> 40  -- STORE_LINE_BITS, as above
 LEFT JOIN model_price_periods mp ON mp.model_id = e.model  -- cost
 	AND mp.provider_id = CASE WHEN e.provider IN (SELECT id FROM priced_provider) THEN e.provider ELSE 0 END
+	AND mp.tier_id = CASE WHEN e.service_tier IN (SELECT id FROM priced_tier) THEN e.service_tier ELSE 0 END
 	AND e.epoch / 86400 >= mp.from_day AND e.epoch / 86400 < mp.to_day;
 
 DROP VIEW IF EXISTS daily_usage;
@@ -185,7 +223,9 @@ SELECT
 	a.estimated AS estimated_requests,
 	a.cost_usd AS cost_usd,  -- cost: daily_cost is daily plus the cost columns
 	a.day AS day_number,     -- days since 1970-01-01: a range on it reads the aggregates' key
-	a.unpriced_tokens AS unpriced_tokens  -- tokens without a cost (daily_cost says when)
+	a.unpriced_tokens AS unpriced_tokens, -- tokens without a cost (daily_cost says when)
+	a.cache_write_1h_tokens,  -- the part of cache_write_tokens written for 1 hour
+	dst.value AS service_tier -- as the log said it; NULL: none logged
 FROM daily_cost a
 LEFT JOIN credential c ON c.id = a.token
 LEFT JOIN dict du  ON du.id  = a.user
@@ -193,7 +233,8 @@ LEFT JOIN dict de  ON de.id  = a.endpoint
 LEFT JOIN dict dmo ON dmo.id = a.model
 LEFT JOIN dict dp  ON dp.id  = a.provider
 LEFT JOIN dict dop ON dop.id = a.operation
-LEFT JOIN dict dpr ON dpr.id = a.project;
+LEFT JOIN dict dpr ON dpr.id = a.project
+LEFT JOIN dict dst ON dst.id = a.service_tier;
 
 DROP VIEW IF EXISTS hourly_usage;
 CREATE VIEW hourly_usage AS
@@ -377,13 +418,15 @@ FROM (SELECT day, endpoint, sum(requests) AS requests, sum(cost_usd) AS cost_usd
 LEFT JOIN dict de ON de.id = g.endpoint
 GROUP BY 1, g.endpoint;
 
--- Usage with tokens but no cost, per model and provider, with why (`tokstat pricing missing`).
+-- Usage with tokens but no cost, per model, provider and tier, with why (`tokstat pricing
+-- missing`); and usage of a tier without a price of its own, which has the standard price's cost.
 DROP VIEW IF EXISTS unpriced_usage;
 CREATE VIEW unpriced_usage AS
 SELECT dm.value AS model, dp.value AS provider, g.reason,
 	date(g.first_day * 86400, 'unixepoch') AS first_day, date(g.last_day * 86400, 'unixepoch') AS last_day,
-	g.requests, g.input_tokens, g.output_tokens, g.cache_read_tokens, g.cache_write_tokens, g.total_tokens
-FROM (SELECT model, provider,
+	g.requests, g.input_tokens, g.output_tokens, g.cache_read_tokens, g.cache_write_tokens, g.total_tokens,
+	dt.value AS service_tier
+FROM (SELECT model, provider, service_tier,
 	CASE WHEN coalesce(input_tokens, output_tokens, cache_read_tokens, cache_write_tokens) IS NULL
 		THEN 'only total tokens logged'
 	     WHEN price_model IS NOT NULL THEN 'price lacks a rate for a logged token kind'
@@ -395,7 +438,15 @@ FROM (SELECT model, provider,
 	sum(total_tokens) AS total_tokens
       FROM daily_cost
       WHERE unpriced_tokens > 0
-      GROUP BY model, provider, reason) g
+      GROUP BY model, provider, service_tier, reason
+      UNION ALL
+      SELECT model, provider, service_tier, 'no price for this tier: standard price used',
+	min(day), max(day), sum(requests), sum(input_tokens), sum(output_tokens), sum(cache_read_tokens),
+	sum(cache_write_tokens), sum(total_tokens)
+      FROM daily_cost
+      WHERE standard_for_tier = 1
+      GROUP BY model, provider, service_tier) g
 LEFT JOIN dict dm ON dm.id = g.model
-LEFT JOIN dict dp ON dp.id = g.provider;
+LEFT JOIN dict dp ON dp.id = g.provider
+LEFT JOIN dict dt ON dt.id = g.service_tier;
 -- ---- end of cost reports ----

@@ -121,12 +121,13 @@ void batch_add_reject(struct batch *b, uint64_t line, const char *reason, size_t
 
 static void sums_add(struct batch_sums *s, const struct batch_row *r, bool is_error)
 {
-	static const enum event_num kinds[5] = { EV_INPUT_TOKENS, EV_OUTPUT_TOKENS, EV_CACHE_READ_TOKENS,
-						 EV_CACHE_WRITE_TOKENS, EV_TOTAL_TOKENS };
+	static const enum event_num kinds[BATCH_TOKENS] = { EV_INPUT_TOKENS, EV_OUTPUT_TOKENS,
+							    EV_CACHE_READ_TOKENS, EV_CACHE_WRITE_TOKENS,
+							    EV_TOTAL_TOKENS, EV_CACHE_WRITE_1H_TOKENS };
 	s->requests++;
 	s->errors += is_error;
 	s->estimated += r->estimated;
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < BATCH_TOKENS; i++)
 		if (r->num_set & (1u << kinds[i])) {
 			s->tokens[i] += r->num[kinds[i]];
 			s->tokens_set |= (uint8_t)(1u << i);
@@ -140,9 +141,9 @@ void batch_aggregate(struct batch *b, const struct batch_row *r)
 	bool is_error = event_is_error_values(r->failed, has_status, r->num[EV_STATUS]);
 	int64_t day = timefmt_day(r->epoch), hour = timefmt_hour(r->epoch);
 
-	int64_t dkey[8] = { day, r->dim[BATCH_DIM_TOKEN], r->dim[BATCH_DIM_USER], r->dim[BATCH_DIM_ENDPOINT],
+	int64_t dkey[9] = { day, r->dim[BATCH_DIM_TOKEN], r->dim[BATCH_DIM_USER], r->dim[BATCH_DIM_ENDPOINT],
 			    r->dim[BATCH_DIM_MODEL], r->dim[BATCH_DIM_PROVIDER], r->dim[BATCH_DIM_OPERATION],
-			    r->dim[BATCH_DIM_PROJECT] };
+			    r->dim[BATCH_DIM_PROJECT], r->dim[BATCH_DIM_SERVICE_TIER] };
 	uint64_t *slot = hashmap_put(&b->daily_map, dkey, sizeof(dkey), &is_new);
 	if (is_new) {
 		GROW(b->daily, b->n_daily, b->daily_cap);

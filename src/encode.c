@@ -2,6 +2,7 @@
 #include "encode.h"
 
 #include <sodium.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,9 +41,12 @@ int encode_init(struct encoder *e, struct store *st, size_t cache_bytes, const s
 {
 	memset(e, 0, sizeof(*e));
 	hashmap_init(&e->raw_values);
+	hashmap_init(&e->inferred);
 	e->estimates = estimates;
 	e->n_estimates = n_estimates;
 	e->scrub = credential_scrubber_new();
+	if (provider_rules_load(&e->providers, err) < 0)
+		return -1;
 	return dict_init(&e->dict, st, cache_bytes, err);
 }
 
@@ -53,6 +57,8 @@ void encode_free(struct encoder *e)
 		buf_free(&e->memo[i].value);
 	dict_free(&e->dict);
 	credential_scrubber_free(e->scrub);
+	provider_rules_free(e->providers);
+	buf_free(&e->infer);
 	buf_free(&e->clean);
 	buf_free(&e->tmp);
 	buf_free(&e->scrubbed);
@@ -63,14 +69,15 @@ bool encode_is_full(const struct encoder *e)
 	/* The raw-value cache counts against the same cap as the dictionary's caches. */
 	const struct dict *d = &e->dict;
 	return hashmap_bytes(&d->values) + hashmap_bytes(&d->secrets) + hashmap_bytes(&d->fps) +
-	       hashmap_bytes(&d->seen) + d->seen_cap * sizeof(*d->seen_v) + hashmap_bytes(&e->raw_values) >
-	       d->max_bytes;
+	       hashmap_bytes(&d->seen) + d->seen_cap * sizeof(*d->seen_v) + hashmap_bytes(&e->raw_values) +
+	       hashmap_bytes(&e->inferred) > d->max_bytes;
 }
 
 void encode_forget(struct encoder *e)
 {
 	dict_forget(&e->dict);
 	hashmap_free(&e->raw_values); /* its memory too: see dict_forget */
+	hashmap_free(&e->inferred);
 	for (int i = 0; i < BATCH_DIM_N; i++) {
 		if (e->memo[i].value.data)
 			sodium_memzero(e->memo[i].value.data, e->memo[i].value.cap);
@@ -239,14 +246,43 @@ static int64_t figure(const struct event *ev, enum event_num n)
 	return event_has(ev, n) ? ev->num[n] : STORE_SEEN_NONE;
 }
 
+/* The provider of one field's value (KIND 'm' model, 'e' endpoint), remembered per value. */
+static const char *inferred_by(struct encoder *e, char kind, const struct slice *s)
+{
+	static const struct slice none = { NULL, 0 };
+	bool is_new;
+	if (!s->p)
+		return NULL;
+	buf_reset(&e->infer);
+	buf_addc(&e->infer, kind);
+	buf_add(&e->infer, s->p, s->n);
+	uint64_t *slot = hashmap_put(&e->inferred, e->infer.data, e->infer.len, &is_new);
+	if (is_new) {
+		const char *p = provider_infer(e->providers, kind == 'm' ? s : &none, kind == 'e' ? s : &none,
+					       &e->infer);
+		*slot = (uint64_t)(uintptr_t)p;
+	}
+	return (const char *)(uintptr_t)*slot;
+}
+
+/* A provider from the model's family, else from the endpoint (sql/providers.sql), when one matches. */
+static void infer_provider(struct encoder *e, struct event *ev)
+{
+	const char *p = inferred_by(e, 'm', &ev->text[EV_MODEL]);
+	if (!p)
+		p = inferred_by(e, 'e', &ev->text[EV_ENDPOINT]);
+	if (p)
+		ev->text[EV_PROVIDER] = (struct slice){ p, strlen(p) };
+}
+
 int encode_event(struct encoder *e, struct batch *b, int64_t file_id, const char *format, uint64_t line,
 		 struct event *ev, struct buf *err)
 {
 	static const enum batch_dim dims[] = { BATCH_DIM_USER, BATCH_DIM_ENDPOINT, BATCH_DIM_METHOD,
 					       BATCH_DIM_MODEL, BATCH_DIM_PROVIDER, BATCH_DIM_OPERATION,
-					       BATCH_DIM_PROJECT, BATCH_DIM_SESSION };
+					       BATCH_DIM_PROJECT, BATCH_DIM_SESSION, BATCH_DIM_SERVICE_TIER };
 	static const enum event_text texts[] = { EV_USER, EV_ENDPOINT, EV_METHOD, EV_MODEL, EV_PROVIDER,
-						 EV_OPERATION, EV_PROJECT, EV_SESSION };
+						 EV_OPERATION, EV_PROJECT, EV_SESSION, EV_SERVICE_TIER };
 	unsigned char key[16];
 	size_t seen_at = 0;
 	bool has_dedup = false;
@@ -287,6 +323,8 @@ int encode_event(struct encoder *e, struct batch *b, int64_t file_id, const char
 		}
 		has_dedup = true;
 	}
+	if (!ev->text[EV_PROVIDER].p) /* stored, so every report groups by it and prices see it */
+		infer_provider(e, ev);
 	struct batch_row *r = batch_add_row(b);
 	r->id = store_event_id(file_id, line);
 	r->epoch = ev->epoch;

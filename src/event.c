@@ -42,6 +42,9 @@ const struct event_field event_fields[] = {
 	{ "rl_tokens_remaining", EVF_RATE, EV_RL_TOKENS_REMAINING },
 	{ "rl_tokens_limit", EVF_RATE, EV_RL_TOKENS_LIMIT },
 	{ "rl_tokens_reset", EVF_RESET, EV_RL_TOKENS_RESET },
+	{ "cache_write_1h_tokens", EVF_NUM, EV_CACHE_WRITE_1H_TOKENS },
+	{ "service_tier", EVF_TEXT, EV_SERVICE_TIER },
+	{ "batch", EVF_BATCH, 0 },
 	{ "success", EVF_SUCCESS, 0 },
 	{ "ignore", EVF_IGNORE, 0 },
 	{ NULL, EVF_IGNORE, 0 },
@@ -414,6 +417,11 @@ int event_set(struct event *ev, const struct event_field *f, const char *p, size
 		ev->failed = (int8_t)failed;
 		return 0;
 	}
+	case EVF_BATCH:
+		/* "true", "yes", a custom_id: a batch; "false", "no", "0": not one */
+		if (event_failure_word(p, n) != 1)
+			ev->is_batch = true;
+		return 0;
 	case EVF_TIME: {
 		int rc;
 		if (!time_format || strcmp(time_format, "auto") == 0)
@@ -476,6 +484,16 @@ void event_finish(struct event *ev)
 		/* A prompt smaller than its cache reads cannot include them: keep it as logged. */
 		event_set_num(ev, EV_INPUT_TOKENS, ev->prompt >= cached ? ev->prompt - cached : ev->prompt);
 	}
+	/* 1-hour cache writes are a part of cache_write_tokens (as Anthropic's
+	 * cache_creation_input_tokens holds both TTLs), never more than it. */
+	if (event_has(ev, EV_CACHE_WRITE_1H_TOKENS)) {
+		if (!event_has(ev, EV_CACHE_WRITE_TOKENS))
+			event_set_num(ev, EV_CACHE_WRITE_TOKENS, ev->num[EV_CACHE_WRITE_1H_TOKENS]);
+		else if (ev->num[EV_CACHE_WRITE_1H_TOKENS] > ev->num[EV_CACHE_WRITE_TOKENS])
+			ev->num[EV_CACHE_WRITE_1H_TOKENS] = ev->num[EV_CACHE_WRITE_TOKENS];
+	}
+	if (ev->is_batch) /* a Batch API record: whatever tier its body names, it was billed as batch */
+		ev->text[EV_SERVICE_TIER] = (struct slice){ "batch", 5 };
 	static const enum event_num kinds[] = { EV_INPUT_TOKENS, EV_OUTPUT_TOKENS,
 						EV_CACHE_READ_TOKENS, EV_CACHE_WRITE_TOKENS };
 	int64_t sum = 0;

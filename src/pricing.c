@@ -20,9 +20,10 @@
 
 static const char *const csv_columns[] = {
 	"provider", "model", "input_per_mtok", "output_per_mtok", "cache_read_per_mtok",
-	"cache_write_per_mtok", "effective_from",
+	"cache_write_per_mtok", "cache_write_1h_per_mtok", "effective_from", "tier",
 };
-enum { COL_PROVIDER, COL_MODEL, COL_RATE0, COL_FROM = COL_RATE0 + PRICING_KINDS, COL_N };
+enum { COL_PROVIDER, COL_MODEL, COL_RATE0, COL_FROM = COL_RATE0 + PRICING_KINDS, COL_TIER, COL_N };
+_Static_assert(sizeof(csv_columns) / sizeof(csv_columns[0]) == COL_N, "a name per column");
 _Static_assert(PRICING_KINDS == STORE_PRICE_RATES, "a price has one rate per token kind");
 
 void pricing_price_free(struct pricing_price *p)
@@ -71,10 +72,11 @@ int pricing_match(sqlite3 *db, const char *model, const char *provider, const ch
 	 * some price names it. */
 	static const char sql[] =
 		"SELECT mp.price_provider, mp.price_model, mp.effective_from, mp.input_per_mtok, "
-		"mp.output_per_mtok, mp.cache_read_per_mtok, mp.cache_write_per_mtok "
+		"mp.output_per_mtok, mp.cache_read_per_mtok, mp.cache_write_per_mtok, mp.cache_write_1h_per_mtok "
 		"FROM model_price_periods mp "
 		"WHERE mp.model_id IN (SELECT model_id FROM price_match WHERE model = ?1) "
 		"AND mp.provider_id = coalesce((SELECT id FROM priced_provider WHERE value = ?2), 0) "
+		"AND mp.tier_id = 0 "
 		"AND ?3 >= mp.from_day AND ?3 < mp.to_day";
 	sqlite3_stmt *q = NULL;
 	int64_t day_number;
@@ -184,7 +186,7 @@ static int parse_rate(const char *s, double *v)
 static void csv_record(struct importer *im)
 {
 	struct store_price r = { 0 };
-	struct buf provider = BUF_INIT;
+	struct buf provider = BUF_INIT, tier = BUF_INIT;
 
 	im->record++;
 	if (im->failed)
@@ -202,10 +204,12 @@ static void csv_record(struct importer *im)
 			while (c < COL_N && strcmp(buf_str(&im->field[i]), csv_columns[c]) != 0)
 				c++;
 			if (c == COL_N || im->colmap[c] >= 0) {
-				buf_printf(im->err, "%s: line 1: %s column '%s' (the header is %s,%s,%s,%s,%s,%s,%s)",
-					   im->path, c == COL_N ? "unknown" : "repeated", buf_str(&im->field[i]),
-					   csv_columns[0], csv_columns[1], csv_columns[2], csv_columns[3],
-					   csv_columns[4], csv_columns[5], csv_columns[6]);
+				buf_printf(im->err, "%s: line 1: %s column '", im->path, c == COL_N ? "unknown" : "repeated");
+				utf8_escape(im->err, buf_str(&im->field[i]), im->field[i].len);
+				buf_adds(im->err, "' (the columns are");
+				for (int k = 0; k < COL_N; k++)
+					buf_printf(im->err, "%s%s", k ? "," : " ", csv_columns[k]);
+				buf_adds(im->err, ")");
 				im->failed = 1;
 				goto out;
 			}
@@ -231,6 +235,10 @@ static void csv_record(struct importer *im)
 		for (const char *p = CELL(COL_PROVIDER); *p; p++)
 			buf_addc(&provider, (char)tolower((unsigned char)*p));
 	r.provider = buf_str(&provider);
+	if (CELL(COL_TIER)) /* tiers are lowercase, as providers log them */
+		for (const char *p = CELL(COL_TIER); *p; p++)
+			buf_addc(&tier, (char)tolower((unsigned char)*p));
+	r.tier = buf_str(&tier);
 	r.effective_from = CELL(COL_FROM) ? CELL(COL_FROM) : im->default_from;
 	if (!pricing_is_date(r.effective_from)) {
 		buf_printf(im->err, "%s: line %lld: effective_from '", im->path, (long long)im->record);
@@ -260,6 +268,7 @@ out:
 	im->nfields = 0;
 	im->too_many = 0;
 	buf_free(&provider);
+	buf_free(&tier);
 }
 
 static void csv_field_cb(void *s, size_t len, void *data)
@@ -325,7 +334,10 @@ out:
  * "route/model" (azure/gpt-4o, bedrock/..., gemini/gemini-2.0-flash) is the price of that route:
  * provider = the route, model = the rest. A bare key is the vendor's own list price and applies
  * to any provider. Costs per token x 1e6, rounded to 1e-9 USD per 1M tokens so that 1.5e-07
- * becomes exactly the 0.15 a CSV would say.
+ * becomes exactly the 0.15 a CSV would say. The 1-hour cache write is
+ * cache_creation_input_token_cost_above_1hr. An entry's *_batches, *_flex and *_priority input
+ * or output costs make one more price each, of the tier batch, flex or priority, with that
+ * tier's rates (a rate the tier lacks is NULL: its fallback, not the standard rate).
  */
 static int import_litellm(struct importer *im, const struct buf *json)
 {
@@ -333,12 +345,19 @@ static int import_litellm(struct importer *im, const struct buf *json)
 	 * path into a non-object value (last_updated is a string) is "malformed JSON". */
 #define COST(path) "CASE WHEN type = 'object' AND json_type(value, '" path "') IN ('integer', 'real') " \
 		   "THEN round(json_extract(value, '" path "') * 1e6, 9) END"
+#define TIER(name, sfx) \
+	"SELECT key, '" name "' AS tier, " COST("$.input_cost_per_token" sfx) " AS i, " \
+	COST("$.output_cost_per_token" sfx) " AS o, " COST("$.cache_read_input_token_cost" sfx) " AS cr, " \
+	COST("$.cache_creation_input_token_cost" sfx) " AS cw, "
 	static const char sql[] =
-		"SELECT key, i, o, cr, cw FROM (SELECT key, "
-		COST("$.input_cost_per_token") " AS i, " COST("$.output_cost_per_token") " AS o, "
-		COST("$.cache_read_input_token_cost") " AS cr, " COST("$.cache_creation_input_token_cost") " AS cw "
-		"FROM json_each(?1) WHERE key NOT IN ('sample_spec', 'fallback_generalizations')) "
+		"SELECT key, tier, i, o, cr, cw, cw1h FROM ("
+		TIER("", "") COST("$.cache_creation_input_token_cost_above_1hr") " AS cw1h "
+		"FROM json_each(?1) WHERE key NOT IN ('sample_spec', 'fallback_generalizations') UNION ALL "
+		TIER("batch", "_batches") "NULL FROM json_each(?1) WHERE key NOT IN ('sample_spec', 'fallback_generalizations') UNION ALL "
+		TIER("flex", "_flex") "NULL FROM json_each(?1) WHERE key NOT IN ('sample_spec', 'fallback_generalizations') UNION ALL "
+		TIER("priority", "_priority") "NULL FROM json_each(?1) WHERE key NOT IN ('sample_spec', 'fallback_generalizations')) "
 		"WHERE i IS NOT NULL OR o IS NOT NULL";
+#undef TIER
 #undef COST
 	sqlite3 *db = store_db(im->st); /* SQLite's JSON functions only: no table is read */
 	sqlite3_stmt *q = NULL;
@@ -369,19 +388,28 @@ static int import_litellm(struct importer *im, const struct buf *json)
 		}
 		r.provider = buf_str(&provider);
 		r.model = buf_str(&model);
+		r.tier = (const char *)sqlite3_column_text(q, 1);
 		r.effective_from = im->default_from;
 		for (int k = 0; k < PRICING_KINDS; k++) {
-			r.has_rate[k] = sqlite3_column_type(q, 1 + k) != SQLITE_NULL;
-			r.rate[k] = sqlite3_column_double(q, 1 + k);
+			r.has_rate[k] = sqlite3_column_type(q, 2 + k) != SQLITE_NULL;
+			r.rate[k] = sqlite3_column_double(q, 2 + k);
 			if (r.has_rate[k] && !is_rate(r.rate[k])) { /* 1e999 reads as infinity */
 				static const char *const names[PRICING_KINDS] = {
 					"input_cost_per_token", "output_cost_per_token",
 					"cache_read_input_token_cost", "cache_creation_input_token_cost",
+					"cache_creation_input_token_cost_above_1hr",
 				};
+				static const char *const suffix[][2] = {
+					{ "batch", "_batches" }, { "flex", "_flex" }, { "priority", "_priority" },
+				};
+				const char *sfx = "";
+				for (size_t t = 0; t < sizeof(suffix) / sizeof(suffix[0]); t++)
+					if (strcmp(r.tier, suffix[t][0]) == 0)
+						sfx = suffix[t][1];
 				buf_printf(im->err, "%s: \"", im->path);
 				utf8_escape(im->err, key, strlen(key));
-				buf_printf(im->err, "\": %s %g USD per token is not a price (0 to 1e9 USD per "
-					   "1M tokens)", names[k], r.rate[k] / 1e6);
+				buf_printf(im->err, "\": %s%s %g USD per token is not a price (0 to 1e9 USD per "
+					   "1M tokens)", names[k], sfx, r.rate[k] / 1e6);
 				goto out;
 			}
 		}
@@ -479,10 +507,10 @@ int pricing_list(sqlite3 *db, const char *filter, struct report *r, struct buf *
 {
 	struct report_bind b = { filter ? filter : "", 0 };
 	struct report_table *t = report_add_query(r, db, NULL,
-		"SELECT model, provider, effective_from AS 'from', effective_until AS until, "
+		"SELECT model, provider, tier, effective_from AS 'from', effective_until AS until, "
 		"input_per_mtok AS input, output_per_mtok AS output, cache_read_per_mtok AS cache_read, "
-		"cache_write_per_mtok AS cache_write, source FROM prices "
-		"WHERE instr(model, ?1) > 0 ORDER BY model, provider, effective_from", &b, 1, err);
+		"cache_write_per_mtok AS cache_write, cache_write_1h_per_mtok AS cache_write_1h, source FROM prices "
+		"WHERE instr(model, ?1) > 0 ORDER BY model, provider, tier, effective_from", &b, 1, err);
 	if (!t)
 		return -1;
 	report_set_unit(t, NULL, "usd_per_mtok");
@@ -492,9 +520,9 @@ int pricing_list(sqlite3 *db, const char *filter, struct report *r, struct buf *
 int pricing_missing(sqlite3 *db, struct report *r, struct buf *err)
 {
 	struct report_table *t = report_add_query(r, db, NULL,
-		"SELECT model, provider, reason, first_day, last_day, requests, input_tokens AS input, "
-		"output_tokens AS output, cache_read_tokens AS cache_read, cache_write_tokens AS cache_write, "
-		"total_tokens AS total FROM unpriced_usage "
+		"SELECT model, provider, service_tier AS tier, reason, first_day, last_day, requests, "
+		"input_tokens AS input, output_tokens AS output, cache_read_tokens AS cache_read, "
+		"cache_write_tokens AS cache_write, total_tokens AS total FROM unpriced_usage "
 		"ORDER BY coalesce(total_tokens, 0) + coalesce(input_tokens, 0) + coalesce(output_tokens, 0) DESC, model",
 		NULL, 0, err);
 	return t ? (int)t->nrows : -1;

@@ -776,19 +776,25 @@ int store_price_upsert(struct store *st, const struct store_price *p, enum store
 	bool found = false, same_day = false, same = false;
 	int step, rc = -1;
 
+	const char *tier = p->tier ? p->tier : "";
 	if (prepare_once(st, &st->price_find, "SELECT effective_from, input_per_mtok, output_per_mtok, "
-			 "cache_read_per_mtok, cache_write_per_mtok FROM price WHERE provider = ?1 AND model = ?2 "
+			 "cache_read_per_mtok, cache_write_per_mtok, cache_write_1h_per_mtok FROM price "
+			 "WHERE provider = ?1 AND model = ?2 AND tier = ?4 "
 			 "AND effective_from <= ?3 ORDER BY effective_from DESC LIMIT 1", err) < 0 ||
-	    prepare_once(st, &st->price_insert, "INSERT INTO price VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", err) < 0 ||
+	    prepare_once(st, &st->price_insert, "INSERT INTO price(provider, model, effective_from, input_per_mtok, "
+			 "output_per_mtok, cache_read_per_mtok, cache_write_per_mtok, cache_write_1h_per_mtok, source, "
+			 "tier) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)", err) < 0 ||
 	    prepare_once(st, &st->price_update, "UPDATE price SET input_per_mtok = ?4, output_per_mtok = ?5, "
-			 "cache_read_per_mtok = ?6, cache_write_per_mtok = ?7, source = ?8 WHERE provider = ?1 "
-			 "AND model = ?2 AND effective_from = ?3", err) < 0)
+			 "cache_read_per_mtok = ?6, cache_write_per_mtok = ?7, cache_write_1h_per_mtok = ?8, "
+			 "source = ?9 WHERE provider = ?1 AND model = ?2 AND effective_from = ?3 AND tier = ?10",
+			 err) < 0)
 		return -1;
 	/* the price in force on its day, for the same provider and model */
 	q = st->price_find;
 	sqlite3_bind_text(q, 1, p->provider, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, p->model, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, p->effective_from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, tier, -1, SQLITE_STATIC);
 	step = sqlite3_step(q);
 	if (step == SQLITE_ROW) {
 		found = true;
@@ -812,7 +818,8 @@ int store_price_upsert(struct store *st, const struct store_price *p, enum store
 		else
 			sqlite3_bind_null(q, 4 + k);
 	}
-	sqlite3_bind_text(q, 8, p->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4 + STORE_PRICE_RATES, p->source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5 + STORE_PRICE_RATES, tier, -1, SQLITE_STATIC);
 	if (sqlite3_step(q) == SQLITE_DONE) {
 		*result = same_day ? STORE_PRICE_CHANGED : STORE_PRICE_ADDED;
 		rc = 0;

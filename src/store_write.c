@@ -38,15 +38,25 @@ enum {
 
 static const char *const writer_sql[S_N] = {
 	/* One statement appends the whole batch: see the batch virtual table below. */
-	[S_INSERT_EVENT] = "INSERT INTO event SELECT id, epoch, token, user, endpoint, method, status, model, "
+	[S_INSERT_EVENT] = "INSERT INTO event(id, epoch, token, user, endpoint, method, status, model, "
 			   "provider, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, "
 			   "total_tokens, latency_ms, bytes, rl_remaining, rl_limit, rl_reset, request_id, "
-			   "operation, project, session, error, failed, estimated FROM temp.tokstat_batch",
+			   "operation, project, session, error, failed, estimated, cache_write_1h_tokens, "
+			   "service_tier) "
+			   "SELECT id, epoch, token, user, endpoint, method, status, model, "
+			   "provider, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, "
+			   "total_tokens, latency_ms, bytes, rl_remaining, rl_limit, rl_reset, request_id, "
+			   "operation, project, session, error, failed, estimated, cache_write_1h_tokens, "
+			   "service_tier FROM temp.tokstat_batch",
 	/* Sums merge with NULL meaning "no event logged it": coalesce(a + b, a, b). */
 	[S_UPSERT_DAILY] =
-		"INSERT INTO daily VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+		"INSERT INTO daily(day, token, user, endpoint, model, provider, operation, project, service_tier, "
+		"requests, errors, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, total_tokens, "
+		"cache_write_1h_tokens, estimated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
 		"ON CONFLICT DO UPDATE SET requests = requests + excluded.requests, "
 		"errors = errors + excluded.errors, estimated = estimated + excluded.estimated, "
+		"cache_write_1h_tokens = coalesce(cache_write_1h_tokens + excluded.cache_write_1h_tokens, "
+		"cache_write_1h_tokens, excluded.cache_write_1h_tokens), "
 		"input_tokens = coalesce(input_tokens + excluded.input_tokens, input_tokens, excluded.input_tokens), "
 		"output_tokens = coalesce(output_tokens + excluded.output_tokens, output_tokens, excluded.output_tokens), "
 		"cache_read_tokens = coalesce(cache_read_tokens + excluded.cache_read_tokens, cache_read_tokens, excluded.cache_read_tokens), "
@@ -107,17 +117,19 @@ static const char *const writer_sql[S_N] = {
 	[S_DELETE_EVENT] = "DELETE FROM event WHERE id = ?1 RETURNING epoch, coalesce(token, 0), coalesce(user, 0), "
 			   "coalesce(endpoint, 0), coalesce(model, 0), coalesce(provider, 0), coalesce(operation, 0), "
 			   "coalesce(project, 0), status, failed, estimated, input_tokens, output_tokens, "
-			   "cache_read_tokens, cache_write_tokens, total_tokens",
+			   "cache_read_tokens, cache_write_tokens, total_tokens, coalesce(service_tier, 0), "
+			   "cache_write_1h_tokens",
 	[S_TAKE_DAILY] =
 		"UPDATE daily SET requests = requests - 1, errors = errors - ?9, estimated = estimated - ?10, "
 		"input_tokens = input_tokens - coalesce(?11, 0), output_tokens = output_tokens - coalesce(?12, 0), "
 		"cache_read_tokens = cache_read_tokens - coalesce(?13, 0), "
-		"cache_write_tokens = cache_write_tokens - coalesce(?14, 0), total_tokens = total_tokens - coalesce(?15, 0) "
+		"cache_write_tokens = cache_write_tokens - coalesce(?14, 0), total_tokens = total_tokens - coalesce(?15, 0), "
+		"cache_write_1h_tokens = cache_write_1h_tokens - coalesce(?17, 0) "
 		"WHERE day = ?1 AND token = ?2 AND user = ?3 AND endpoint = ?4 AND model = ?5 AND provider = ?6 "
-		"AND operation = ?7 AND project = ?8 RETURNING requests, input_tokens, output_tokens, cache_read_tokens, "
-		"cache_write_tokens, total_tokens",
+		"AND operation = ?7 AND project = ?8 AND service_tier = ?16 RETURNING requests, input_tokens, "
+		"output_tokens, cache_read_tokens, cache_write_tokens, total_tokens, cache_write_1h_tokens",
 	[S_DROP_DAILY] = "DELETE FROM daily WHERE day = ?1 AND token = ?2 AND user = ?3 AND endpoint = ?4 AND model = ?5 "
-			 "AND provider = ?6 AND operation = ?7 AND project = ?8",
+			 "AND provider = ?6 AND operation = ?7 AND project = ?8 AND service_tier = ?9",
 	[S_TAKE_HOURLY] =
 		"UPDATE hourly SET requests = requests - 1, errors = errors - ?5, "
 		"input_tokens = input_tokens - coalesce(?6, 0), output_tokens = output_tokens - coalesce(?7, 0), "
@@ -161,7 +173,7 @@ enum batch_col {
 	BC_ID, BC_EPOCH, BC_TOKEN, BC_USER, BC_ENDPOINT, BC_METHOD, BC_STATUS, BC_MODEL, BC_PROVIDER,
 	BC_INPUT, BC_OUTPUT, BC_CACHE_READ, BC_CACHE_WRITE, BC_TOTAL, BC_LATENCY, BC_BYTES,
 	BC_RL_REMAINING, BC_RL_LIMIT, BC_RL_RESET, BC_REQUEST_ID, BC_OPERATION, BC_PROJECT, BC_SESSION,
-	BC_ERROR, BC_FAILED, BC_ESTIMATED, BC_DEDUP
+	BC_ERROR, BC_FAILED, BC_ESTIMATED, BC_DEDUP, BC_CACHE_WRITE_1H, BC_SERVICE_TIER
 };
 
 struct batch_vtab {
@@ -180,7 +192,8 @@ static int batch_connect(sqlite3 *db, void *aux, int argc, const char *const *ar
 	int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(id, epoch, token, user, endpoint, method, status, model, "
 					  "provider, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, "
 					  "total_tokens, latency_ms, bytes, rl_remaining, rl_limit, rl_reset, request_id, "
-					  "operation, project, session, error, failed, estimated, dedup)");
+					  "operation, project, session, error, failed, estimated, dedup, "
+					  "cache_write_1h_tokens, service_tier)");
 	if (rc != SQLITE_OK)
 		return rc;
 	struct batch_vtab *v = sqlite3_malloc(sizeof(*v));
@@ -276,11 +289,13 @@ static int batch_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
 		[BC_CACHE_READ] = EV_CACHE_READ_TOKENS, [BC_CACHE_WRITE] = EV_CACHE_WRITE_TOKENS,
 		[BC_TOTAL] = EV_TOTAL_TOKENS, [BC_LATENCY] = EV_LATENCY_MS, [BC_BYTES] = EV_BYTES,
 		[BC_RL_REMAINING] = EV_RL_REMAINING, [BC_RL_LIMIT] = EV_RL_LIMIT, [BC_RL_RESET] = EV_RL_RESET,
+		[BC_CACHE_WRITE_1H] = EV_CACHE_WRITE_1H_TOKENS,
 	};
 	static const enum batch_dim dims[] = {
 		[BC_TOKEN] = BATCH_DIM_TOKEN, [BC_USER] = BATCH_DIM_USER, [BC_ENDPOINT] = BATCH_DIM_ENDPOINT,
 		[BC_METHOD] = BATCH_DIM_METHOD, [BC_MODEL] = BATCH_DIM_MODEL, [BC_PROVIDER] = BATCH_DIM_PROVIDER,
 		[BC_OPERATION] = BATCH_DIM_OPERATION, [BC_PROJECT] = BATCH_DIM_PROJECT, [BC_SESSION] = BATCH_DIM_SESSION,
+		[BC_SERVICE_TIER] = BATCH_DIM_SERVICE_TIER,
 	};
 	switch (col) {
 	case BC_ID:
@@ -290,11 +305,12 @@ static int batch_column(sqlite3_vtab_cursor *c, sqlite3_context *ctx, int col)
 		sqlite3_result_int64(ctx, r->epoch);
 		break;
 	case BC_TOKEN: case BC_USER: case BC_ENDPOINT: case BC_METHOD: case BC_MODEL: case BC_PROVIDER:
-	case BC_OPERATION: case BC_PROJECT: case BC_SESSION:
+	case BC_OPERATION: case BC_PROJECT: case BC_SESSION: case BC_SERVICE_TIER:
 		result_opt(ctx, r->dim[dims[col]] != 0, r->dim[dims[col]]);
 		break;
 	case BC_STATUS: case BC_INPUT: case BC_OUTPUT: case BC_CACHE_READ: case BC_CACHE_WRITE: case BC_TOTAL:
 	case BC_LATENCY: case BC_BYTES: case BC_RL_REMAINING: case BC_RL_LIMIT: case BC_RL_RESET:
+	case BC_CACHE_WRITE_1H:
 		result_opt(ctx, r->num_set & (1u << nums[col]), r->num[nums[col]]);
 		break;
 	case BC_REQUEST_ID:
@@ -375,23 +391,24 @@ static int write_rows(struct store_writer *w, struct batch *b)
 	return rc;
 }
 
-static void bind_sums(sqlite3_stmt *q, int col, const struct batch_sums *s, bool with_estimated)
+/* From COL: requests, errors, the first N_TOKENS token sums, then (WITH_ESTIMATED) estimated. */
+static void bind_sums(sqlite3_stmt *q, int col, const struct batch_sums *s, int n_tokens, bool with_estimated)
 {
 	sqlite3_bind_int64(q, col, s->requests);
 	sqlite3_bind_int64(q, col + 1, s->errors);
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < n_tokens; i++)
 		bind_opt(q, col + 2 + i, s->tokens_set & (1u << i), s->tokens[i]);
 	if (with_estimated)
-		sqlite3_bind_int64(q, col + 7, s->estimated);
+		sqlite3_bind_int64(q, col + 2 + n_tokens, s->estimated);
 }
 
 static int write_aggregates(struct store_writer *w, struct batch *b)
 {
 	sqlite3_stmt *q = w->w[S_UPSERT_DAILY];
 	for (size_t i = 0; i < b->n_daily; i++) {
-		for (int k = 0; k < 8; k++)
+		for (int k = 0; k < 9; k++)
 			sqlite3_bind_int64(q, k + 1, b->daily[i].key[k]);
-		bind_sums(q, 9, &b->daily[i].s, true);
+		bind_sums(q, 10, &b->daily[i].s, BATCH_TOKENS, true);
 		if (step_reset(q) < 0)
 			return -1;
 	}
@@ -399,7 +416,7 @@ static int write_aggregates(struct store_writer *w, struct batch *b)
 	for (size_t i = 0; i < b->n_hourly; i++) {
 		for (int k = 0; k < 4; k++)
 			sqlite3_bind_int64(q, k + 1, b->hourly[i].key[k]);
-		bind_sums(q, 5, &b->hourly[i].s, false);
+		bind_sums(q, 5, &b->hourly[i].s, BATCH_HOURLY_TOKENS, false);
 		if (step_reset(q) < 0)
 			return -1;
 	}
@@ -424,9 +441,11 @@ static int write_aggregates(struct store_writer *w, struct batch *b)
 	return 0;
 }
 
-/* The token sums of daily and hourly, in the order the statements above read and return them. */
-static const char *const sum_columns[5] = { "input_tokens", "output_tokens", "cache_read_tokens",
-					    "cache_write_tokens", "total_tokens" };
+/* The token sums of daily and hourly, in the order the statements above read and return them;
+ * hourly has the first SUMS_HOURLY, daily all SUMS_DAILY. */
+enum { SUMS_HOURLY = 5, SUMS_DAILY = 6 };
+static const char *const sum_columns[SUMS_DAILY] = { "input_tokens", "output_tokens", "cache_read_tokens",
+						     "cache_write_tokens", "total_tokens", "cache_write_1h_tokens" };
 
 /*
  * A group that lost a replaced event and whose sum of column COL is 0 now: is it a sum of
@@ -438,7 +457,7 @@ static const char *const sum_columns[5] = { "input_tokens", "output_tokens", "ca
 static int settle_null(sqlite3 *db, const char *table, const int64_t *key, int n, int col, int64_t pruned_day)
 {
 	static const char *const daily_dims[] = { "token", "user", "endpoint", "model", "provider", "operation",
-						  "project" };
+						  "project", "service_tier" };
 	static const char *const hourly_dims[] = { "token", "user", "model" };
 	bool is_daily = strcmp(table, "daily") == 0;
 	int64_t span = is_daily ? 86400 : 3600;
@@ -491,7 +510,8 @@ out:
 static int take_group(struct store *st, sqlite3_stmt *take, sqlite3_stmt *drop, const char *table,
 		      const int64_t *key, int n, unsigned had, int64_t pruned_day)
 {
-	int64_t sums[5];
+	int sums_n = strcmp(table, "daily") == 0 ? SUMS_DAILY : SUMS_HOURLY;
+	int64_t sums[SUMS_DAILY];
 	unsigned zero = 0;
 	int rc = sqlite3_step(take);
 	if (rc != SQLITE_ROW) { /* no group: nothing to take back (verify reports such a database) */
@@ -499,7 +519,7 @@ static int take_group(struct store *st, sqlite3_stmt *take, sqlite3_stmt *drop, 
 		return rc == SQLITE_DONE ? 0 : -1;
 	}
 	int64_t requests = sqlite3_column_int64(take, 0);
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < sums_n; i++) {
 		sums[i] = sqlite3_column_int64(take, i + 1);
 		if ((had & (1u << i)) && sqlite3_column_type(take, i + 1) != SQLITE_NULL && sums[i] == 0)
 			zero |= 1u << i;
@@ -511,7 +531,7 @@ static int take_group(struct store *st, sqlite3_stmt *take, sqlite3_stmt *drop, 
 			sqlite3_bind_int64(drop, i + 1, key[i]);
 		return step_reset(drop);
 	}
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < sums_n; i++)
 		if ((zero & (1u << i)) && settle_null(st->db, table, key, n, i, pruned_day) < 0)
 			return -1;
 	return 0;
@@ -537,7 +557,7 @@ static int write_replaced(struct store *st, struct store_writer *w, struct batch
 	sqlite3_finalize(q);
 	for (size_t i = 0; i < b->n_replaced; i++) {
 		sqlite3_stmt *del = w->w[S_DELETE_EVENT];
-		int64_t key[8], v[5];
+		int64_t key[9], v[SUMS_DAILY]; /* the daily key; the sums of sum_columns */
 		unsigned had = 0;
 		sqlite3_bind_int64(del, 1, b->replaced[i]);
 		int rc = sqlite3_step(del);
@@ -556,11 +576,15 @@ static int write_replaced(struct store *st, struct store_writer *w, struct batch
 		int8_t failed = sqlite3_column_type(del, 9) == SQLITE_NULL ? -1 : (int8_t)sqlite3_column_int(del, 9);
 		bool is_error = event_is_error_values(failed, has_status, sqlite3_column_int64(del, 8));
 		int64_t estimated = sqlite3_column_int64(del, 10);
-		for (int k = 0; k < 5; k++) {
+		for (int k = 0; k < SUMS_HOURLY; k++) {
 			v[k] = sqlite3_column_int64(del, 11 + k);
 			if (sqlite3_column_type(del, 11 + k) != SQLITE_NULL)
 				had |= 1u << k;
 		}
+		key[8] = sqlite3_column_int64(del, 16); /* service_tier */
+		v[5] = sqlite3_column_int64(del, 17);   /* cache_write_1h_tokens */
+		if (sqlite3_column_type(del, 17) != SQLITE_NULL)
+			had |= 1u << 5;
 		if (step_reset(del) < 0)
 			return -1;
 
@@ -570,9 +594,11 @@ static int write_replaced(struct store *st, struct store_writer *w, struct batch
 			sqlite3_bind_int64(q, k + 1, key[k]);
 		sqlite3_bind_int64(q, 9, is_error);
 		sqlite3_bind_int64(q, 10, estimated);
-		for (int k = 0; k < 5; k++)
+		for (int k = 0; k < SUMS_HOURLY; k++)
 			bind_opt(q, 11 + k, had & (1u << k), v[k]);
-		if (take_group(st, q, w->w[S_DROP_DAILY], "daily", key, 8, had, pruned_day) < 0)
+		sqlite3_bind_int64(q, 16, key[8]);
+		bind_opt(q, 17, had & (1u << 5), v[5]);
+		if (take_group(st, q, w->w[S_DROP_DAILY], "daily", key, 9, had, pruned_day) < 0)
 			return -1;
 
 		int64_t hkey[4] = { timefmt_hour(epoch), key[1], key[2], key[4] };
@@ -580,7 +606,7 @@ static int write_replaced(struct store *st, struct store_writer *w, struct batch
 		for (int k = 0; k < 4; k++)
 			sqlite3_bind_int64(q, k + 1, hkey[k]);
 		sqlite3_bind_int64(q, 5, is_error);
-		for (int k = 0; k < 5; k++)
+		for (int k = 0; k < SUMS_HOURLY; k++)
 			bind_opt(q, 6 + k, had & (1u << k), v[k]);
 		if (take_group(st, q, w->w[S_DROP_HOURLY], "hourly", hkey, 4, had, pruned_day) < 0)
 			return -1;

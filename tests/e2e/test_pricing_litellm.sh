@@ -24,7 +24,7 @@ out=$("$TOKSTAT" --db "$DB" pricing import --effective-from 2025-10-01 "$JSON")
 echo "$out"
 case $out in *"LiteLLM prices: "*" added"*) ok "LiteLLM file detected" ;; *) fail "import: $out" ;; esac
 
-row=$(q "SELECT input_per_mtok, output_per_mtok, cache_read_per_mtok FROM price WHERE provider = '' AND model = 'gpt-4o-mini' AND effective_from = '2025-10-01'")
+row=$(q "SELECT input_per_mtok, output_per_mtok, cache_read_per_mtok FROM price WHERE provider = '' AND model = 'gpt-4o-mini' AND tier = '' AND effective_from = '2025-10-01'")
 [ "$row" = "0.15|0.6|0.075" ] || fail "gpt-4o-mini per Mtok: $row"
 ok "gpt-4o-mini 1.5e-07 per token = 0.15 per Mtok"
 
@@ -32,13 +32,15 @@ cost=$(q "SELECT printf('%.9f', sum(cost_usd)) FROM daily_usage WHERE model = 'g
 [ "$cost" = 0.750000000 ] || fail "1M in + 1M out of gpt-4o-mini: $cost"
 ok "1M input + 1M output of gpt-4o-mini = \$0.75"
 
-# Independent count of what should be imported: objects with a numeric per-token input or output cost.
+# Independent count of what should be imported: objects with a numeric per-token input or output
+# cost, and one more price per tier (batch, flex, priority) whose input or output cost is given.
 want=$(python3 - "$JSON" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 num = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
 print(sum(1 for k, v in d.items() if isinstance(v, dict) and k not in ("sample_spec", "fallback_generalizations")
-          and (num(v.get("input_cost_per_token")) or num(v.get("output_cost_per_token")))))
+          for sfx in ("", "_batches", "_flex", "_priority")
+          if num(v.get("input_cost_per_token" + sfx)) or num(v.get("output_cost_per_token" + sfx))))
 PY
 )
 have=$(q "SELECT count(*) FROM price WHERE source LIKE '%model_prices_and_context_window.json'")
@@ -55,7 +57,7 @@ ok "azure/gpt-4o is a price for provider azure"
 
 out=$("$TOKSTAT" --db "$DB" pricing import --effective-from 2025-10-02 "$JSON")
 case $out in *" 0 added, 0 changed, "*) ok "re-import changes nothing" ;; *) fail "re-import: $out" ;; esac
-"$TOKSTAT" --db "$DB" pricing list gpt-4o-mini | grep -q '^gpt-4o-mini  *-  *2025-10-01' || fail "pricing list"
+"$TOKSTAT" --db "$DB" pricing list gpt-4o-mini | grep -q '^gpt-4o-mini  *-  *-  *2025-10-01' || fail "pricing list"
 ok "pricing list"
 
 # A rate that is no price (1e999 reads as infinity; a negative one) refuses the whole file,

@@ -809,6 +809,58 @@ static void test_set_redacted_token_is_no_credential(void **state)
 	assert_slice(ev.text[EV_USER], "redacted");
 }
 
+/* ---- 1-hour cache writes and batch markers ---- */
+
+static void test_finish_keeps_1h_cache_writes_a_part_of_cache_writes(void **state)
+{
+	(void)state;
+	struct event ev;
+	event_clear(&ev);
+	set_ok(&ev, "cache_write_tokens", "1000");
+	set_ok(&ev, "cache_write_1h_tokens", "600");
+	set_ok(&ev, "input_tokens", "5");
+	event_finish(&ev);
+	assert_int_equal(ev.num[EV_CACHE_WRITE_TOKENS], 1000);
+	assert_int_equal(ev.num[EV_CACHE_WRITE_1H_TOKENS], 600);
+	assert_int_equal(ev.num[EV_TOTAL_TOKENS], 1005); /* the 1h part is not counted twice */
+
+	event_clear(&ev);
+	set_ok(&ev, "cache_write_1h_tokens", "70");
+	event_finish(&ev);
+	assert_true(event_has(&ev, EV_CACHE_WRITE_TOKENS));
+	assert_int_equal(ev.num[EV_CACHE_WRITE_TOKENS], 70);
+	assert_int_equal(ev.num[EV_TOTAL_TOKENS], 70);
+
+	event_clear(&ev);
+	set_ok(&ev, "cache_write_tokens", "10");
+	set_ok(&ev, "cache_write_1h_tokens", "25");
+	event_finish(&ev);
+	assert_int_equal(ev.num[EV_CACHE_WRITE_TOKENS], 10);
+	assert_int_equal(ev.num[EV_CACHE_WRITE_1H_TOKENS], 10);
+}
+
+static void test_batch_marker_makes_the_tier_batch(void **state)
+{
+	(void)state;
+	static const char *const yes[] = { "true", "TRUE", "1", "yes", "row-17" };
+	static const char *const no[] = { "false", "FALSE", "0", "no" };
+	struct event ev;
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		event_clear(&ev);
+		set_ok(&ev, "service_tier", "default");
+		set_ok(&ev, "batch", yes[i]);
+		event_finish(&ev);
+		assert_slice(ev.text[EV_SERVICE_TIER], "batch");
+	}
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+		event_clear(&ev);
+		set_ok(&ev, "service_tier", "flex");
+		set_ok(&ev, "batch", no[i]);
+		event_finish(&ev);
+		assert_slice(ev.text[EV_SERVICE_TIER], "flex");
+	}
+}
+
 int main(void)
 {
 	if (sodium_init() < 0)
@@ -869,6 +921,8 @@ int main(void)
 		cmocka_unit_test(test_clear_forgets_warnings_and_delays),
 		cmocka_unit_test(test_set_number_reads_a_reset_like_a_bare_number),
 		cmocka_unit_test(test_bad_token_count_is_still_a_reject),
+		cmocka_unit_test(test_finish_keeps_1h_cache_writes_a_part_of_cache_writes),
+		cmocka_unit_test(test_batch_marker_makes_the_tier_batch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
