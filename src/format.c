@@ -388,24 +388,37 @@ bool format_text_is_blank(const char *p, size_t n)
 	return true;
 }
 
+/*
+ * The format that matches most of LINES; a tie goes to the higher priority, then to the one
+ * first in the set. Formats are tried by priority, so one that cannot beat the best so far
+ * (a later one can only tie it, and a tie keeps the earlier) stops early, and a format that
+ * matches every line ends the search: detection parses a line for the formats that can win.
+ */
 struct format *format_detect(const struct format_set *set, const struct slice *lines, size_t n, size_t *matched)
 {
-	struct format *best = NULL;
+	struct format *best = NULL, **order = xmalloc(set->n * sizeof(*order));
 	size_t best_n = 0;
-	for (size_t i = 0; i < set->n; i++) {
-		struct format *f = set->v[i];
+	for (size_t i = 0; i < set->n; i++) { /* by priority, the set's order among equals */
+		size_t j = i;
+		for (; j > 0 && order[j - 1]->priority < set->v[i]->priority; j--)
+			order[j] = order[j - 1];
+		order[j] = set->v[i];
+	}
+	for (size_t i = 0; i < set->n && (best_n < n || !best); i++) {
+		struct format *f = order[i];
 		size_t k = 0;
 		if (!f->ops->detect)
 			continue;
 		if (f->ops->reset)
 			f->ops->reset(f);
-		for (size_t j = 0; j < n; j++)
+		for (size_t j = 0; j < n && k + (n - j) > best_n; j++)
 			k += f->ops->detect(f, lines[j].p, lines[j].n);
-		if (k > best_n || (k == best_n && k > 0 && best && f->priority > best->priority)) {
+		if (k > best_n) {
 			best = f;
 			best_n = k;
 		}
 	}
+	free(order);
 	*matched = best_n;
 	return best;
 }
