@@ -49,9 +49,21 @@ struct batch_sums {
 	uint8_t tokens_set;
 };
 
+/*
+ * Response times of one daily group (sql/migrate/009-latency.sql): the events that logged a
+ * latency, their sum and maximum in ms (meaningful while n > 0), and their histogram in
+ * BATCH_LATENCY_BUCKETS log-spaced buckets (batch_latency_bucket).
+ */
+#define BATCH_LATENCY_BUCKETS 20
+struct batch_latency {
+	int64_t n, sum, max;
+	int64_t bucket[BATCH_LATENCY_BUCKETS];
+};
+
 struct batch_daily {
 	int64_t key[8]; /* day, token, user, endpoint, model, provider, operation, project */
 	struct batch_sums s;
+	struct batch_latency lat;
 };
 
 struct batch_hourly {
@@ -151,6 +163,11 @@ bool batch_is_empty(const struct batch *b);
 struct batch_row *batch_add_row(struct batch *b);
 /* Add a filled row's contribution to the batch's daily, hourly and credential sums. */
 void batch_aggregate(struct batch *b, const struct batch_row *r);
+/*
+ * The histogram bucket of a latency of MS milliseconds: 0 under 1 ms, K (1..18) from 2^(K-1) up
+ * to but excluding 2^K ms, 19 from 2^18 ms (262.144 s) on. Restated in sql/verify.sql.
+ */
+int batch_latency_bucket(int64_t ms);
 /* Append P[0..N) to the batch text and return its offset. */
 uint32_t batch_text(struct batch *b, const char *p, size_t n);
 

@@ -33,15 +33,32 @@ static const char *const writer_sql[S_N] = {
 			   "total_tokens, latency_ms, bytes, rl_remaining, rl_limit, rl_reset, request_id, "
 			   "operation, project, session, error, failed, estimated FROM temp.tokstat_batch",
 	/* Sums merge with NULL meaning "no event logged it": coalesce(a + b, a, b). */
+	/* Latency (sql/migrate/009-latency.sql): stored NULLs mean "not known" and stay NULL. */
 	[S_UPSERT_DAILY] =
-		"INSERT INTO daily VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+		"INSERT INTO daily(day, token, user, endpoint, model, provider, operation, project, requests, errors, "
+		"input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, total_tokens, estimated, "
+		"latency_n, latency_sum, latency_max, "
+		"latency_b00, latency_b01, latency_b02, latency_b03, latency_b04, latency_b05, latency_b06, "
+		"latency_b07, latency_b08, latency_b09, latency_b10, latency_b11, latency_b12, latency_b13, "
+		"latency_b14, latency_b15, latency_b16, latency_b17, latency_b18, latency_b19"
+		") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
 		"ON CONFLICT DO UPDATE SET requests = requests + excluded.requests, "
 		"errors = errors + excluded.errors, estimated = estimated + excluded.estimated, "
 		"input_tokens = coalesce(input_tokens + excluded.input_tokens, input_tokens, excluded.input_tokens), "
 		"output_tokens = coalesce(output_tokens + excluded.output_tokens, output_tokens, excluded.output_tokens), "
 		"cache_read_tokens = coalesce(cache_read_tokens + excluded.cache_read_tokens, cache_read_tokens, excluded.cache_read_tokens), "
 		"cache_write_tokens = coalesce(cache_write_tokens + excluded.cache_write_tokens, cache_write_tokens, excluded.cache_write_tokens), "
-		"total_tokens = coalesce(total_tokens + excluded.total_tokens, total_tokens, excluded.total_tokens)",
+		"total_tokens = coalesce(total_tokens + excluded.total_tokens, total_tokens, excluded.total_tokens), "
+		"latency_n = latency_n + excluded.latency_n, "
+		"latency_sum = CASE WHEN latency_n IS NOT NULL THEN coalesce(latency_sum + excluded.latency_sum, latency_sum, excluded.latency_sum) END, "
+		"latency_max = CASE WHEN latency_n IS NOT NULL THEN max(coalesce(latency_max, excluded.latency_max), coalesce(excluded.latency_max, latency_max)) END, "
+		"latency_b00 = latency_b00 + excluded.latency_b00, latency_b01 = latency_b01 + excluded.latency_b01, latency_b02 = latency_b02 + excluded.latency_b02, "
+		"latency_b03 = latency_b03 + excluded.latency_b03, latency_b04 = latency_b04 + excluded.latency_b04, latency_b05 = latency_b05 + excluded.latency_b05, "
+		"latency_b06 = latency_b06 + excluded.latency_b06, latency_b07 = latency_b07 + excluded.latency_b07, latency_b08 = latency_b08 + excluded.latency_b08, "
+		"latency_b09 = latency_b09 + excluded.latency_b09, latency_b10 = latency_b10 + excluded.latency_b10, latency_b11 = latency_b11 + excluded.latency_b11, "
+		"latency_b12 = latency_b12 + excluded.latency_b12, latency_b13 = latency_b13 + excluded.latency_b13, latency_b14 = latency_b14 + excluded.latency_b14, "
+		"latency_b15 = latency_b15 + excluded.latency_b15, latency_b16 = latency_b16 + excluded.latency_b16, latency_b17 = latency_b17 + excluded.latency_b17, "
+		"latency_b18 = latency_b18 + excluded.latency_b18, latency_b19 = latency_b19 + excluded.latency_b19",
 	[S_UPSERT_HOURLY] =
 		"INSERT INTO hourly VALUES (?,?,?,?,?,?,?,?,?,?,?) "
 		"ON CONFLICT DO UPDATE SET requests = requests + excluded.requests, "
@@ -331,6 +348,16 @@ static void bind_sums(sqlite3_stmt *q, int col, const struct batch_sums *s, bool
 		sqlite3_bind_int64(q, col + 7, s->estimated);
 }
 
+/* A daily group's latency figures from column COL on: n, sum, max, then the buckets. */
+static void bind_latency(sqlite3_stmt *q, int col, const struct batch_latency *l)
+{
+	sqlite3_bind_int64(q, col, l->n);
+	bind_opt(q, col + 1, l->n > 0, l->sum);
+	bind_opt(q, col + 2, l->n > 0, l->max);
+	for (int k = 0; k < BATCH_LATENCY_BUCKETS; k++)
+		sqlite3_bind_int64(q, col + 3 + k, l->bucket[k]);
+}
+
 static int write_aggregates(struct store_writer *w, struct batch *b)
 {
 	sqlite3_stmt *q = w->w[S_UPSERT_DAILY];
@@ -338,6 +365,7 @@ static int write_aggregates(struct store_writer *w, struct batch *b)
 		for (int k = 0; k < 8; k++)
 			sqlite3_bind_int64(q, k + 1, b->daily[i].key[k]);
 		bind_sums(q, 9, &b->daily[i].s, true);
+		bind_latency(q, 17, &b->daily[i].lat);
 		if (step_reset(q) < 0)
 			return -1;
 	}
