@@ -13,6 +13,7 @@
 #include "credential.h"
 #include "event.h"
 #include "hashmap.h"
+#include "latency.h"
 
 /* The text dimensions of a row, each a dictionary id (the token: a credential id). */
 enum batch_dim {
@@ -51,13 +52,12 @@ struct batch_sums {
 
 /*
  * Response times of one daily group (sql/migrate/009-latency.sql): the events that logged a
- * latency, their sum and maximum in ms (meaningful while n > 0), and their histogram in
- * BATCH_LATENCY_BUCKETS log-spaced buckets (batch_latency_bucket).
+ * latency, their sum and maximum in ms (meaningful while n > 0), and their histogram
+ * (latency_bucket in latency.h).
  */
-#define BATCH_LATENCY_BUCKETS 20
 struct batch_latency {
 	int64_t n, sum, max;
-	int64_t bucket[BATCH_LATENCY_BUCKETS];
+	int64_t bucket[LATENCY_BUCKETS];
 };
 
 struct batch_daily {
@@ -163,11 +163,6 @@ bool batch_is_empty(const struct batch *b);
 struct batch_row *batch_add_row(struct batch *b);
 /* Add a filled row's contribution to the batch's daily, hourly and credential sums. */
 void batch_aggregate(struct batch *b, const struct batch_row *r);
-/*
- * The histogram bucket of a latency of MS milliseconds: 0 under 1 ms, K (1..18) from 2^(K-1) up
- * to but excluding 2^K ms, 19 from 2^18 ms (262.144 s) on. Restated in sql/verify.sql.
- */
-int batch_latency_bucket(int64_t ms);
 /* Append P[0..N) to the batch text and return its offset. */
 uint32_t batch_text(struct batch *b, const char *p, size_t n);
 

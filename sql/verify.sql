@@ -6,7 +6,7 @@
 --   errors: an event is an error when failed = 1 or status >= 400 (event_is_error_values in
 --     include/event.h, which src/batch.c calls for every row it sums);
 --   latency buckets: under 1 ms, then [2^(K-1), 2^K) ms for K = 1..18, then 2^18 ms and more
---     (batch_latency_bucket in src/batch.c; sql/migrate/009-latency.sql documents them);
+--     (latency_bucket in src/latency.c; sql/migrate/009-latency.sql documents them);
 --   days and hours: floor division of epoch seconds, also before 1970 (timefmt_day and
 --     timefmt_hour in include/timefmt.h).
 -- :line_bits is STORE_LINE_BITS (include/store.h), bound by verify.c: event id = file << it | line.

@@ -130,16 +130,6 @@ static void sums_add(struct batch_sums *s, const struct batch_row *r, bool is_er
 		}
 }
 
-int batch_latency_bucket(int64_t ms)
-{
-	int k = 0;
-	if (ms < 1)
-		return 0;
-	while (k < BATCH_LATENCY_BUCKETS - 1 && ms >> k)
-		k++; /* the bit length of ms: 2^(k-1) <= ms < 2^k */
-	return k;
-}
-
 static void latency_add(struct batch_latency *l, const struct batch_row *r)
 {
 	int64_t ms = r->num[EV_LATENCY_MS];
@@ -149,7 +139,7 @@ static void latency_add(struct batch_latency *l, const struct batch_row *r)
 		l->max = ms;
 	l->n++;
 	l->sum += ms;
-	l->bucket[batch_latency_bucket(ms)]++;
+	l->bucket[latency_bucket(ms)]++;
 }
 
 void batch_aggregate(struct batch *b, const struct batch_row *r)

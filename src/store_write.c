@@ -354,7 +354,7 @@ static void bind_latency(sqlite3_stmt *q, int col, const struct batch_latency *l
 	sqlite3_bind_int64(q, col, l->n);
 	bind_opt(q, col + 1, l->n > 0, l->sum);
 	bind_opt(q, col + 2, l->n > 0, l->max);
-	for (int k = 0; k < BATCH_LATENCY_BUCKETS; k++)
+	for (int k = 0; k < LATENCY_BUCKETS; k++)
 		sqlite3_bind_int64(q, col + 3 + k, l->bucket[k]);
 }
 

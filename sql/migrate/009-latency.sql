@@ -10,8 +10,8 @@
 -- events in 20 log-spaced buckets, KK = 00..19: b00 holds latencies under 1 ms, bK (K = 1..18)
 -- those from 2^(K-1) up to but excluding 2^K ms (b01 1 ms, b02 2-3 ms, b03 4-7 ms, ...,
 -- b18 131072-262143 ms), b19 those of 2^18 ms (262.144 s) and more. A percentile is read from
--- the buckets, never from raw events. The bounds are restated in src/batch.c
--- (batch_latency_bucket) and sql/verify.sql.
+-- the buckets, never from raw events. The bounds are restated in src/latency.c
+-- (latency_bucket) and sql/verify.sql.
 --
 -- All of them NULL: not known. A day whose raw events were pruned (meta 'pruned_before')
 -- before this migration ran cannot be rebuilt, and stays unknown even when later lines add to
