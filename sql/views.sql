@@ -185,7 +185,9 @@ SELECT
 	a.estimated AS estimated_requests,
 	a.cost_usd AS cost_usd,  -- cost: daily_cost is daily plus the cost columns
 	a.day AS day_number,     -- days since 1970-01-01: a range on it reads the aggregates' key
-	a.unpriced_tokens AS unpriced_tokens  -- tokens without a cost (daily_cost says when)
+	a.unpriced_tokens AS unpriced_tokens,  -- tokens without a cost (daily_cost says when)
+	-- latency (sql/migrate/009-latency.sql): events that logged one, their sum and maximum in ms
+	a.latency_n AS latency_requests, a.latency_sum AS latency_ms_sum, a.latency_max AS latency_ms_max
 FROM daily_cost a
 LEFT JOIN credential c ON c.id = a.token
 LEFT JOIN dict du  ON du.id  = a.user

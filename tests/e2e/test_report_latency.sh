@@ -111,6 +111,11 @@ assert_eq "events without a latency are stored as NULL" "$(grep -vc ' rt=[0-9]' 
 	"$(q "SELECT count(*) FROM event WHERE latency_ms IS NULL")"
 assert_eq "the aggregates count the events with one" "$(q "SELECT count(latency_ms) FROM event")" \
 	"$(q "SELECT sum(latency_n) FROM daily")"
+assert_eq "daily_usage shows them: count, sum and maximum per day" \
+	"$(q "SELECT group_concat(x, ' ') FROM (SELECT day || ':' || count(latency_ms) || ':' || sum(latency_ms) || ':' ||
+		max(latency_ms) AS x FROM events GROUP BY day ORDER BY day)")" \
+	"$(q "SELECT group_concat(x, ' ') FROM (SELECT day || ':' || sum(latency_requests) || ':' || sum(latency_ms_sum) || ':' ||
+		max(latency_ms_max) AS x FROM daily_usage GROUP BY day ORDER BY day)")"
 
 run ts report --from 2025-10-11 --to 2025-10-12 --format json
 assert_rc "json report" 0
