@@ -529,6 +529,7 @@ static const struct {
 	{ "watch", REPORT_LEVEL_WATCH },
 	{ "low", REPORT_LEVEL_BAD },
 	{ "exhausted", REPORT_LEVEL_BAD },
+	{ "reset", REPORT_LEVEL_GOOD }, /* the reading's reset time has passed */
 	/* success and error rates (sql/reports/summary.sql); "warning" is an alert's too */
 	{ "good", REPORT_LEVEL_GOOD },
 	{ "below 95%", REPORT_LEVEL_WATCH },
