@@ -181,15 +181,20 @@ assert_rc "verify finds a changed latency sum" 1
 
 # An older database: the schema before migration 9 (no latency columns, user_version 7).
 # A writing command migrates it and rebuilds the figures from the raw events.
-old() { # DB: drop the latency columns, as a tokstat before them made it
-	python3 - "$1" <<'PY'
+old() { # DB: drop the latency columns (and the views that read them), as a tokstat before them made it
+	python3 - "$1" <<'PY' || fail "cannot make an older database of $1"
 import sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
+for (v,) in c.execute("SELECT name FROM sqlite_master WHERE type = 'view'").fetchall():
+    c.execute("DROP VIEW " + v)
 for col in ["latency_n", "latency_sum", "latency_max"] + ["latency_b%02d" % k for k in range(20)]:
     c.execute("ALTER TABLE daily DROP COLUMN " + col)
+c.execute("UPDATE meta SET value = zeroblob(16) WHERE key = 'views_hash'")
 c.execute("PRAGMA user_version = 7")
 c.commit()
 PY
+	assert_eq "$1 has no latency columns" 0 \
+		"$(sqlite3 "$1" "SELECT count(*) FROM pragma_table_info('daily') WHERE name LIKE 'latency%'")"
 }
 cp "$DB" "$WORK/old.db"; cp "$DB.key" "$WORK/old.db.key"
 old "$WORK/old.db"
