@@ -218,6 +218,76 @@ fail:
 	return NULL;
 }
 
+/* ---- tables a command fills ---- */
+
+struct report_table *report_add_table(struct report *r, const char *key, const char *title, enum report_shape shape,
+				      const struct report_column *cols, size_t ncols)
+{
+	struct report_table *t = xcalloc(1, sizeof(*t));
+	t->key = key ? xstrdup(key) : NULL;
+	t->title = title ? xstrdup(title) : NULL;
+	t->shape = shape;
+	t->ncols = ncols;
+	t->cols = xcalloc(ncols ? ncols : 1, sizeof(*t->cols));
+	for (size_t c = 0; c < ncols; c++) {
+		t->cols[c].key = xstrdup(cols[c].key);
+		t->cols[c].label = xstrdup(cols[c].label ? cols[c].label : cols[c].key);
+		t->cols[c].type = cols[c].type;
+		t->cols[c].unit = cols[c].unit ? xstrdup(cols[c].unit) : NULL;
+	}
+	append_table(r, t);
+	return t;
+}
+
+/* The next cell of T (zeroed), growing its rows; the row counts once its last cell is added. */
+static struct report_value *next_cell(struct report_table *t)
+{
+	size_t n = t->nrows * t->ncols + t->pending;
+	t->cells = xrealloc(t->cells, (n + 1) * sizeof(*t->cells));
+	struct report_value *v = &t->cells[n];
+	memset(v, 0, sizeof(*v));
+	if (++t->pending == t->ncols) {
+		t->pending = 0;
+		t->nrows++;
+		t->total_rows = (int64_t)t->nrows;
+	}
+	return v;
+}
+
+void report_add_int(struct report_table *t, int64_t v)
+{
+	struct report_value *c = next_cell(t);
+	c->kind = REPORT_INT;
+	c->i = v;
+}
+
+void report_add_real(struct report_table *t, double v)
+{
+	struct report_value *c = next_cell(t);
+	c->kind = REPORT_REAL;
+	c->r = v;
+}
+
+void report_add_text(struct report_table *t, const char *s)
+{
+	if (!s) {
+		report_add_null(t);
+		return;
+	}
+	size_t off = t->text.len, len = strlen(s);
+	buf_add(&t->text, s, len);
+	buf_addc(&t->text, '\0');
+	struct report_value *c = next_cell(t);
+	c->kind = REPORT_TEXT;
+	c->off = off;
+	c->len = len;
+}
+
+void report_add_null(struct report_table *t)
+{
+	next_cell(t)->kind = REPORT_NULL;
+}
+
 /* ---- sections: sql/reports/NAME.sql ---- */
 
 static char *trimmed(const char *p, size_t n)
