@@ -60,7 +60,6 @@ sqlite3 "$DB" "CREATE TABLE file1 (id INTEGER PRIMARY KEY, fingerprint TEXT NOT 
 	duplicates INTEGER NOT NULL DEFAULT 0, last_ingested INTEGER);
 	INSERT INTO file1 SELECT id, fingerprint, head_len, name, format, bytes, lines, events, rejected, skipped,
 	duplicates, last_ingested FROM file;
-	PRAGMA legacy_alter_table = ON; DROP TABLE file; ALTER TABLE file1 RENAME TO file; CREATE INDEX file_by_head ON file(head_len, fingerprint);
 	CREATE TABLE daily1 (day INTEGER NOT NULL, token INTEGER NOT NULL, user INTEGER NOT NULL,
 		endpoint INTEGER NOT NULL, model INTEGER NOT NULL, provider INTEGER NOT NULL, operation INTEGER NOT NULL,
 		project INTEGER NOT NULL, requests INTEGER NOT NULL, errors INTEGER NOT NULL, input_tokens INTEGER,
@@ -69,7 +68,8 @@ sqlite3 "$DB" "CREATE TABLE file1 (id INTEGER PRIMARY KEY, fingerprint TEXT NOT 
 		PRIMARY KEY (day, token, user, endpoint, model, provider, operation, project)) WITHOUT ROWID;
 	INSERT INTO daily1 SELECT day, token, user, endpoint, model, provider, operation, project, requests, errors,
 	input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, total_tokens, estimated FROM daily;
-	DROP TABLE daily; ALTER TABLE daily1 RENAME TO daily;
+	PRAGMA legacy_alter_table = ON; DROP TABLE daily; ALTER TABLE daily1 RENAME TO daily;
+	PRAGMA legacy_alter_table = ON; DROP TABLE file; ALTER TABLE file1 RENAME TO file; CREATE INDEX file_by_head ON file(head_len, fingerprint);
 	PRAGMA user_version = 1" || fail "test setup: cannot make a schema 1 database"
 sed -n 101,150p "$F" >>"$WORK/old.log"
 touch -d '2 hours ago' "$WORK/old.log"
