@@ -183,7 +183,8 @@ int latency_report_table(sqlite3 *db, int64_t from_day, int64_t to_day, int64_t 
 	if (step != SQLITE_DONE)
 		goto sql_error;
 	count_unknown(groups, n, unknown);
-	qsort(groups, n, sizeof(*groups), group_cmp);
+	if (n) /* no groups: GROUPS is NULL, which qsort may not be given */
+		qsort(groups, n, sizeof(*groups), group_cmp);
 	for (size_t i = 0; i < n; i++)
 		shown += groups[i].n > 0;
 	/* one transaction for the rows, not one each (the temp database's journal per insert) */
