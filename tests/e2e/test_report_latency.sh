@@ -179,7 +179,7 @@ sqlite3 "$WORK/bad.db" "UPDATE daily SET latency_sum = latency_sum + 1, latency_
 run "$TOKSTAT" --db "$WORK/bad.db" verify
 assert_rc "verify finds a changed latency sum" 1
 
-# An older database: the schema before migration 9 (no latency columns, user_version 7).
+# An older database: the schema before migration 9 (no latency columns, user_version 8).
 # A writing command migrates it and rebuilds the figures from the raw events.
 old() { # DB: drop the latency columns (and the views that read them), as a tokstat before them made it
 	python3 - "$1" <<'PY' || fail "cannot make an older database of $1"
@@ -190,7 +190,7 @@ for (v,) in c.execute("SELECT name FROM sqlite_master WHERE type = 'view'").fetc
 for col in ["latency_n", "latency_sum", "latency_max"] + ["latency_b%02d" % k for k in range(20)]:
     c.execute("ALTER TABLE daily DROP COLUMN " + col)
 c.execute("UPDATE meta SET value = zeroblob(16) WHERE key = 'views_hash'")
-c.execute("PRAGMA user_version = 7")
+c.execute("PRAGMA user_version = 8")
 c.commit()
 PY
 	assert_eq "$1 has no latency columns" 0 \
