@@ -56,7 +56,12 @@ $(BUILD)/%.o: src/%.c | $(BUILD)
 
 # SQL and built-in parser definitions are compiled into the binary (the Makefile is a
 # prerequisite too: it holds the list, and a file added to it must regenerate the table).
-$(BUILD)/embedded.c: tools/embed.sh $(EMBED) Makefile | $(BUILD)
+# The list of embedded files, rewritten only when it changes: a file removed from sql/ or
+# parsers/ (a renumbered migration) remakes embedded.c too, not only an added or edited one.
+$(BUILD)/embed.list: FORCE | $(BUILD)
+	@echo '$(EMBED)' | cmp -s - $@ || echo '$(EMBED)' > $@
+
+$(BUILD)/embedded.c: tools/embed.sh $(EMBED) $(BUILD)/embed.list Makefile | $(BUILD)
 	sh tools/embed.sh $(EMBED) > $@
 
 $(BUILD)/embedded.o: $(BUILD)/embedded.c
@@ -128,3 +133,5 @@ clean-objects:
 .PHONY: all unit e2e check asan test bench report-shots fuzz install clean clean-objects
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d)
+
+FORCE:

@@ -13,6 +13,7 @@
 #include "credential.h"
 #include "event.h"
 #include "hashmap.h"
+#include "latency.h"
 
 /* The text dimensions of a row, each a dictionary id (the token: a credential id). */
 enum batch_dim {
@@ -58,9 +59,20 @@ struct batch_sums {
 	uint8_t tokens_set;
 };
 
+/*
+ * Response times of one daily group (sql/migrate/009-latency.sql): the events that logged a
+ * latency, their sum and maximum in ms (meaningful while n > 0), and their histogram
+ * (latency_bucket in latency.h).
+ */
+struct batch_latency {
+	int64_t n, sum, max;
+	int64_t bucket[LATENCY_BUCKETS];
+};
+
 struct batch_daily {
 	int64_t key[9]; /* day, token, user, endpoint, model, provider, operation, project, service tier */
 	struct batch_sums s;
+	struct batch_latency lat;
 };
 
 struct batch_hourly {

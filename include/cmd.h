@@ -79,6 +79,16 @@ int cmd_open_store(const struct global *g, enum store_mode mode, struct store **
 int cmd_load_config(const struct global *g, const char *path, struct config *cfg, struct global *out,
 		    struct buf *err);
 
+/*
+ * For the commands whose results are tables of the report model (formats, verify, ingest's
+ * totals): the --format NAME they take, "text" (their own lines, as before), "csv" or "json";
+ * *IS_TEXT tells the first. Returns 0, or -1 when NAME is none of them.
+ */
+int cmd_output_format(const char *name, bool *is_text);
+struct report;
+/* Write R on stdout with the writer FORMAT names (csv, json). 0, or -1 having said what failed. */
+int cmd_print_report(const struct report *r, const char *format);
+
 /* For prune and run (cmd_prune.c). */
 struct store_prune_result;
 /* Parse a --keep-days value: a whole number of days from 1 to 1,000,000. 0, or -1. */

@@ -5,6 +5,7 @@
  */
 #ifndef TOKSTAT_CREDENTIAL_H
 #define TOKSTAT_CREDENTIAL_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,5 +52,14 @@ void credential_scrub_id(struct credential_scrubber *s, const char *text, size_t
 /* Bytes examined by S's scans so far: what the linearity test counts. */
 uint64_t credential_scrub_steps(const struct credential_scrubber *s);
 void credential_scrubber_free(struct credential_scrubber *s);
+
+/*
+ * Does a rate-limit reading whose reset time is RESET (epoch seconds; < 0: not known) still
+ * hold at time T? Only until its reset: then the limit's window begins again, and a reading of
+ * 0 remaining no longer makes the credential rate-limited. The credentials view (status and
+ * rl_holds, sql/views.sql) states the same rule for the time of the query; alerts apply it to
+ * the readings of a day.
+ */
+bool credential_reading_holds(int64_t reset, int64_t t);
 
 #endif

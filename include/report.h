@@ -65,6 +65,7 @@ struct report_table {
 	struct report_value *cells; /* nrows * ncols, row after row */
 	struct buf text;    /* the TEXT values, each NUL-terminated */
 	int64_t total_rows; /* rows before a top-N cut (>= nrows): writers say "and N more" */
+	size_t pending;     /* cells of a row being added (report_add_int, ...), not yet counted */
 	struct report_note *notes;
 	size_t nnotes;
 };
@@ -105,6 +106,19 @@ void report_add_note(struct report *r, enum report_level level, const char *fmt,
  */
 struct report_table *report_add_query(struct report *r, sqlite3 *db, const char *title, const char *sql,
 				      const struct report_bind *binds, int nbinds, struct buf *err);
+
+/*
+ * Tables filled by a command from its own results (formats, verify, ingest's totals), not
+ * from SQL. report_add_table appends an empty table KEY (copied; TITLE NULL: none) with the
+ * NCOLS columns COLS (copied); cells are then appended row after row, each row complete after
+ * ncols cells. Returns the table, owned by R.
+ */
+struct report_table *report_add_table(struct report *r, const char *key, const char *title, enum report_shape shape,
+				      const struct report_column *cols, size_t ncols);
+void report_add_int(struct report_table *t, int64_t v);
+void report_add_real(struct report_table *t, double v);
+void report_add_text(struct report_table *t, const char *s); /* NULL: a NULL cell */
+void report_add_null(struct report_table *t);
 
 /* The named parameters a section may use (SQLite's :name); a section binds those it names. */
 struct report_params {

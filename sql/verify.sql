@@ -5,6 +5,8 @@
 -- Two rules are restated here and must stay in step with the C that writes the aggregates:
 --   errors: an event is an error when failed = 1 or status >= 400 (event_is_error_values in
 --     include/event.h, which src/batch.c calls for every row it sums);
+--   latency buckets: under 1 ms, then [2^(K-1), 2^K) ms for K = 1..18, then 2^18 ms and more
+--     (latency_bucket in src/latency.c; sql/migrate/009-latency.sql documents them);
 --   days and hours: floor division of epoch seconds, also before 1970 (timefmt_day and
 --     timefmt_hour in include/timefmt.h).
 -- :line_bits is STORE_LINE_BITS (include/store.h), bound by verify.c: event id = file << it | line.
@@ -25,11 +27,35 @@ raw AS (SELECT (epoch - ((epoch % 86400) + 86400) % 86400) / 86400 AS day,
 		sum(CASE WHEN failed = 1 OR status >= 400 THEN 1 ELSE 0 END) AS errors,
 		sum(input_tokens) AS i, sum(output_tokens) AS o, sum(cache_read_tokens) AS cr,
 		sum(cache_write_tokens) AS cw, sum(total_tokens) AS t, sum(coalesce(estimated, 0)) AS est,
-		sum(cache_write_1h_tokens) AS cw1h
+		sum(cache_write_1h_tokens) AS cw1h,
+		count(latency_ms), sum(latency_ms), max(latency_ms),
+		coalesce(sum(latency_ms < 1), 0),
+		coalesce(sum(latency_ms >= 1 AND latency_ms < 2), 0),
+		coalesce(sum(latency_ms >= 2 AND latency_ms < 4), 0),
+		coalesce(sum(latency_ms >= 4 AND latency_ms < 8), 0),
+		coalesce(sum(latency_ms >= 8 AND latency_ms < 16), 0),
+		coalesce(sum(latency_ms >= 16 AND latency_ms < 32), 0),
+		coalesce(sum(latency_ms >= 32 AND latency_ms < 64), 0),
+		coalesce(sum(latency_ms >= 64 AND latency_ms < 128), 0),
+		coalesce(sum(latency_ms >= 128 AND latency_ms < 256), 0),
+		coalesce(sum(latency_ms >= 256 AND latency_ms < 512), 0),
+		coalesce(sum(latency_ms >= 512 AND latency_ms < 1024), 0),
+		coalesce(sum(latency_ms >= 1024 AND latency_ms < 2048), 0),
+		coalesce(sum(latency_ms >= 2048 AND latency_ms < 4096), 0),
+		coalesce(sum(latency_ms >= 4096 AND latency_ms < 8192), 0),
+		coalesce(sum(latency_ms >= 8192 AND latency_ms < 16384), 0),
+		coalesce(sum(latency_ms >= 16384 AND latency_ms < 32768), 0),
+		coalesce(sum(latency_ms >= 32768 AND latency_ms < 65536), 0),
+		coalesce(sum(latency_ms >= 65536 AND latency_ms < 131072), 0),
+		coalesce(sum(latency_ms >= 131072 AND latency_ms < 262144), 0),
+		coalesce(sum(latency_ms >= 262144), 0)
 	FROM event WHERE epoch >= (SELECT day FROM pruned) * 86400 GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9),
 agg AS (SELECT day, token, user, endpoint, model, provider, operation, project, service_tier, requests,
 		errors, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, total_tokens, estimated,
-		cache_write_1h_tokens
+		cache_write_1h_tokens,
+		latency_n, latency_sum, latency_max, latency_b00, latency_b01, latency_b02, latency_b03, latency_b04,
+		latency_b05, latency_b06, latency_b07, latency_b08, latency_b09, latency_b10, latency_b11, latency_b12,
+		latency_b13, latency_b14, latency_b15, latency_b16, latency_b17, latency_b18, latency_b19
 	FROM daily WHERE day >= (SELECT day FROM pruned))
 SELECT 'daily aggregate differs from raw events', * FROM (SELECT * FROM agg EXCEPT SELECT * FROM raw)
 UNION ALL SELECT 'raw events missing from daily aggregates', * FROM (SELECT * FROM raw EXCEPT SELECT * FROM agg)

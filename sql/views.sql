@@ -225,7 +225,9 @@ SELECT
 	a.day AS day_number,     -- days since 1970-01-01: a range on it reads the aggregates' key
 	a.unpriced_tokens AS unpriced_tokens, -- tokens without a cost (daily_cost says when)
 	a.cache_write_1h_tokens,  -- the part of cache_write_tokens written for 1 hour
-	dst.value AS service_tier -- as the log said it; NULL: none logged
+	dst.value AS service_tier, -- as the log said it; NULL: none logged
+	-- latency (sql/migrate/009-latency.sql): events that logged one, their sum and maximum in ms
+	a.latency_n AS latency_requests, a.latency_sum AS latency_ms_sum, a.latency_max AS latency_ms_max
 FROM daily_cost a
 LEFT JOIN credential c ON c.id = a.token
 LEFT JOIN dict du  ON du.id  = a.user
@@ -252,9 +254,16 @@ LEFT JOIN credential c ON c.id = a.token
 LEFT JOIN dict du  ON du.id  = a.user
 LEFT JOIN dict dmo ON dmo.id = a.model;
 
--- status: 'invalid' when the latest response is a 401; 'rate_limited' when the latest
--- rate-limit reading says 0 remaining, or a 429 came at or after that reading (or is the
--- latest response when no reading exists); otherwise 'active'.
+-- status, now (the time of the query): 'invalid' when the latest response is a 401;
+-- 'rate_limited' when the latest rate-limit reading says 0 remaining, or a 429 came at or
+-- after that reading (or is the latest response when no reading exists), and in either case
+-- only until the reading's reset time (rl_reset, epoch) has passed: then the limit's window
+-- has begun again and the credential is 'active'. A reset before the 429 says nothing about
+-- it (the 429 holds); no reset time known: it holds.
+-- rl_holds: does the latest reading still hold now (1: its reset is later, or not known; 0:
+-- its reset has passed; NULL: no reading)? The one place of that rule: the report's badges
+-- (sql/reports/credentials.sql) read these columns, and alerts (credential_reading_holds in
+-- src/credential.c, for the readings of a day) restate it.
 DROP VIEW IF EXISTS credentials;
 CREATE VIEW credentials AS
 SELECT
@@ -265,13 +274,15 @@ SELECT
 	c.requests, c.errors,
 	CASE
 		WHEN c.last_status = 401 THEN 'invalid'
-		WHEN c.rl_remaining = 0 THEN 'rate_limited'
+		WHEN c.rl_remaining = 0 AND (c.rl_reset IS NULL OR c.rl_reset > n.now) THEN 'rate_limited'
 		WHEN c.last_429_at IS NOT NULL AND (c.rl_at IS NULL OR c.last_429_at >= c.rl_at)
-		     AND (c.rl_at IS NOT NULL OR c.last_status = 429) THEN 'rate_limited'
+		     AND (c.rl_at IS NOT NULL OR c.last_status = 429)
+		     AND (c.rl_reset IS NULL OR c.rl_reset < c.last_429_at OR c.rl_reset > n.now) THEN 'rate_limited'
 		ELSE 'active'
 	END AS status,
-	c.rl_remaining, c.rl_limit, c.rl_reset
-FROM credential c;
+	c.rl_remaining, c.rl_limit, c.rl_reset,
+	CASE WHEN c.rl_at IS NULL THEN NULL WHEN c.rl_reset IS NULL OR c.rl_reset > n.now THEN 1 ELSE 0 END AS rl_holds
+FROM credential c, (SELECT CAST(strftime('%s', 'now') AS INTEGER) AS now) n;
 
 DROP VIEW IF EXISTS files;
 CREATE VIEW files AS

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "credential.h"
 #include "hashmap.h"
 #include "out_nginx.h"
 #include "out_prom.h"
@@ -650,6 +651,9 @@ struct cred_minutes {
 	bool has_rl, has_ok, has_401, has_low;
 	int64_t rl_min, rl_min_at;        /* lowest remaining, and its first time */
 	int64_t low_at, last_reading;     /* first reading at the critical level; latest reading */
+	int64_t *low_reset;               /* per minute with a low bit: the reset of its latest low
+					   * reading (epoch; -1: not known): the level holds until then */
+	int64_t *low_reset_at;            /* and that reading's time */
 	int64_t ok_at, ok_id;             /* latest response other than 401 (time, then event id) */
 	int64_t last_401_at, last_401_id; /* latest 401 */
 	uint8_t *low, *high;              /* bit per minute: a reading at/under critical; above it */
@@ -812,6 +816,14 @@ static bool has_bit(const uint8_t *bits, int64_t minute)
 	return bits && (bits[minute / 8] >> (minute % 8)) & 1;
 }
 
+/* An episode at the critical level from SINCE ends at UNTIL. */
+static void episode_end(struct alerts_subject *s, int64_t since, int64_t until)
+{
+	s->zero_seconds += until - since;
+	if (s->zero_times == 1)
+		s->zero_until = until;
+}
+
 /* A credential's rate-limit episodes and closing 401s from its minutes, onto its subject. */
 static void cred_finish(const struct cred_minutes *m, struct alerts_subject *s, int64_t day)
 {
@@ -823,24 +835,33 @@ static void cred_finish(const struct cred_minutes *m, struct alerts_subject *s, 
 	}
 	if (m->has_low) {
 		/* Episodes by minute: one starts in a minute with a reading at the critical level and
-		 * ends in the first later minute whose readings are all above it. */
+		 * ends in the first later minute whose readings are all above it, or at the reset
+		 * time of its latest low reading, when that comes first (credential_reading_holds:
+		 * the limit's window begins again). */
 		bool in = false;
-		int64_t since = 0;
+		int64_t since = 0, reset = -1;
 		for (int64_t i = 0; i < DAY_MINUTES; i++) {
 			bool low = has_bit(m->low, i), high = has_bit(m->high, i);
+			int64_t at = start + i * 60;
+			if (in && !credential_reading_holds(reset, at)) {
+				in = false;
+				episode_end(s, since, reset > since ? reset : since);
+			}
 			if (low && !in) {
 				in = true;
-				since = s->zero_times ? start + i * 60 : m->low_at;
+				since = s->zero_times ? at : m->low_at;
 				if (!s->zero_times++)
 					s->zero_at = m->low_at;
 			} else if (high && !low && in) {
 				in = false;
-				s->zero_seconds += start + i * 60 - since;
-				if (s->zero_times == 1)
-					s->zero_until = start + i * 60;
+				episode_end(s, since, at);
 			}
+			if (low)
+				reset = m->low_reset[i];
 		}
-		if (in) {
+		if (in && !credential_reading_holds(reset, start + 86400)) {
+			episode_end(s, since, reset > since ? reset : since); /* reset later in the day */
+		} else if (in) {
 			s->zero_open = true;
 			s->zero_seconds += m->last_reading - since;
 			if (s->zero_times == 1)
@@ -881,7 +902,7 @@ static int alerts_read_minutes(sqlite3 *db, const struct config *c, int64_t day,
 	 * the pass). A NULL user, credential or token count reads as 0, which means "none" for
 	 * all three; status and rate-limit reading are checked, as 0 is a value for them. */
 	static const char sql[] =
-		"SELECT id, epoch, user, token, total_tokens, status, rl_remaining FROM event "
+		"SELECT id, epoch, user, token, total_tokens, status, rl_remaining, rl_reset FROM event "
 		"WHERE epoch >= ?1 AND epoch < ?2";
 	int64_t start = day * 86400;
 	struct burst by_user = { 0 }, by_cred = { 0 };
@@ -957,6 +978,16 @@ static int alerts_read_minutes(sqlite3 *db, const struct config *c, int64_t day,
 				m->last_reading = epoch;
 			m->has_rl = true;
 			if (rem <= c->rate_limit_critical) {
+				int64_t reset = sqlite3_column_type(q, 7) == SQLITE_NULL ? -1 : sqlite3_column_int64(q, 7);
+				if (!m->low_reset) {
+					m->low_reset = xcalloc(DAY_MINUTES, sizeof(*m->low_reset));
+					m->low_reset_at = xcalloc(DAY_MINUTES, sizeof(*m->low_reset_at));
+				}
+				/* the minute's latest low reading gives the reset (ties: the later line) */
+				if (!has_bit(m->low, minute) || epoch >= m->low_reset_at[minute]) {
+					m->low_reset[minute] = reset;
+					m->low_reset_at[minute] = epoch;
+				}
 				set_bit(&m->low, minute);
 				if (!m->has_low || epoch < m->low_at)
 					m->low_at = epoch;
@@ -986,6 +1017,8 @@ out:
 		free(cred[i].low);
 		free(cred[i].high);
 		free(cred[i].n401);
+		free(cred[i].low_reset);
+		free(cred[i].low_reset_at);
 	}
 	free(cred);
 	free(cred_id);

@@ -134,6 +134,18 @@ static void sums_add(struct batch_sums *s, const struct batch_row *r, bool is_er
 		}
 }
 
+static void latency_add(struct batch_latency *l, const struct batch_row *r)
+{
+	int64_t ms = r->num[EV_LATENCY_MS];
+	if (!(r->num_set & (1u << EV_LATENCY_MS)))
+		return; /* no latency logged: not 0 ms, and not counted */
+	if (l->n == 0 || ms > l->max)
+		l->max = ms;
+	l->n++;
+	l->sum += ms;
+	l->bucket[latency_bucket(ms)]++;
+}
+
 void batch_aggregate(struct batch *b, const struct batch_row *r)
 {
 	bool is_new;
@@ -152,6 +164,7 @@ void batch_aggregate(struct batch *b, const struct batch_row *r)
 		*slot = b->n_daily++;
 	}
 	sums_add(&b->daily[*slot].s, r, is_error);
+	latency_add(&b->daily[*slot].lat, r);
 
 	int64_t hkey[4] = { hour, r->dim[BATCH_DIM_TOKEN], r->dim[BATCH_DIM_USER], r->dim[BATCH_DIM_MODEL] };
 	slot = hashmap_put(&b->hourly_map, hkey, sizeof(hkey), &is_new);

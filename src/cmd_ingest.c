@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "format.h"
 #include "ingest.h"
+#include "report.h"
 #include "utf8.h"
 
 #define PROGRESS_SECONDS 0.25 /* at most four progress updates a second */
@@ -17,7 +18,78 @@
 struct printer {
 	bool quiet, progress;
 	double last_progress;
+	struct report_table *files; /* --output-format csv|json: a row per file, written at the end */
 };
+
+/* The files table of --output-format csv|json, one row per file (add_file_row). */
+static struct report_table *files_table(struct report *r)
+{
+	static const struct report_column cols[] = {
+		{ "file", "file", REPORT_TYPE_TEXT, NULL },
+		{ "result", "result", REPORT_TYPE_TEXT, NULL }, /* ok, empty, failed */
+		{ "format", "format", REPORT_TYPE_TEXT, NULL },
+		{ "lines", "lines", REPORT_TYPE_INT, NULL },
+		{ "events", "events", REPORT_TYPE_INT, NULL },
+		{ "rejected", "rejected", REPORT_TYPE_INT, NULL },
+		{ "skipped", "skipped", REPORT_TYPE_INT, NULL },
+		{ "duplicates", "duplicates", REPORT_TYPE_INT, NULL },
+		{ "resumed_after", "resumed after line", REPORT_TYPE_INT, NULL },
+		{ "seconds", "seconds", REPORT_TYPE_REAL, NULL },
+		{ "error", "error", REPORT_TYPE_TEXT, NULL },
+	};
+	return report_add_table(r, "files", NULL, REPORT_LIST, cols, sizeof(cols) / sizeof(cols[0]));
+}
+
+static void add_file_row(struct report_table *t, const struct ingest_file_result *r)
+{
+	bool has_counts = r->is_counted && !r->is_empty;
+	report_add_text(t, r->path);
+	report_add_text(t, r->status != 0 ? "failed" : r->is_empty ? "empty" : "ok");
+	report_add_text(t, r->format);
+	const uint64_t counts[] = { r->lines, r->events, r->rejected, r->skipped, r->duplicates };
+	for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+		if (has_counts)
+			report_add_int(t, (int64_t)counts[i]);
+		else
+			report_add_null(t);
+	}
+	if (r->is_resumed)
+		report_add_int(t, (int64_t)r->resumed_after);
+	else
+		report_add_null(t);
+	report_add_real(t, r->seconds);
+	report_add_text(t, r->status != 0 ? r->error : r->warning);
+}
+
+/* The run's totals as a record of R. */
+static struct report_table *totals_table(struct report *r, const struct ingest_totals *tot)
+{
+	static const struct report_column cols[] = {
+		{ "files", "files", REPORT_TYPE_INT, NULL },
+		{ "failed_files", "failed files", REPORT_TYPE_INT, NULL },
+		{ "lines", "lines", REPORT_TYPE_INT, NULL },
+		{ "events", "events", REPORT_TYPE_INT, NULL },
+		{ "rejected", "rejected", REPORT_TYPE_INT, NULL },
+		{ "skipped", "skipped", REPORT_TYPE_INT, NULL },
+		{ "duplicates", "duplicates", REPORT_TYPE_INT, NULL },
+	};
+	struct report_table *t = report_add_table(r, "totals", NULL, REPORT_RECORD, cols, sizeof(cols) / sizeof(cols[0]));
+	const uint64_t v[] = { tot->files, tot->failed_files, tot->lines, tot->events, tot->rejected, tot->skipped,
+			       tot->duplicates };
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		report_add_int(t, (int64_t)v[i]);
+	return t;
+}
+
+/* The totals line of the text output, from the totals record T. */
+static void totals_text(struct buf *out, const struct report_table *t)
+{
+	int64_t v[5];
+	for (size_t c = 0; c < 5; c++)
+		v[c] = report_cell(t, 0, c)->i;
+	buf_printf(out, "tokstat: %lld files, %lld lines, %lld events, %lld rejected%s\n", (long long)v[0],
+		   (long long)v[2], (long long)v[3], (long long)v[4], v[1] ? " (some files failed: see above)" : "");
+}
 
 static int parse_size(const char *s, size_t *out)
 {
@@ -69,7 +141,9 @@ static void show_file(void *ctx, const struct ingest_file_result *r)
 	struct buf s = BUF_INIT;
 	if (pr->progress)
 		fputs("\r\033[K", stderr);
-	if (!pr->quiet && (r->is_empty || r->is_counted)) {
+	if (pr->files) /* --output-format csv|json: one document at the end, no lines */
+		add_file_row(pr->files, r);
+	else if (!pr->quiet && (r->is_empty || r->is_counted)) {
 		buf_adds(&s, "tokstat: ");
 		add_escaped(&s, r->path);
 		if (r->is_empty) {
@@ -135,6 +209,7 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 		{ "estimate", required_argument, NULL, 'e' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "key-file", required_argument, NULL, 'K' },
+		{ "output-format", required_argument, NULL, 'O' },
 		CMD_OPTION_HELP,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -148,7 +223,10 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 	struct format_set set = { 0 };
 	struct store *st = NULL;
 	struct ingest_totals totals;
-	struct buf err = BUF_INIT;
+	struct report r = { 0 };
+	struct buf err = BUF_INIT, out = BUF_INIT;
+	const char *output_format = "text";
+	bool is_text;
 	int c, status = EXIT_FAIL;
 
 	/* Options may follow the files (GNU order), so "ingest a.log --bogus" is an unknown
@@ -204,6 +282,9 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 		case 'K':
 			key_file = optarg;
 			break;
+		case 'O':
+			output_format = optarg;
+			break;
 		default: /* 'h', or a wrong option */
 			status = cmd_option(g, c, argv);
 			goto out;
@@ -213,6 +294,14 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 		status = cmd_usage_error("ingest", "expected one or more files (or - for stdin)");
 		goto out;
 	}
+	if (cmd_output_format(output_format, &is_text) < 0) {
+		status = cmd_usage_error("ingest", "--output-format wants text, csv or json, not '%s'", output_format);
+		goto out;
+	}
+	r.key = xstrdup("ingest");
+	report_set_title(&r, "tokstat ingest");
+	if (!is_text)
+		pr.files = files_table(&r);
 	/* --estimate on the command line replaces $TOKSTAT_ESTIMATES and [ingest] estimates */
 	const char *set_estimates = n_estimates ? NULL : config_get_estimates(g->config, NULL);
 	if (set_estimates && encode_estimates_parse(set_estimates, &estimates, &n_estimates, &err) < 0) {
@@ -250,13 +339,18 @@ int cmd_ingest(int argc, char **argv, const struct global *g)
 	int rc = ingest_run(st, &set, &opt, argv + optind, (size_t)(argc - optind), &totals, &err);
 	if (rc < 0 && err.len)
 		cmd_error("%s", err.data);
-	if (!pr.quiet && totals.files > 1)
-		printf("tokstat: %llu files, %llu lines, %llu events, %llu rejected%s\n",
-		       (unsigned long long)totals.files, (unsigned long long)totals.lines,
-		       (unsigned long long)totals.events, (unsigned long long)totals.rejected,
-		       totals.failed_files ? " (some files failed: see above)" : "");
+	const struct report_table *tt = totals_table(&r, &totals);
 	status = rc == 0 ? EXIT_OK : EXIT_FAIL;
+	if (!is_text) {
+		if (cmd_print_report(&r, output_format) < 0)
+			status = EXIT_FAIL;
+	} else if (!pr.quiet && totals.files > 1) {
+		totals_text(&out, tt);
+		fputs(buf_str(&out), stdout);
+	}
 out:
+	report_free(&r);
+	buf_free(&out);
 	store_close(st);
 	format_set_free(&set);
 	encode_estimates_free(estimates, n_estimates);

@@ -90,7 +90,7 @@ int cmd_report(int argc, char **argv, const struct global *g)
 		case 'b':
 			if (!report_by_section(optarg))
 				return cmd_usage_error("report", "--by wants token, user, endpoint, model, provider, "
-						   "operation, project, day or hour, not '%s'", optarg);
+						   "operation, project, latency, day or hour, not '%s'", optarg);
 			if (nby == MAX_BY)
 				return cmd_usage_error("report", "at most %d --by", MAX_BY);
 			for (size_t i = 0; i < nby; i++)

@@ -781,3 +781,8 @@ void credential_scrubber_free(struct credential_scrubber *s)
 {
 	free(s);
 }
+
+bool credential_reading_holds(int64_t reset, int64_t t)
+{
+	return reset < 0 || t < reset;
+}

@@ -11,6 +11,8 @@
 
 #include "buf.h"
 #include "cmd.h"
+#include "out.h"
+#include "report.h"
 
 static int cmd_help(int argc, char **argv, const struct global *g);
 
@@ -26,7 +28,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "ingest", cmd_ingest, CMD_DB_WRITES, EXIT_USAGE, "load proxy and application logs into the database",
-	  "tokstat ingest [--format NAME|auto] [--parsers DIR] [--max-reject-rate PCT] [--key-file FILE] [--quiet] [--no-wait] [--complete] FILE... | -",
+	  "tokstat ingest [--format NAME|auto] [--parsers DIR] [--max-reject-rate PCT] [--key-file FILE] [--quiet] [--no-wait] [--complete] [--output-format text|csv|json] FILE... | -",
 	  "Reads each FILE (plain or gzip, told by its magic bytes; - is stdin) and stores its\n"
 	  "events and daily/hourly aggregates, exactly once: a file already read adds nothing,\n"
 	  "also when renamed, rotated or compressed since; a file that grew is read from where\n"
@@ -47,19 +49,23 @@ static const struct command commands[] = {
 	  "                       (* = any), marked estimated (default $TOKSTAT_ESTIMATES, else the\n"
 	  "                       config's [ingest] estimates; off)\n"
 	  "  -q, --quiet          no progress and no per-file summary; errors only\n"
+	  "  --output-format F    text (default: a line per file, then the totals), csv (the\n"
+	  "                       files) or json (the files and the totals), written at the end\n"
 	  "\n"
 	  "Exit status: 0 every file read; 1 a file could not be read completely, its format\n"
 	  "was unknown or its reject rate too high; 2 usage error.\n" },
 	{ "verify", cmd_verify, CMD_DB_READS, EXIT_USAGE, "check the aggregates against the raw events",
-	  "tokstat verify",
+	  "tokstat verify [--format text|csv|json]",
 	  "Checks that every daily and hourly aggregate and every credential counter equals the\n"
 	  "sums over the raw events it covers, and runs SQLite's integrity check.\n"
+	  "  --format F   text (default: one line), csv (the differences) or json (the result\n"
+	  "               and the differences)\n"
 	  "Exit status: 0 consistent; 1 differences found (printed).\n" },
 	{ "formats", cmd_formats, CMD_DB_NONE, EXIT_USAGE, "list the log formats and where they come from",
-	  "tokstat formats [--parsers DIR]",
+	  "tokstat formats [--parsers DIR] [--format text|csv|json]",
 	  "Lists every format tokstat can read: the built-in ones and those in --parsers DIR or\n"
 	  "$TOKSTAT_PARSERS, else the config's [ingest] parsers (a definition there replaces a\n"
-	  "built-in one of the same name).\n" },
+	  "built-in one of the same name). --format csv or json writes the same list as a table.\n" },
 	{ "summary", cmd_summary, CMD_DB_READS, EXIT_USAGE, "print totals per day and per credential",
 	  "tokstat summary [--days N]",
 	  "Prints what the database holds: files, events, tokens and cost per day (the last N days\n"
@@ -138,7 +144,8 @@ static const struct command commands[] = {
 	  "  --days N              N days ending on --to (or starting on --from)\n"
 	  "  --month YYYY-MM       a calendar month\n"
 	  "  --by DIM              only the summary and the table per DIM: token, user, endpoint,\n"
-	  "                        model, provider, operation, project, day or hour (repeatable);\n"
+	  "                        model, provider, operation, project, latency, day or hour\n"
+	  "                        (repeatable);\n"
 	  "                        for CSV, the tables written (default: day)\n"
 	  "  --top N               rows of each list (default 10; csv and json: all; 0: all)\n"
 	  "  --format F            text (default), csv, json, html (one self-contained file), or\n"
@@ -284,6 +291,28 @@ int cmd_option(const struct global *g, int c, char *const *argv)
 	if (c == ':')
 		return cmd_usage_error(g->command, "a value is missing after -%c", optopt);
 	return cmd_usage_error(g->command, "unknown option -%c", optopt ? optopt : '?');
+}
+
+int cmd_output_format(const char *name, bool *is_text)
+{
+	*is_text = strcmp(name, "text") == 0;
+	return *is_text || strcmp(name, "csv") == 0 || strcmp(name, "json") == 0 ? 0 : -1;
+}
+
+int cmd_print_report(const struct report *r, const char *format)
+{
+	struct buf out = BUF_INIT, err = BUF_INIT;
+	const struct out_writer *w = out_find(format);
+	int rc = -1;
+	if (!w)
+		buf_printf(&err, "no output format '%s'", format);
+	else if (w->write(&out, r, NULL, &err) == 0 && out_emit(&out, NULL, stdout, &err) == 0)
+		rc = 0;
+	if (rc < 0)
+		cmd_error("%s", buf_str(&err));
+	buf_free(&out);
+	buf_free(&err);
+	return rc;
 }
 
 void cmd_say_waiting(void *ctx, const char *path, const char *who)

@@ -9,6 +9,7 @@
 
 #include "config.h"
 #include "embedded.h"
+#include "latency.h"
 #include "timefmt.h"
 
 static char *vformat(const char *fmt, va_list ap)
@@ -215,6 +216,76 @@ fail:
 	free(map);
 	table_free(t);
 	return NULL;
+}
+
+/* ---- tables a command fills ---- */
+
+struct report_table *report_add_table(struct report *r, const char *key, const char *title, enum report_shape shape,
+				      const struct report_column *cols, size_t ncols)
+{
+	struct report_table *t = xcalloc(1, sizeof(*t));
+	t->key = key ? xstrdup(key) : NULL;
+	t->title = title ? xstrdup(title) : NULL;
+	t->shape = shape;
+	t->ncols = ncols;
+	t->cols = xcalloc(ncols ? ncols : 1, sizeof(*t->cols));
+	for (size_t c = 0; c < ncols; c++) {
+		t->cols[c].key = xstrdup(cols[c].key);
+		t->cols[c].label = xstrdup(cols[c].label ? cols[c].label : cols[c].key);
+		t->cols[c].type = cols[c].type;
+		t->cols[c].unit = cols[c].unit ? xstrdup(cols[c].unit) : NULL;
+	}
+	append_table(r, t);
+	return t;
+}
+
+/* The next cell of T (zeroed), growing its rows; the row counts once its last cell is added. */
+static struct report_value *next_cell(struct report_table *t)
+{
+	size_t n = t->nrows * t->ncols + t->pending;
+	t->cells = xrealloc(t->cells, (n + 1) * sizeof(*t->cells));
+	struct report_value *v = &t->cells[n];
+	memset(v, 0, sizeof(*v));
+	if (++t->pending == t->ncols) {
+		t->pending = 0;
+		t->nrows++;
+		t->total_rows = (int64_t)t->nrows;
+	}
+	return v;
+}
+
+void report_add_int(struct report_table *t, int64_t v)
+{
+	struct report_value *c = next_cell(t);
+	c->kind = REPORT_INT;
+	c->i = v;
+}
+
+void report_add_real(struct report_table *t, double v)
+{
+	struct report_value *c = next_cell(t);
+	c->kind = REPORT_REAL;
+	c->r = v;
+}
+
+void report_add_text(struct report_table *t, const char *s)
+{
+	if (!s) {
+		report_add_null(t);
+		return;
+	}
+	size_t off = t->text.len, len = strlen(s);
+	buf_add(&t->text, s, len);
+	buf_addc(&t->text, '\0');
+	struct report_value *c = next_cell(t);
+	c->kind = REPORT_TEXT;
+	c->off = off;
+	c->len = len;
+}
+
+void report_add_null(struct report_table *t)
+{
+	next_cell(t)->kind = REPORT_NULL;
 }
 
 /* ---- sections: sql/reports/NAME.sql ---- */
@@ -528,6 +599,7 @@ static const struct {
 	{ "watch", REPORT_LEVEL_WATCH },
 	{ "low", REPORT_LEVEL_BAD },
 	{ "exhausted", REPORT_LEVEL_BAD },
+	{ "reset", REPORT_LEVEL_GOOD }, /* the reading's reset time has passed */
 	/* success and error rates (sql/reports/summary.sql); "warning" is an alert's too */
 	{ "good", REPORT_LEVEL_GOOD },
 	{ "below 95%", REPORT_LEVEL_WATCH },
@@ -606,11 +678,7 @@ static const struct section full_sections[] = {
 	{ "users", "user", 0 },
 	{ "endpoints", "endpoint", 0 },
 	{ "operations", "operation", 0 },
-	/*
-	 * LATER, section "latency": average and 95th-percentile response time per endpoint and per
-	 * model. It needs new aggregate columns (a latency sum and a histogram per daily group)
-	 * that the store does not keep yet; its SQL goes in sql/reports/latency.sql, here.
-	 */
+	{ "latency", "latency", 0 },
 	{ "daily", "day", 0 },
 	{ "hourly", "hour", SECTION_LAST_DAY },
 	{ "recent", NULL, 0 },
@@ -790,7 +858,22 @@ out:
 static int add(struct report *r, sqlite3 *db, const char *name, const char *title, const struct report_params *p,
 	       struct buf *err)
 {
-	return report_add_section(r, db, name, title, p, err) ? 0 : -1;
+	struct latency_unknown unknown = { 0 };
+	struct report_table *t;
+	bool is_latency = strcmp(name, "latency") == 0;
+	/* the latency section reads the period's response times, summed in C (latency.h) */
+	if (is_latency && latency_report_table(db, p->from_day, p->to_day, p->top, &unknown, err) < 0)
+		return -1;
+	if (!(t = report_add_section(r, db, name, title, p, err)))
+		return -1;
+	if (unknown.days > 0) {
+		char d[16];
+		timefmt_format_day(unknown.last_day, d);
+		report_table_note(t, REPORT_LEVEL_NONE,
+				  "No latency figures for %lld day(s) of the period, up to %s: their raw events were "
+				  "pruned before tokstat kept response times.", (long long)unknown.days, d);
+	}
+	return 0;
 }
 
 static void set_period(struct report *r, int64_t lo, int64_t hi)

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "event.h"
+#include "latency.h"
 #include "store_int.h"
 #include "timefmt.h"
 
@@ -49,10 +50,15 @@ static const char *const writer_sql[S_N] = {
 			   "operation, project, session, error, failed, estimated, cache_write_1h_tokens, "
 			   "service_tier FROM temp.tokstat_batch",
 	/* Sums merge with NULL meaning "no event logged it": coalesce(a + b, a, b). */
+	/* Latency (sql/migrate/009-latency.sql): stored NULLs mean "not known" and stay NULL. */
 	[S_UPSERT_DAILY] =
 		"INSERT INTO daily(day, token, user, endpoint, model, provider, operation, project, service_tier, "
 		"requests, errors, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, total_tokens, "
-		"cache_write_1h_tokens, estimated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+		"cache_write_1h_tokens, estimated, latency_n, latency_sum, latency_max, "
+		"latency_b00, latency_b01, latency_b02, latency_b03, latency_b04, latency_b05, latency_b06, "
+		"latency_b07, latency_b08, latency_b09, latency_b10, latency_b11, latency_b12, latency_b13, "
+		"latency_b14, latency_b15, latency_b16, latency_b17, latency_b18, latency_b19"
+		") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
 		"ON CONFLICT DO UPDATE SET requests = requests + excluded.requests, "
 		"errors = errors + excluded.errors, estimated = estimated + excluded.estimated, "
 		"cache_write_1h_tokens = coalesce(cache_write_1h_tokens + excluded.cache_write_1h_tokens, "
@@ -61,7 +67,17 @@ static const char *const writer_sql[S_N] = {
 		"output_tokens = coalesce(output_tokens + excluded.output_tokens, output_tokens, excluded.output_tokens), "
 		"cache_read_tokens = coalesce(cache_read_tokens + excluded.cache_read_tokens, cache_read_tokens, excluded.cache_read_tokens), "
 		"cache_write_tokens = coalesce(cache_write_tokens + excluded.cache_write_tokens, cache_write_tokens, excluded.cache_write_tokens), "
-		"total_tokens = coalesce(total_tokens + excluded.total_tokens, total_tokens, excluded.total_tokens)",
+		"total_tokens = coalesce(total_tokens + excluded.total_tokens, total_tokens, excluded.total_tokens), "
+		"latency_n = latency_n + excluded.latency_n, "
+		"latency_sum = CASE WHEN latency_n IS NOT NULL THEN coalesce(latency_sum + excluded.latency_sum, latency_sum, excluded.latency_sum) END, "
+		"latency_max = CASE WHEN latency_n IS NOT NULL THEN max(coalesce(latency_max, excluded.latency_max), coalesce(excluded.latency_max, latency_max)) END, "
+		"latency_b00 = latency_b00 + excluded.latency_b00, latency_b01 = latency_b01 + excluded.latency_b01, latency_b02 = latency_b02 + excluded.latency_b02, "
+		"latency_b03 = latency_b03 + excluded.latency_b03, latency_b04 = latency_b04 + excluded.latency_b04, latency_b05 = latency_b05 + excluded.latency_b05, "
+		"latency_b06 = latency_b06 + excluded.latency_b06, latency_b07 = latency_b07 + excluded.latency_b07, latency_b08 = latency_b08 + excluded.latency_b08, "
+		"latency_b09 = latency_b09 + excluded.latency_b09, latency_b10 = latency_b10 + excluded.latency_b10, latency_b11 = latency_b11 + excluded.latency_b11, "
+		"latency_b12 = latency_b12 + excluded.latency_b12, latency_b13 = latency_b13 + excluded.latency_b13, latency_b14 = latency_b14 + excluded.latency_b14, "
+		"latency_b15 = latency_b15 + excluded.latency_b15, latency_b16 = latency_b16 + excluded.latency_b16, latency_b17 = latency_b17 + excluded.latency_b17, "
+		"latency_b18 = latency_b18 + excluded.latency_b18, latency_b19 = latency_b19 + excluded.latency_b19",
 	[S_UPSERT_HOURLY] =
 		"INSERT INTO hourly VALUES (?,?,?,?,?,?,?,?,?,?,?) "
 		"ON CONFLICT DO UPDATE SET requests = requests + excluded.requests, "
@@ -118,7 +134,7 @@ static const char *const writer_sql[S_N] = {
 			   "coalesce(endpoint, 0), coalesce(model, 0), coalesce(provider, 0), coalesce(operation, 0), "
 			   "coalesce(project, 0), status, failed, estimated, input_tokens, output_tokens, "
 			   "cache_read_tokens, cache_write_tokens, total_tokens, coalesce(service_tier, 0), "
-			   "cache_write_1h_tokens",
+			   "cache_write_1h_tokens, latency_ms",
 	[S_TAKE_DAILY] =
 		"UPDATE daily SET requests = requests - 1, errors = errors - ?9, estimated = estimated - ?10, "
 		"input_tokens = input_tokens - coalesce(?11, 0), output_tokens = output_tokens - coalesce(?12, 0), "
@@ -402,6 +418,16 @@ static void bind_sums(sqlite3_stmt *q, int col, const struct batch_sums *s, int 
 		sqlite3_bind_int64(q, col + 2 + n_tokens, s->estimated);
 }
 
+/* A daily group's latency figures from column COL on: n, sum, max, then the buckets. */
+static void bind_latency(sqlite3_stmt *q, int col, const struct batch_latency *l)
+{
+	sqlite3_bind_int64(q, col, l->n);
+	bind_opt(q, col + 1, l->n > 0, l->sum);
+	bind_opt(q, col + 2, l->n > 0, l->max);
+	for (int k = 0; k < LATENCY_BUCKETS; k++)
+		sqlite3_bind_int64(q, col + 3 + k, l->bucket[k]);
+}
+
 static int write_aggregates(struct store_writer *w, struct batch *b)
 {
 	sqlite3_stmt *q = w->w[S_UPSERT_DAILY];
@@ -409,6 +435,7 @@ static int write_aggregates(struct store_writer *w, struct batch *b)
 		for (int k = 0; k < 9; k++)
 			sqlite3_bind_int64(q, k + 1, b->daily[i].key[k]);
 		bind_sums(q, 10, &b->daily[i].s, BATCH_TOKENS, true);
+		bind_latency(q, 19, &b->daily[i].lat);
 		if (step_reset(q) < 0)
 			return -1;
 	}
@@ -502,6 +529,43 @@ out:
 }
 
 /*
+ * Take a replaced event's latency of MS milliseconds out of its daily group (KEY, the 9
+ * columns of the daily key): its count, sum and bucket; the maximum, when it was the one, is
+ * found again among the group's raw events (the day is not pruned: the event was there). A
+ * group whose latency is not known (NULL, sql/migrate/009-latency.sql) stays so.
+ */
+static int take_latency(struct store *st, const int64_t key[9], int64_t ms)
+{
+	static const char *const dims[] = { "token", "user", "endpoint", "model", "provider", "operation",
+					    "project", "service_tier" };
+	struct buf sql = BUF_INIT;
+	sqlite3_stmt *q = NULL;
+	int rc = -1, b = latency_bucket(ms);
+	buf_printf(&sql, "UPDATE daily SET latency_n = latency_n - 1, "
+		   "latency_sum = CASE WHEN latency_n > 1 THEN latency_sum - ?10 END, "
+		   "latency_b%02d = latency_b%02d - 1, "
+		   "latency_max = CASE WHEN latency_max > ?10 THEN latency_max ELSE (SELECT max(latency_ms) FROM event "
+		   "WHERE epoch >= ?1 * 86400 AND epoch < ?1 * 86400 + 86400", b, b);
+	for (int i = 0; i < 8; i++)
+		buf_printf(&sql, " AND coalesce(%s, 0) = ?%d", dims[i], i + 2);
+	buf_adds(&sql, ") END WHERE day = ?1");
+	for (int i = 0; i < 8; i++)
+		buf_printf(&sql, " AND %s = ?%d", dims[i], i + 2);
+	buf_adds(&sql, " AND latency_n > 0");
+	if (sqlite3_prepare_v2(st->db, sql.data, -1, &q, NULL) != SQLITE_OK)
+		goto out;
+	for (int i = 0; i < 9; i++)
+		sqlite3_bind_int64(q, i + 1, key[i]);
+	sqlite3_bind_int64(q, 10, ms);
+	if (sqlite3_step(q) == SQLITE_DONE)
+		rc = 0;
+out:
+	sqlite3_finalize(q);
+	buf_free(&sql);
+	return rc;
+}
+
+/*
  * Take the replaced event's part out of one aggregate group: TAKE (its key bound, the event's
  * figures after it) returns the group as it is now; a group left with no request goes (DROP),
  * a sum the event had that is 0 now is settled (settle_null). HAD: the event's token kinds
@@ -585,10 +649,14 @@ static int write_replaced(struct store *st, struct store_writer *w, struct batch
 		v[5] = sqlite3_column_int64(del, 17);   /* cache_write_1h_tokens */
 		if (sqlite3_column_type(del, 17) != SQLITE_NULL)
 			had |= 1u << 5;
+		bool has_latency = sqlite3_column_type(del, 18) != SQLITE_NULL;
+		int64_t latency = sqlite3_column_int64(del, 18);
 		if (step_reset(del) < 0)
 			return -1;
 
 		key[0] = timefmt_day(epoch);
+		if (has_latency && take_latency(st, key, latency) < 0)
+			return -1;
 		q = w->w[S_TAKE_DAILY];
 		for (int k = 0; k < 8; k++)
 			sqlite3_bind_int64(q, k + 1, key[k]);

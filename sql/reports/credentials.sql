@@ -8,6 +8,9 @@
 -- rl_level thresholds on rate-limit remaining: above 1000 'fine', 100 to 1000 'watch', under
 -- 100 'low', 0 'exhausted'. Source: the report's requirements (tokstat issue "output
 -- layer"), scaled to GitHub's 5,000-an-hour REST limit: 1000 left is a fifth of the hour.
+-- A reading whose reset time has passed (the view's rl_holds = 0) says nothing about now: its
+-- level is 'reset' (the limit's window began again), as the view's status is then no longer
+-- rate_limited (sql/views.sql, the one place of that rule).
 -- title: Credentials (top {top} by uses)
 -- shape: list
 -- column: token | credential | text
@@ -31,7 +34,7 @@ u AS (SELECT *, count(*) OVER () AS total FROM all_u ORDER BY uses DESC, token_f
 SELECT u.token, u.token_fp, c.status, u.uses, u.uses - u.errors AS successes, u.errors,
 	100.0 * (u.uses - u.errors) / nullif(u.uses, 0) AS success_rate,
 	c.rl_remaining, c.rl_limit, strftime('%Y-%m-%dT%H:%M:%SZ', c.rl_reset, 'unixepoch') AS rl_reset,
-	CASE WHEN c.rl_remaining IS NULL THEN NULL WHEN c.rl_remaining = 0 THEN 'exhausted'
+	CASE WHEN c.rl_remaining IS NULL THEN NULL WHEN c.rl_holds = 0 THEN 'reset' WHEN c.rl_remaining = 0 THEN 'exhausted'
 	     WHEN c.rl_remaining < 100 THEN 'low' WHEN c.rl_remaining <= 1000 THEN 'watch' ELSE 'fine' END AS rl_level,
 	c.last_seen AS last_used,
 	-- its 5 busiest endpoints: a range of the index on report_groups(token_fp, endpoint)

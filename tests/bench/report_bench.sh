@@ -57,10 +57,14 @@ $DICT
 WITH RECURSIVE d(day) AS (SELECT 20089 UNION ALL SELECT day + 1 FROM d WHERE day < 20089 + 364),
 g(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM g WHERE k < 999),
 dg(day, k, c) AS (SELECT day, k, (k * 7 + day * 131) % 10000 FROM d, g)
+-- latency: every request timed, in the 256-511, 512-1023 and 1024-2047 ms buckets
 INSERT INTO daily(day, token, user, endpoint, model, provider, operation, project, requests, errors,
-	input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, total_tokens, estimated)
+	input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, total_tokens, estimated,
+	latency_n, latency_sum, latency_max, latency_b00, latency_b01, latency_b02, latency_b03, latency_b04, latency_b05, latency_b06, latency_b07, latency_b08, latency_b09, latency_b10, latency_b11, latency_b12, latency_b13, latency_b14, latency_b15, latency_b16, latency_b17, latency_b18, latency_b19)
 SELECT day, 1 + c, 2000 + c % 1000, 4000 + c % 200, 1000 + c % 50, 5000 + c % 3, 0, 0, 1 + k % 9, (k + day) % 4 = 0, 900 * (1 + k % 13), 300 * (1 + k % 5), 200 * (k % 4),
-	50 * (k % 2), 900 * (1 + k % 13) + 300 * (1 + k % 5) + 200 * (k % 4) + 50 * (k % 2), 0
+	50 * (k % 2), 900 * (1 + k % 13) + 300 * (1 + k % 5) + 200 * (k % 4) + 50 * (k % 2), 0,
+	1 + k % 9, 700 * (1 + k % 9), 1100 + 100 * (k % 9), 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	(1 + k % 9) / 3, (1 + k % 9) - (1 + k % 9) / 3 - (1 + k % 9) / 4, (1 + k % 9) / 4, 0, 0, 0, 0, 0, 0, 0, 0
 FROM dg;
 WITH RECURSIVE h(hour) AS (SELECT 20089 * 24 UNION ALL SELECT hour + 1 FROM h WHERE hour < (20089 + 365) * 24 - 1),
 g(k) AS (SELECT 0 UNION ALL SELECT k + 1 FROM g WHERE k < 99)
@@ -91,9 +95,15 @@ SELECT (1 << 40) | (i + 1), 1735689600 + i * 8640000 / $EVENTS, 1 + i % 500, 200
 	CASE WHEN i % 50 = 0 THEN 500 ELSE 200 END, 1000 + i % 20, 5000 + i % 3, 100 + i % 900, 10 + i % 90,
 	110 + i % 900 + i % 90, 100 + i % 2000 FROM n;
 INSERT INTO daily(day, token, user, endpoint, model, provider, operation, project, requests, errors,
-	input_tokens, output_tokens, total_tokens, estimated)
+	input_tokens, output_tokens, total_tokens, estimated, latency_n, latency_sum, latency_max, latency_b00, latency_b01, latency_b02, latency_b03, latency_b04, latency_b05, latency_b06, latency_b07, latency_b08, latency_b09, latency_b10, latency_b11, latency_b12, latency_b13, latency_b14, latency_b15, latency_b16, latency_b17, latency_b18, latency_b19)
 SELECT epoch / 86400, token, user, endpoint, model, provider, 0, 0, count(*), sum(status >= 400),
-	sum(input_tokens), sum(output_tokens), sum(total_tokens), 0 FROM event GROUP BY 1, 2, 3, 4, 5, 6;
+	sum(input_tokens), sum(output_tokens), sum(total_tokens), 0, count(latency_ms), sum(latency_ms), max(latency_ms),
+	sum(latency_ms < 1), sum(latency_ms >= 1 AND latency_ms < 2), sum(latency_ms >= 2 AND latency_ms < 4), sum(latency_ms >= 4 AND latency_ms < 8),
+	sum(latency_ms >= 8 AND latency_ms < 16), sum(latency_ms >= 16 AND latency_ms < 32), sum(latency_ms >= 32 AND latency_ms < 64), sum(latency_ms >= 64 AND latency_ms < 128),
+	sum(latency_ms >= 128 AND latency_ms < 256), sum(latency_ms >= 256 AND latency_ms < 512), sum(latency_ms >= 512 AND latency_ms < 1024), sum(latency_ms >= 1024 AND latency_ms < 2048),
+	sum(latency_ms >= 2048 AND latency_ms < 4096), sum(latency_ms >= 4096 AND latency_ms < 8192), sum(latency_ms >= 8192 AND latency_ms < 16384), sum(latency_ms >= 16384 AND latency_ms < 32768),
+	sum(latency_ms >= 32768 AND latency_ms < 65536), sum(latency_ms >= 65536 AND latency_ms < 131072), sum(latency_ms >= 131072 AND latency_ms < 262144), sum(latency_ms >= 262144)
+FROM event GROUP BY 1, 2, 3, 4, 5, 6;
 INSERT INTO hourly(hour, token, user, model, requests, errors, input_tokens, output_tokens, total_tokens)
 SELECT epoch / 3600, token, user, model, count(*), sum(status >= 400), sum(input_tokens), sum(output_tokens),
 	sum(total_tokens) FROM event GROUP BY 1, 2, 3, 4;

@@ -63,6 +63,15 @@ sqlite3 "$DB" "CREATE TABLE file1 (id INTEGER PRIMARY KEY, fingerprint TEXT NOT 
 	duplicates, last_ingested FROM file;
 	DROP VIEW events; ALTER TABLE event DROP COLUMN cache_write_1h_tokens; ALTER TABLE event DROP COLUMN service_tier;
 	DELETE FROM meta WHERE key = 'views_hash';
+	CREATE TABLE daily1 (day INTEGER NOT NULL, token INTEGER NOT NULL, user INTEGER NOT NULL,
+		endpoint INTEGER NOT NULL, model INTEGER NOT NULL, provider INTEGER NOT NULL, operation INTEGER NOT NULL,
+		project INTEGER NOT NULL, requests INTEGER NOT NULL, errors INTEGER NOT NULL, input_tokens INTEGER,
+		output_tokens INTEGER, cache_read_tokens INTEGER, cache_write_tokens INTEGER, total_tokens INTEGER,
+		estimated INTEGER NOT NULL DEFAULT 0,
+		PRIMARY KEY (day, token, user, endpoint, model, provider, operation, project)) WITHOUT ROWID;
+	INSERT INTO daily1 SELECT day, token, user, endpoint, model, provider, operation, project, requests, errors,
+	input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, total_tokens, estimated FROM daily;
+	PRAGMA legacy_alter_table = ON; DROP TABLE daily; ALTER TABLE daily1 RENAME TO daily;
 	PRAGMA legacy_alter_table = ON; DROP TABLE file; ALTER TABLE file1 RENAME TO file; CREATE INDEX file_by_head ON file(head_len, fingerprint);
 	DROP TABLE seen; CREATE TABLE seen (key BLOB PRIMARY KEY) WITHOUT ROWID;
 	PRAGMA user_version = 1" || fail "test setup: cannot make a schema 1 database"

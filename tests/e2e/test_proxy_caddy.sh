@@ -102,7 +102,7 @@ assert_eq "detected format, events, rejects" "caddy|$i|$i|0" \
 
 # ---- expected values: from the request list, the stub's table and Caddy's own times ----
 python3 - "$ROOT/tests/e2e" "$WORK/requests" "$CD/api.log" "$WORK/codes" "$WORK" <<'EOF'
-import json, sys
+import json, sys, time
 sys.path.insert(0, sys.argv[1])
 import stub_upstream as stub
 
@@ -153,10 +153,14 @@ with open(out + "/expected_events", "w") as f:
 with open(out + "/expected_credentials", "w") as f:
     for tok in sorted(creds):
         s = creds[tok]
+        # rate-limited only until the reading's reset time has passed (now); a reset before
+        # the 429 says nothing about it
+        reset = s["rl"][2] if s["rl"] else None
         if s["last"] == 401:
             status = "invalid"
-        elif (s["rl"] and s["rl"][0] == 0) or (s["429_at"] is not None and (
-                s["rl_at"] is None or s["429_at"] >= s["rl_at"])):
+        elif (s["rl"] and s["rl"][0] == 0 and (reset is None or reset > time.time())) or (
+                s["429_at"] is not None and (s["rl_at"] is None or s["429_at"] >= s["rl_at"]) and
+                (reset is None or reset < s["429_at"] or reset > time.time())):
             status = "rate_limited"
         else:
             status = "active"

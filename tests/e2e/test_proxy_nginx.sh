@@ -122,7 +122,7 @@ assert_eq "format, events, rejects" "proxy|$i|$i|0" \
 
 # ---- expected values: from the request list, the stub's table and nginx's own times ----
 python3 - "$ROOT/tests/e2e" "$WORK/requests" "$NG/logs/api.log" "$WORK/codes" "$WORK" <<'EOF'
-import datetime, re, sys
+import datetime, re, sys, time
 sys.path.insert(0, sys.argv[1])
 import stub_upstream as stub
 
@@ -179,10 +179,14 @@ with open(out + "/expected_credentials", "w") as f:
     for tok in sorted(creds):
         s = creds[tok]
         assert len(s["secrets"]) == 1, tok  # a mask stands for one secret here
+        # rate-limited only until the reading's reset time has passed (now); a reset before
+        # the 429 says nothing about it
+        reset = s["rl"][2] if s["rl"] else None
         if s["last"] == 401:
             status = "invalid"
-        elif (s["rl"] and s["rl"][0] == 0) or (s["429_at"] is not None and (
-                s["rl_at"] is None or s["429_at"] >= s["rl_at"])):
+        elif (s["rl"] and s["rl"][0] == 0 and (reset is None or reset > time.time())) or (
+                s["429_at"] is not None and (s["rl_at"] is None or s["429_at"] >= s["rl_at"]) and
+                (reset is None or reset < s["429_at"] or reset > time.time())):
             status = "rate_limited"
         else:
             status = "active"

@@ -16,10 +16,11 @@ verify_ok
 # (or its aliases), else $remote_user when no credential was sent; the credential loses
 # its "Bearer "/"token " scheme and is shown as its first min(n/4,8) and last min(n/8,4)
 # characters; the latest response (by time) 401 -> invalid; the latest rate-limit reading
-# 0, or a 429 at or after it -> rate_limited.
+# 0, or a 429 at or after it -> rate_limited, until that reading's reset time (now) has passed.
 python3 - "$WORK" $FILES <<'EOF'
-import sys, re, gzip, shlex, datetime, collections
+import sys, re, gzip, shlex, datetime, collections, time
 work, files = sys.argv[1], sys.argv[2:]
+now = time.time()
 LINE = re.compile(r'^(.+?) (\S+) (\S+) \[([^\]]+)\] "((?:[^"\\]|\\.)*)" (\d{3}) (\S+) '
                   r'"((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)"( .*)?$')
 ALIAS = {}
@@ -27,10 +28,11 @@ for canon, names in {"token": "token tok key api_key", "user": "user user_id uid
                      "input": "input_tokens", "prompt": "prompt_tokens pt",
                      "output": "output_tokens completion_tokens ct",
                      "cread": "cache_read_tokens cached_tokens", "cwrite": "cache_write_tokens",
-                     "rl": "rl_remaining rl_rem x_ratelimit_remaining"}.items():
+                     "rl": "rl_remaining rl_rem x_ratelimit_remaining",
+                     "rlreset": "rl_reset x_ratelimit_reset retry_after"}.items():
     for n in names.split():
         ALIAS[n] = canon
-NUMS = {"input", "prompt", "output", "cread", "cwrite", "rl"}
+NUMS = {"input", "prompt", "output", "cread", "cwrite", "rl", "rlreset"}
 
 def mask(s):
     n = len(s)
@@ -107,7 +109,8 @@ for path in files:
             methods["NULL"] += 1
             endpoints["NULL"] += 1
         if token is not None:
-            c = cred.setdefault(token, dict(req=0, err=0, st=None, st_at=None, rl=None, rl_at=None, last429=None))
+            c = cred.setdefault(token, dict(req=0, err=0, st=None, st_at=None, rl=None, rl_at=None, last429=None,
+                                            reset=None))
             c["req"] += 1
             c["err"] += err
             if c["st_at"] is None or epoch >= c["st_at"]:
@@ -116,6 +119,9 @@ for path in files:
                 c["last429"] = epoch
             if "rl" in kv and (c["rl_at"] is None or epoch >= c["rl_at"]):
                 c["rl"], c["rl_at"] = kv["rl"], epoch
+                # the reading's reset: an epoch, or a delay in seconds from the line's time
+                r = kv.get("rlreset")
+                c["reset"] = None if r is None else r if r > 10 ** 9 else epoch + r
 
 def cell(v):
     return "" if v is None else str(v)
@@ -137,8 +143,12 @@ with open(work + "/exp_creds", "w") as f:
     for s, c in cred.items():
         if c["st"] == 401:
             st = "invalid"
-        elif c["rl"] == 0 or (c["last429"] is not None and (c["rl_at"] is None and c["st"] == 429 or
-                                                           c["rl_at"] is not None and c["last429"] >= c["rl_at"])):
+        # rate-limited only until the reading's reset time has passed (now); a reset before the
+        # 429 says nothing about it
+        elif (c["rl"] == 0 and (c["reset"] is None or c["reset"] > now)) or (
+                c["last429"] is not None and (c["rl_at"] is None and c["st"] == 429 or
+                                              c["rl_at"] is not None and c["last429"] >= c["rl_at"]) and
+                (c["reset"] is None or c["reset"] < c["last429"] or c["reset"] > now)):
             st = "rate_limited"
         else:
             st = "active"
@@ -173,7 +183,8 @@ assert_same_file "events per method" "$WORK/exp_methods" "$WORK/act_methods"
 
 q "SELECT token, requests, errors, status FROM credentials" | sort >"$WORK/act_creds"
 assert_same_file "credentials: masked display, requests, errors, status" "$WORK/exp_creds" "$WORK/act_creds"
-assert_eq "one rate_limited credential" 1 "$(q "SELECT count(*) FROM credentials WHERE status = 'rate_limited'")"
+assert_eq "rate_limited credentials (the samples' resets have passed)" "$(grep -c '|rate_limited$' "$WORK/exp_creds")" \
+	"$(q "SELECT count(*) FROM credentials WHERE status = 'rate_limited'")"
 assert_eq "one invalid credential" 1 "$(q "SELECT count(*) FROM credentials WHERE status = 'invalid'")"
 # two GitHub tokens share their mask (same first 8 and last 4 characters): kept apart
 assert_eq "two credentials with one mask stay apart" 2 \

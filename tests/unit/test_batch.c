@@ -96,12 +96,39 @@ static void test_rows_an_hour_apart_share_the_day_not_the_hour(void **state)
 	batch_free(&b);
 }
 
+/* Latency: a row without one is neither counted nor 0 ms; the others fill count, sum, max, buckets. */
+static void test_latency_counts_only_rows_that_logged_one(void **state)
+{
+	(void)state;
+	static const int64_t ms[] = { 0, 1, 3, 1024, 300000 };
+	struct batch b;
+	batch_init(&b);
+	batch_aggregate(&b, row(&b, T0, -1, true, 200)); /* no latency */
+	for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+		struct batch_row *r = row(&b, T0, -1, true, 200);
+		r->num[EV_LATENCY_MS] = ms[i];
+		r->num_set |= 1u << EV_LATENCY_MS;
+		batch_aggregate(&b, r);
+	}
+	const struct batch_latency *l = &b.daily[0].lat;
+	assert_int_equal(b.daily[0].s.requests, 6);
+	assert_int_equal(l->n, 5);
+	assert_int_equal(l->sum, 0 + 1 + 3 + 1024 + 300000);
+	assert_int_equal(l->max, 300000);
+	/* 0 ms: bucket 0; 1: 1; 3: [2, 4) = 2; 1024: [1024, 2048) = 11; 300 s: the open bucket 19 */
+	int64_t want[LATENCY_BUCKETS] = { 0 };
+	want[0] = want[1] = want[2] = want[11] = want[19] = 1;
+	assert_memory_equal(l->bucket, want, sizeof(want));
+	batch_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_errors_follow_the_event_rule),
 		cmocka_unit_test(test_token_sum_stays_null_until_a_row_has_the_kind),
 		cmocka_unit_test(test_rows_an_hour_apart_share_the_day_not_the_hour),
+		cmocka_unit_test(test_latency_counts_only_rows_that_logged_one),
 	};
 	if (testlib_init() < 0)
 		return 1;

@@ -53,6 +53,12 @@ static void seed(const char *path, int per_day)
 		     "INSERT INTO hourly(hour, token, user, model, requests, errors, input_tokens, output_tokens)"
 		     " SELECT epoch / 3600, token, user, 0, count(*), sum(status >= 400), sum(input_tokens),"
 		     " sum(output_tokens) FROM event GROUP BY 1;"
+		     /* no event logged a latency: 0 of them, in no bucket (sql/migrate/009-latency.sql) */
+		     "UPDATE daily SET latency_n = 0, "
+		     "latency_b00 = 0, latency_b01 = 0, latency_b02 = 0, latency_b03 = 0, latency_b04 = 0, latency_b05 = 0, "
+		     "latency_b06 = 0, latency_b07 = 0, latency_b08 = 0, latency_b09 = 0, latency_b10 = 0, latency_b11 = 0, "
+		     "latency_b12 = 0, latency_b13 = 0, latency_b14 = 0, latency_b15 = 0, latency_b16 = 0, latency_b17 = 0, "
+		     "latency_b18 = 0, latency_b19 = 0;"
 		     "UPDATE credential SET requests = (SELECT count(*) FROM event),"
 		     " errors = (SELECT count(*) FROM event WHERE status >= 400);"
 		     "UPDATE file SET events = (SELECT count(*) FROM event), lines = (SELECT count(*) FROM event)");

@@ -223,6 +223,7 @@ static void test_badges_have_levels_and_the_worst_wins(void **state)
 	assert_int_equal(report_badge_level("active"), REPORT_LEVEL_GOOD);
 	assert_int_equal(report_badge_level("watch"), REPORT_LEVEL_WATCH);
 	assert_int_equal(report_badge_level("exhausted"), REPORT_LEVEL_BAD);
+	assert_int_equal(report_badge_level("reset"), REPORT_LEVEL_GOOD); /* the reading's reset has passed */
 	assert_int_equal(report_badge_level("whatever"), REPORT_LEVEL_NONE);
 	/* an alert's severity (sql/reports/alerts.sql) */
 	assert_int_equal(report_badge_level("critical"), REPORT_LEVEL_BAD);
@@ -244,13 +245,49 @@ static void test_by_names_their_sections(void **state)
 	assert_string_equal(report_by_section("token"), "credentials");
 	assert_string_equal(report_by_section("day"), "daily");
 	assert_string_equal(report_by_section("project"), "projects");
+	assert_string_equal(report_by_section("latency"), "latency");
 	assert_null(report_by_section("nothing"));
+}
+
+/* A table a command fills: cells row after row, a row counted once it is complete. */
+static void test_a_table_is_filled_cell_by_cell(void **state)
+{
+	(void)state;
+	static const struct report_column cols[] = {
+		{ "name", "name", REPORT_TYPE_TEXT, NULL },
+		{ "n", "count", REPORT_TYPE_INT, "requests" },
+		{ "s", NULL, REPORT_TYPE_REAL, NULL },
+	};
+	struct report r = { 0 };
+	struct report_table *t = report_add_table(&r, "things", "Things", REPORT_LIST, cols, 3);
+	assert_int_equal(r.ntables, 1);
+	report_add_text(t, "a");
+	report_add_int(t, 7);
+	assert_int_equal(t->nrows, 0); /* a row being added is not counted yet */
+	report_add_real(t, 0.5);
+	report_add_text(t, NULL);
+	report_add_null(t);
+	report_add_int(t, -1);
+	assert_int_equal(t->nrows, 2);
+	assert_int_equal(t->total_rows, 2);
+	assert_string_equal(t->key, "things");
+	assert_string_equal(t->cols[1].label, "count");
+	assert_string_equal(t->cols[1].unit, "requests");
+	assert_string_equal(t->cols[2].label, "s"); /* no label: the key */
+	assert_string_equal(report_text(t, report_cell(t, 0, 0)), "a");
+	assert_int_equal(report_cell(t, 0, 1)->i, 7);
+	assert_true(report_cell(t, 0, 2)->kind == REPORT_REAL && report_cell(t, 0, 2)->r == 0.5);
+	assert_int_equal(report_cell(t, 1, 0)->kind, REPORT_NULL);
+	assert_int_equal(report_cell(t, 1, 1)->kind, REPORT_NULL);
+	assert_int_equal(report_cell(t, 1, 2)->kind, REPORT_INT);
+	report_free(&r);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_query_keeps_kinds_and_values),
+		cmocka_unit_test(test_a_table_is_filled_cell_by_cell),
 		cmocka_unit_test(test_query_binds_text_and_numbers),
 		cmocka_unit_test(test_bad_query_sets_error_and_adds_nothing),
 		cmocka_unit_test(test_header_gives_title_shape_and_typed_columns),
