@@ -381,15 +381,17 @@ static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
 		goto out;
 	}
 	bool threads = fs->fmt->ops->parallel && !in->opt->single_thread;
-	if (threads && !in->pool && !(in->pool = ingest_pool_start(in->set, err))) {
-		ret = -1;
-		goto out;
-	}
 	struct ingest_sink sink = { store_line, in };
 	uint64_t n_read = 0;
 	while ((rc = source_next_line(fs->src, &l, err)) > 0) {
 		if (hold_back(in, fs, l.unterminated))
 			break;
+		/* the parser threads load their own formats: started at the first line they get,
+		 * so a run that finds nothing new never pays for them */
+		if (threads && !in->pool && !(in->pool = ingest_pool_start(in->set, err))) {
+			ret = -1;
+			goto out;
+		}
 		if ((threads ? ingest_pool_add(in->pool, fs->fmt, &l, source_offset(fs->src), &sink)
 			     : process_line(in, &l, source_offset(fs->src))) < 0) {
 			ret = -1;
@@ -399,7 +401,7 @@ static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
 			progress(in, fs);
 	}
 	/* Lines before a read error are stored too: finish what the threads hold. */
-	if (threads && ingest_pool_finish(in->pool, &sink) < 0) {
+	if (threads && in->pool && ingest_pool_finish(in->pool, &sink) < 0) {
 		ret = -1;
 		goto out;
 	}
