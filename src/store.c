@@ -426,7 +426,26 @@ static int open_store(struct store **out, const char *path, enum store_mode mode
 			buf_printf(err, "%s: no such database (run 'tokstat ingest' first)", path);
 			goto out;
 		}
-		if (reader(st, err) < 0 || store_migrate_read_only(st->rdb, path, err) < 0)
+		int r = reader(st, err) < 0 ? -1 : store_migrate_read_only(st->rdb, path, err);
+		if (r == 1) {
+			/* A database an older tokstat wrote: its tables lack what the views read, so a
+			 * reading command brings it up to date once, as a writing one would (under the
+			 * lock, in one transaction per migration), then reads it. */
+			struct buf why = BUF_INIT;
+			sqlite3_close(st->rdb);
+			st->rdb = NULL;
+			if (open_writer(st, NULL, &why) < 0) {
+				buf_printf(err, ", and it cannot be brought up to date here: %s", buf_str(&why));
+				buf_free(&why);
+				goto out;
+			}
+			buf_free(&why);
+			sqlite3_close(st->db);
+			st->db = NULL;
+			buf_reset(err);
+			r = reader(st, err) < 0 ? -1 : store_migrate_read_only(st->rdb, path, err);
+		}
+		if (r != 0)
 			goto out;
 	} else if (open_writer(st, lock, err) < 0) {
 		goto out;

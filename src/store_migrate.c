@@ -286,5 +286,12 @@ int store_migrate_read_only(sqlite3 *db, const char *path, struct buf *err)
 		buf_printf(err, "%s: not a tokstat database", path);
 		return -1;
 	}
+	int latest = latest_version(err);
+	if (latest < 0)
+		return -1;
+	if (version < latest) { /* its tables lack what this binary's views read */
+		buf_printf(err, "%s: written by an older tokstat (schema %d; this one writes %d)", path, version, latest);
+		return 1;
+	}
 	return temp_views(db, path, err);
 }

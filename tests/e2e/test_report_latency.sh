@@ -208,6 +208,28 @@ assert_eq "its latency figures are rebuilt from the raw events" \
 	"$(python3 -c "import json; print(len(json.load(open('$WORK/expect.json'))))")" \
 	"$(python3 "$WORK/compare.py" "$WORK/expect.json" "$WORK/out" 0)"
 
+# A reading command on an older database brings it up to date once (its tables lack what the
+# views read), then reads it; in a directory it cannot write, it says what to do.
+cp "$DB" "$WORK/old2.db"; cp "$DB.key" "$WORK/old2.db.key"
+old "$WORK/old2.db"
+run "$TOKSTAT" --db "$WORK/old2.db" report --from 2025-10-11 --to 2025-10-12 --format json
+assert_rc "report (a reading command) on the older database" 0
+assert_eq "it was migrated" 9 "$(sqlite3 "$WORK/old2.db" "PRAGMA user_version")"
+assert_eq "and its latency figures rebuilt" \
+	"$(python3 -c "import json; print(len(json.load(open('$WORK/expect.json'))))")" \
+	"$(python3 "$WORK/compare.py" "$WORK/expect.json" "$WORK/out" 0)"
+mkdir -p "$WORK/ro"
+cp "$DB" "$WORK/ro/old3.db"; cp "$DB.key" "$WORK/ro/old3.db.key"
+old "$WORK/ro/old3.db"
+chmod a-w "$WORK/ro/old3.db"
+chmod a+rwx "$WORK/ro"
+if [ "$(id -u)" -eq 0 ]; then RO="setpriv --reuid=nobody --regid=nogroup --clear-groups"; else RO=; fi
+run $RO "$TOKSTAT" --db "$WORK/ro/old3.db" summary
+assert_rc "a reading command on an older database it cannot write" 1
+assert_contains "says it is older and cannot be brought up to date there" "$WORK/err" \
+	"written by an older tokstat (schema 8; this one writes 9), and it cannot be brought up to date here"
+assert_eq "and left it as it was" 8 "$(sqlite3 "$WORK/ro/old3.db" "PRAGMA user_version")"
+
 # pruned before the migration: the raw events of 2025-10-11 are gone, so its figures are not
 # known (NULL, not 0) and the report says so; 2025-10-12 is rebuilt
 cp "$DB" "$WORK/pruned.db"; cp "$DB.key" "$WORK/pruned.db.key"
