@@ -36,8 +36,9 @@ int store_migrate(sqlite3 *db, const char *path, bool *is_new, struct buf *err);
  * in it are another tokstat's, create this binary's in the connection's temp schema (which
  * SQLite searches first), leaving the file as it is. Returns 0, or -1 with ERR set.
  */
-int store_migrate_read_only(sqlite3 *db, const char *path, struct buf *err);
-/* (returns 1, with ERR saying so, for a database of an older schema: see open_store) */
+/* (returns 1, with ERR saying so, for a database of an older schema, unless AS_IT_IS: then
+ * this binary's views are put over its tables as they are; see open_store) */
+int store_migrate_read_only(sqlite3 *db, const char *path, bool as_it_is, struct buf *err);
 
 /*
  * The N-byte value of meta KEY into OUT: 0, 1 when there is none (or not of N bytes), -1 when

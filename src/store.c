@@ -412,6 +412,33 @@ out:
 	return rc;
 }
 
+/*
+ * Can every view of DB be read over an older schema's tables? A view over a table the
+ * database does not have yet (alerts before migration 3) is left to the commands, which say
+ * so; a column it lacks is not. 0, or -1 with ERR naming the view.
+ */
+static int views_read(sqlite3 *db, struct buf *err)
+{
+	sqlite3_stmt *list, *q;
+	int rc = 0;
+	if (sqlite3_prepare_v2(db, "SELECT name FROM sqlite_temp_master WHERE type = 'view' UNION "
+			       "SELECT name FROM sqlite_master WHERE type = 'view'", -1, &list, NULL) != SQLITE_OK)
+		return -1;
+	while (rc == 0 && sqlite3_step(list) == SQLITE_ROW) {
+		char *sql = sqlite3_mprintf("SELECT * FROM \"%w\" LIMIT 0", (const char *)sqlite3_column_text(list, 0));
+		if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK &&
+		    strncmp(sqlite3_errmsg(db), "no such table", 13) != 0) {
+			buf_printf(err, "its view %s cannot be read: %s", (const char *)sqlite3_column_text(list, 0),
+				   sqlite3_errmsg(db));
+			rc = -1;
+		}
+		sqlite3_finalize(q);
+		sqlite3_free(sql);
+	}
+	sqlite3_finalize(list);
+	return rc;
+}
+
 static int open_store(struct store **out, const char *path, enum store_mode mode, const struct store_lock *lock,
 		      struct buf *err)
 {
@@ -426,24 +453,33 @@ static int open_store(struct store **out, const char *path, enum store_mode mode
 			buf_printf(err, "%s: no such database (run 'tokstat ingest' first)", path);
 			goto out;
 		}
-		int r = reader(st, err) < 0 ? -1 : store_migrate_read_only(st->rdb, path, err);
+		int r = reader(st, err) < 0 ? -1 : store_migrate_read_only(st->rdb, path, false, err);
 		if (r == 1) {
-			/* A database an older tokstat wrote: its tables lack what the views read, so a
-			 * reading command brings it up to date once, as a writing one would (under the
-			 * lock, in one transaction per migration), then reads it. */
-			struct buf why = BUF_INIT;
+			/* A database an older tokstat wrote: its tables may lack what the views read, so
+			 * a reading command brings it up to date once, as a writing one would (under the
+			 * lock, in one transaction per migration), then reads it. Where it cannot be
+			 * written, it is read as it is: the views work over what it has, or say what
+			 * is missing. */
+			struct buf why = BUF_INIT, older = BUF_INIT;
+			buf_adds(&older, buf_str(err));
+			buf_reset(err);
 			sqlite3_close(st->rdb);
 			st->rdb = NULL;
-			if (open_writer(st, NULL, &why) < 0) {
-				buf_printf(err, ", and it cannot be brought up to date here: %s", buf_str(&why));
-				buf_free(&why);
-				goto out;
-			}
-			buf_free(&why);
+			bool is_upgraded = open_writer(st, NULL, &why) == 0;
 			sqlite3_close(st->db);
 			st->db = NULL;
-			buf_reset(err);
-			r = reader(st, err) < 0 ? -1 : store_migrate_read_only(st->rdb, path, err);
+			struct buf fault = BUF_INIT;
+			r = reader(st, &fault) < 0 ? -1 : store_migrate_read_only(st->rdb, path, !is_upgraded, &fault);
+			if (r == 0 && !is_upgraded)
+				r = views_read(st->rdb, &fault);
+			if (r != 0 && !is_upgraded)
+				buf_printf(err, "%s, and it cannot be brought up to date here (%s): %s", buf_str(&older),
+					   buf_str(&why), buf_str(&fault));
+			else if (r != 0)
+				buf_adds(err, buf_str(&fault));
+			buf_free(&fault);
+			buf_free(&why);
+			buf_free(&older);
 		}
 		if (r != 0)
 			goto out;

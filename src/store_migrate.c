@@ -275,7 +275,7 @@ static int temp_views(sqlite3 *db, const char *path, struct buf *err)
 	return rc;
 }
 
-int store_migrate_read_only(sqlite3 *db, const char *path, struct buf *err)
+int store_migrate_read_only(sqlite3 *db, const char *path, bool as_it_is, struct buf *err)
 {
 	int version = 0;
 	if (scalar_int(db, "PRAGMA user_version", &version) < 0)
@@ -289,7 +289,7 @@ int store_migrate_read_only(sqlite3 *db, const char *path, struct buf *err)
 	int latest = latest_version(err);
 	if (latest < 0)
 		return -1;
-	if (version < latest) { /* its tables lack what this binary's views read */
+	if (version < latest && !as_it_is) { /* its tables may lack what this binary's views read */
 		buf_printf(err, "%s: written by an older tokstat (schema %d; this one writes %d)", path, version, latest);
 		return 1;
 	}
