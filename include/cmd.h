@@ -46,6 +46,11 @@ int cmd_run(int argc, char **argv, const struct global *g);
 /* A store_lock's on_wait for commands: "tokstat: PATH: WHO; waiting for it to finish". */
 void cmd_say_waiting(void *ctx, const char *path, const char *who);
 
+struct ingest_file_result;
+/* One ingested file's summary, as `tokstat ingest` and `tokstat run` print it (no newline):
+ * its name and counts, what was special about it, its format and time; text escaped. */
+void cmd_ingest_file_line(struct buf *s, const struct ingest_file_result *r);
+
 /* Print "tokstat: MSG" on stderr. */
 void cmd_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "tokstat COMMAND: MSG" and the command's usage line; returns its usage exit status

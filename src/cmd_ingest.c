@@ -134,6 +134,42 @@ static void show_progress(void *ctx, const struct ingest_progress *p)
 	buf_free(&s);
 }
 
+void cmd_ingest_file_line(struct buf *s, const struct ingest_file_result *r)
+{
+	add_escaped(s, r->path);
+	if (r->is_empty) {
+		buf_adds(s, ": empty");
+		return;
+	}
+	buf_adds(s, ": ");
+	if (r->is_resumed && r->lines == 0) {
+		buf_printf(s, "nothing new (already read to line %llu)", (unsigned long long)r->resumed_after);
+	} else {
+		buf_printf(s, "%llu %slines, %llu events, %llu rejected", (unsigned long long)r->lines,
+			   r->is_resumed ? "new " : "", (unsigned long long)r->events, (unsigned long long)r->rejected);
+		if (r->skipped)
+			buf_printf(s, ", %llu skipped", (unsigned long long)r->skipped);
+		if (r->duplicates)
+			buf_printf(s, ", %llu duplicates", (unsigned long long)r->duplicates);
+		if (r->is_resumed)
+			buf_printf(s, ", resumed after line %llu", (unsigned long long)r->resumed_after);
+	}
+	if (r->is_held_back)
+		buf_adds(s, "; last line unfinished (no newline yet): left for the next run");
+	if (r->is_truncated)
+		buf_printf(s, "; truncated while being read (copytruncate): read to line %llu, "
+			   "the rotated copy is read on from there", (unsigned long long)r->truncated_after);
+	if (r->is_lookalike)
+		buf_adds(s, "; begins like a file read before but is another one: read as new");
+	if (r->format) {
+		buf_adds(s, "; format ");
+		add_escaped(s, r->format);
+		if (r->is_detected)
+			buf_printf(s, " (detected: %zu of %zu lines)", r->detect_matched, r->detect_tried);
+	}
+	buf_printf(s, "; %.2f s", r->seconds);
+}
+
 /* One file's summary line on stdout (unless --quiet), then its error on stderr. */
 static void show_file(void *ctx, const struct ingest_file_result *r)
 {
@@ -145,39 +181,8 @@ static void show_file(void *ctx, const struct ingest_file_result *r)
 		add_file_row(pr->files, r);
 	else if (!pr->quiet && (r->is_empty || r->is_counted)) {
 		buf_adds(&s, "tokstat: ");
-		add_escaped(&s, r->path);
-		if (r->is_empty) {
-			buf_adds(&s, ": empty\n");
-		} else {
-			buf_adds(&s, ": ");
-			if (r->is_resumed && r->lines == 0) {
-				buf_printf(&s, "nothing new (already read to line %llu)", (unsigned long long)r->resumed_after);
-			} else {
-				buf_printf(&s, "%llu %slines, %llu events, %llu rejected", (unsigned long long)r->lines,
-					   r->is_resumed ? "new " : "", (unsigned long long)r->events,
-					   (unsigned long long)r->rejected);
-				if (r->skipped)
-					buf_printf(&s, ", %llu skipped", (unsigned long long)r->skipped);
-				if (r->duplicates)
-					buf_printf(&s, ", %llu duplicates", (unsigned long long)r->duplicates);
-				if (r->is_resumed)
-					buf_printf(&s, ", resumed after line %llu", (unsigned long long)r->resumed_after);
-			}
-			if (r->is_held_back)
-				buf_adds(&s, "; last line unfinished (no newline yet): left for the next run");
-			if (r->is_truncated)
-				buf_printf(&s, "; truncated while being read (copytruncate): read to line %llu, "
-					   "the rotated copy is read on from there", (unsigned long long)r->truncated_after);
-			if (r->is_lookalike)
-				buf_adds(&s, "; begins like a file read before but is another one: read as new");
-			if (r->format) {
-				buf_adds(&s, "; format ");
-				add_escaped(&s, r->format);
-				if (r->is_detected)
-					buf_printf(&s, " (detected: %zu of %zu lines)", r->detect_matched, r->detect_tried);
-			}
-			buf_printf(&s, "; %.2f s\n", r->seconds);
-		}
+		cmd_ingest_file_line(&s, r);
+		buf_addc(&s, '\n');
 		fputs(buf_str(&s), stdout);
 		fflush(stdout);
 	}

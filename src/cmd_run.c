@@ -48,30 +48,7 @@ static void show_file(void *ctx, const struct ingest_file_result *r)
 	(void)ctx;
 	if (r->is_empty || r->is_counted) {
 		buf_adds(&s, "tokstat run: ingest: ");
-		add_escaped(&s, r->path);
-		if (r->is_empty) {
-			buf_adds(&s, ": empty");
-		} else if (r->is_resumed && r->lines == 0) {
-			buf_printf(&s, ": nothing new (already read to line %llu)", (unsigned long long)r->resumed_after);
-		} else {
-			buf_printf(&s, ": %llu %slines, %llu events, %llu rejected", (unsigned long long)r->lines,
-				   r->is_resumed ? "new " : "", (unsigned long long)r->events, (unsigned long long)r->rejected);
-			if (r->skipped)
-				buf_printf(&s, ", %llu skipped", (unsigned long long)r->skipped);
-			if (r->duplicates)
-				buf_printf(&s, ", %llu duplicates", (unsigned long long)r->duplicates);
-			if (r->is_resumed)
-				buf_printf(&s, ", resumed after line %llu", (unsigned long long)r->resumed_after);
-		}
-		if (r->is_held_back)
-			buf_adds(&s, "; last line unfinished (no newline yet): left for the next run");
-		if (r->is_lookalike)
-			buf_adds(&s, "; begins like a file read before but is another one: read as new");
-		if (r->format && !r->is_empty) {
-			buf_adds(&s, "; format ");
-			add_escaped(&s, r->format);
-		}
-		buf_printf(&s, "; %.2f s", r->seconds);
+		cmd_ingest_file_line(&s, r);
 		emit(&s);
 	}
 	if (r->status != 0 && r->error)
