@@ -468,6 +468,10 @@ static int write_aggregates(struct store_writer *w, struct batch *b)
 	return 0;
 }
 
+/* The daily key after its day, in the order the statements above bind it (?2..?9). */
+static const char *const daily_dims[] = { "token", "user", "endpoint", "model", "provider", "operation",
+					  "project", "service_tier" };
+
 /* The token sums of daily and hourly, in the order the statements above read and return them;
  * hourly has the first SUMS_HOURLY, daily all SUMS_DAILY. */
 enum { SUMS_HOURLY = 5, SUMS_DAILY = 6 };
@@ -483,8 +487,6 @@ static const char *const sum_columns[SUMS_DAILY] = { "input_tokens", "output_tok
  */
 static int settle_null(sqlite3 *db, const char *table, const int64_t *key, int n, int col, int64_t pruned_day)
 {
-	static const char *const daily_dims[] = { "token", "user", "endpoint", "model", "provider", "operation",
-						  "project", "service_tier" };
 	static const char *const hourly_dims[] = { "token", "user", "model" };
 	bool is_daily = strcmp(table, "daily") == 0;
 	int64_t span = is_daily ? 86400 : 3600;
@@ -536,8 +538,6 @@ out:
  */
 static int take_latency(struct store *st, const int64_t key[9], int64_t ms)
 {
-	static const char *const dims[] = { "token", "user", "endpoint", "model", "provider", "operation",
-					    "project", "service_tier" };
 	struct buf sql = BUF_INIT;
 	sqlite3_stmt *q = NULL;
 	int rc = -1, b = latency_bucket(ms);
@@ -547,10 +547,10 @@ static int take_latency(struct store *st, const int64_t key[9], int64_t ms)
 		   "latency_max = CASE WHEN latency_max > ?10 THEN latency_max ELSE (SELECT max(latency_ms) FROM event "
 		   "WHERE epoch >= ?1 * 86400 AND epoch < ?1 * 86400 + 86400", b, b);
 	for (int i = 0; i < 8; i++)
-		buf_printf(&sql, " AND coalesce(%s, 0) = ?%d", dims[i], i + 2);
+		buf_printf(&sql, " AND coalesce(%s, 0) = ?%d", daily_dims[i], i + 2);
 	buf_adds(&sql, ") END WHERE day = ?1");
 	for (int i = 0; i < 8; i++)
-		buf_printf(&sql, " AND %s = ?%d", dims[i], i + 2);
+		buf_printf(&sql, " AND %s = ?%d", daily_dims[i], i + 2);
 	buf_adds(&sql, " AND latency_n > 0");
 	if (sqlite3_prepare_v2(st->db, sql.data, -1, &q, NULL) != SQLITE_OK)
 		goto out;
