@@ -1,7 +1,7 @@
 /*
  * Response-time histograms: the fixed log-spaced buckets that the daily aggregates keep per
  * group (sql/migrate/009-latency.sql) and the 95th percentile read from them, so that a
- * percentile never scans raw events. latency_report_table serves the report's latency section
+ * percentile never scans raw events. latency_sums serve the report's latency section
  * (sql/reports/latency.sql).
  */
 #ifndef TOKSTAT_LATENCY_H
@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "hashmap.h"
 
 /* Buckets per histogram. Restated in sql/migrate/009-latency.sql and sql/verify.sql. */
 #define LATENCY_BUCKETS 20
@@ -38,17 +39,37 @@ struct latency_unknown {
 };
 
 /*
- * Fill temp.report_latency (made anew) with the response times of the daily aggregates of days
- * FROM_DAY..TO_DAY per (dim, day, id): dim 'endpoint' or 'model', id its dictionary id (rows
- * without one left out); n, the events with a latency (groups without any left out); total and
- * top, their sum and maximum; p95, latency_p95 of their summed buckets; total_rows, how many
- * groups there are before the cut: only each dim and day's TOP groups by n (ties: the lower id)
- * are kept, all when TOP < 0. *UNKNOWN gets the days with figures not known. Read by
- * sql/reports/latency.sql. One pass in the aggregates' key order, summed here: grouping in SQL
- * would sort every row with its 20 buckets, which cost a year's report more than a second.
- * 0, or -1 with ERR.
+ * The response times of daily aggregate rows summed per (dim, day, id): dim endpoint or model,
+ * id its dictionary id (rows without one left out). Summed here, in one pass in any order:
+ * grouping in SQL would sort every row with its 20 buckets, which cost a year's report more
+ * than a second.
  */
-int latency_report_table(sqlite3 *db, int64_t from_day, int64_t to_day, int64_t top, struct latency_unknown *unknown,
-			 struct buf *err);
+struct latency_group;
+struct latency_sums {
+	struct hashmap map; /* (dim, day, id) -> index into groups */
+	struct latency_group *groups;
+	size_t n, cap;
+};
+
+/* One daily aggregate row's response times (its latency_n, _sum, _max and buckets). */
+struct latency_row {
+	bool is_known; /* false: latency_n is NULL, the figures were not kept (pruned before 009) */
+	int64_t n, sum, max; /* n 0: its events logged no latency */
+	int64_t bucket[LATENCY_BUCKETS];
+};
+
+void latency_sums_init(struct latency_sums *s);
+/* Add F, of a daily aggregate of day DAY with ids ENDPOINT and MODEL (0: none). */
+void latency_sums_add(struct latency_sums *s, int64_t day, int64_t endpoint, int64_t model, const struct latency_row *f);
+/*
+ * Fill temp.report_latency (made anew) from S: per (dim, day, id), n, the events with a latency
+ * (groups without any left out); total and top, their sum and maximum; p95, latency_p95 of their
+ * summed buckets; total_rows, how many groups there are before the cut: only each dim and day's
+ * TOP groups by n (ties: the lower id) are kept, all when TOP < 0. *UNKNOWN gets the days with
+ * figures not known. Read by sql/reports/latency.sql. 0, or -1 with ERR.
+ */
+int latency_sums_table(sqlite3 *db, struct latency_sums *s, int64_t top, struct latency_unknown *unknown,
+		       struct buf *err);
+void latency_sums_free(struct latency_sums *s);
 
 #endif

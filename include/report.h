@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "latency.h"
 
 struct config;
 
@@ -128,6 +129,7 @@ struct report_params {
 	int64_t top;                 /* rows of a top-N list; -1: all */
 	const char *month;           /* YYYY-MM of to_day */
 	int64_t groups;              /* 1: prepare.sql sums the period per group too */
+	struct latency_unknown latency_unknown; /* the period's days without response times (report_scan) */
 };
 
 /*

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hashmap.h"
 
 int latency_bucket(int64_t ms)
 {
@@ -42,22 +41,21 @@ struct latency_group {
 	int64_t bucket[LATENCY_BUCKETS];
 };
 
-/* Add the current row of Q (latency_n, _sum, _max from column 3, then the buckets) to G. */
-static void group_add(struct latency_group *g, sqlite3_stmt *q)
+/* Add one aggregate row's figures F (struct latency_row's) to G. */
+static void group_add(struct latency_group *g, const struct latency_row *f)
 {
-	if (sqlite3_column_type(q, 3) == SQLITE_NULL) {
+	if (!f->is_known) {
 		g->unknown++;
 		return;
 	}
-	int64_t n = sqlite3_column_int64(q, 3), top = sqlite3_column_int64(q, 5);
-	if (n <= 0)
+	if (f->n <= 0)
 		return;
-	if (g->n == 0 || top > g->top)
-		g->top = top;
-	g->n += n;
-	g->total += sqlite3_column_int64(q, 4);
+	if (g->n == 0 || f->max > g->top)
+		g->top = f->max;
+	g->n += f->n;
+	g->total += f->sum;
 	for (int k = 0; k < LATENCY_BUCKETS; k++)
-		g->bucket[k] += sqlite3_column_int64(q, 6 + k);
+		g->bucket[k] += f->bucket[k];
 }
 
 /* Shown order: dim, day, then the most requests timed first, ties by id. Groups without any last. */
@@ -133,77 +131,71 @@ out:
 	return rc;
 }
 
-int latency_report_table(sqlite3 *db, int64_t from_day, int64_t to_day, int64_t top, struct latency_unknown *unknown,
-			 struct buf *err)
+void latency_sums_init(struct latency_sums *s)
 {
-	/* latency.c: the period's aggregates in key order; latency_n 0 rows hold nothing */
-	static const char read_sql[] =
-		"SELECT day, endpoint, model, latency_n, latency_sum, latency_max, "
-		"latency_b00, latency_b01, latency_b02, latency_b03, latency_b04, latency_b05, latency_b06, "
-		"latency_b07, latency_b08, latency_b09, latency_b10, latency_b11, latency_b12, latency_b13, "
-		"latency_b14, latency_b15, latency_b16, latency_b17, latency_b18, latency_b19 "
-		"FROM daily WHERE day BETWEEN ?1 AND ?2 AND latency_n IS NOT 0";
-	struct hashmap map;
-	struct latency_group *groups = NULL;
-	size_t n = 0, cap = 0;
+	memset(s, 0, sizeof(*s));
+	hashmap_init(&s->map);
+}
+
+void latency_sums_add(struct latency_sums *s, int64_t day, int64_t endpoint, int64_t model, const struct latency_row *f)
+{
+	const int64_t ids[2] = { endpoint, model };
+	if (f->is_known && f->n == 0)
+		return; /* a group whose events logged no latency: nothing to count, nothing unknown */
+	for (int dim = 0; dim < 2; dim++) {
+		int64_t key[3] = { dim, day, ids[dim] };
+		bool is_new;
+		if (key[2] == 0)
+			continue; /* no endpoint, or no model */
+		uint64_t *slot = hashmap_put(&s->map, key, sizeof(key), &is_new);
+		if (is_new) {
+			if (s->n == s->cap) {
+				s->cap = s->cap ? s->cap * 2 : 256;
+				s->groups = xrealloc(s->groups, s->cap * sizeof(*s->groups));
+			}
+			memset(&s->groups[s->n], 0, sizeof(s->groups[s->n]));
+			memcpy(s->groups[s->n].key, key, sizeof(key));
+			*slot = s->n++;
+		}
+		group_add(&s->groups[*slot], f);
+	}
+}
+
+int latency_sums_table(sqlite3 *db, struct latency_sums *s, int64_t top, struct latency_unknown *unknown,
+		       struct buf *err)
+{
 	int64_t shown = 0;
-	sqlite3_stmt *q = NULL;
-	int rc = -1, step;
 	bool in_savepoint = false;
 
-	hashmap_init(&map);
 	if (sqlite3_exec(db, "DROP TABLE IF EXISTS temp.report_latency; "
 			     "CREATE TEMP TABLE report_latency (dim TEXT NOT NULL, day INTEGER NOT NULL, id INTEGER NOT NULL, "
 			     "n INTEGER NOT NULL, total INTEGER NOT NULL, top INTEGER NOT NULL, p95 REAL NOT NULL, "
 			     "total_rows INTEGER NOT NULL)",
-			 NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, read_sql, -1, &q, NULL) != SQLITE_OK)
+			 NULL, NULL, NULL) != SQLITE_OK)
 		goto sql_error;
-	sqlite3_bind_int64(q, 1, from_day);
-	sqlite3_bind_int64(q, 2, to_day);
-	while ((step = sqlite3_step(q)) == SQLITE_ROW) {
-		for (int dim = 0; dim < 2; dim++) {
-			int64_t key[3] = { dim, sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1 + dim) };
-			bool is_new;
-			if (key[2] == 0)
-				continue; /* no endpoint, or no model */
-			uint64_t *slot = hashmap_put(&map, key, sizeof(key), &is_new);
-			if (is_new) {
-				if (n == cap) {
-					cap = cap ? cap * 2 : 256;
-					groups = xrealloc(groups, cap * sizeof(*groups));
-				}
-				memset(&groups[n], 0, sizeof(groups[n]));
-				memcpy(groups[n].key, key, sizeof(key));
-				*slot = n++;
-			}
-			group_add(&groups[*slot], q);
-		}
-	}
-	if (step != SQLITE_DONE)
-		goto sql_error;
-	count_unknown(groups, n, unknown);
-	if (n) /* no groups: GROUPS is NULL, which qsort may not be given */
-		qsort(groups, n, sizeof(*groups), group_cmp);
-	for (size_t i = 0; i < n; i++)
-		shown += groups[i].n > 0;
+	count_unknown(s->groups, s->n, unknown);
+	if (s->n) /* no groups: GROUPS is NULL, which qsort may not be given */
+		qsort(s->groups, s->n, sizeof(*s->groups), group_cmp);
+	for (size_t i = 0; i < s->n; i++)
+		shown += s->groups[i].n > 0;
 	/* one transaction for the rows, not one each (the temp database's journal per insert) */
 	if (sqlite3_exec(db, "SAVEPOINT report_latency", NULL, NULL, NULL) != SQLITE_OK)
 		goto sql_error;
 	in_savepoint = true;
-	if (insert_groups(db, groups, n, top, shown) < 0 ||
+	if (insert_groups(db, s->groups, s->n, top, shown) < 0 ||
 	    sqlite3_exec(db, "RELEASE report_latency", NULL, NULL, NULL) != SQLITE_OK)
 		goto sql_error;
-	in_savepoint = false;
-	rc = 0;
-	goto out;
+	return 0;
 sql_error:
 	buf_printf(err, "the latency figures: %s", sqlite3_errmsg(db));
 	if (in_savepoint)
 		sqlite3_exec(db, "ROLLBACK TO report_latency; RELEASE report_latency", NULL, NULL, NULL);
-out:
-	sqlite3_finalize(q);
-	hashmap_free(&map);
-	free(groups);
-	return rc;
+	return -1;
+}
+
+void latency_sums_free(struct latency_sums *s)
+{
+	hashmap_free(&s->map);
+	free(s->groups);
+	memset(s, 0, sizeof(*s));
 }

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "embedded.h"
 #include "latency.h"
+#include "report_scan.h"
 #include "timefmt.h"
 
 static char *vformat(const char *fmt, va_list ap)
@@ -758,6 +759,18 @@ out:
 	return rc;
 }
 
+/*
+ * The period read once into the temp tables that the sections read: prepare.sql makes them,
+ * report_scan sums the aggregates into them, prepare_groups.sql names the groups. 0, or -1.
+ */
+static int prepare_period(sqlite3 *db, struct report_params *p, struct buf *err)
+{
+	if (run_script(db, "prepare", p, err) < 0 ||
+	    report_scan(db, p->from_day, p->to_day, p->groups, p->top, &p->latency_unknown, err) < 0)
+		return -1;
+	return run_script(db, "prepare_groups", p, err);
+}
+
 /* Day number of a valid YYYY-MM-DD, or -1. */
 static int64_t parse_day(const char *s)
 {
@@ -858,20 +871,17 @@ out:
 static int add(struct report *r, sqlite3 *db, const char *name, const char *title, const struct report_params *p,
 	       struct buf *err)
 {
-	struct latency_unknown unknown = { 0 };
+	const struct latency_unknown *unknown = &p->latency_unknown;
 	struct report_table *t;
-	bool is_latency = strcmp(name, "latency") == 0;
-	/* the latency section reads the period's response times, summed in C (latency.h) */
-	if (is_latency && latency_report_table(db, p->from_day, p->to_day, p->top, &unknown, err) < 0)
-		return -1;
+	/* the latency section reads the period's response times, summed by report_scan */
 	if (!(t = report_add_section(r, db, name, title, p, err)))
 		return -1;
-	if (unknown.days > 0) {
+	if (strcmp(name, "latency") == 0 && unknown->days > 0) {
 		char d[16];
-		timefmt_format_day(unknown.last_day, d);
+		timefmt_format_day(unknown->last_day, d);
 		report_table_note(t, REPORT_LEVEL_NONE,
 				  "No latency figures for %lld day(s) of the period, up to %s: their raw events were "
-				  "pruned before tokstat kept response times.", (long long)unknown.days, d);
+				  "pruned before tokstat kept response times.", (long long)unknown->days, d);
 	}
 	return 0;
 }
@@ -900,7 +910,7 @@ static int build_summary(struct report *r, sqlite3 *db, const struct report_requ
 	p->top = -1;
 	report_set_title(r, "tokstat summary of %s", q->db_name ? q->db_name : "the database");
 	p->groups = 0;
-	if (run_script(db, "prepare", p, err) < 0 || add(r, db, "files", "Files", p, err) < 0 || add(r, db, "daily", "Tokens per day (UTC)", p, err) < 0 ||
+	if (prepare_period(db, p, err) < 0 || add(r, db, "files", "Files", p, err) < 0 || add(r, db, "daily", "Tokens per day (UTC)", p, err) < 0 ||
 	    add(r, db, "credentials_all", NULL, p, err) < 0)
 		return -1;
 	return 0;
@@ -1025,9 +1035,9 @@ static int build_full(struct report *r, sqlite3 *db, const struct report_request
 		report_set_title(r, "tokstat report, %s .. %s (UTC, %lld days)", r->from, r->to, (long long)r->days);
 	if (p->last_day < 0) /* report_build found no usage in the period */
 		return 1;
-	/* the period read once: per day, and per group with names (sql/reports/prepare_*.sql) */
+	/* the period read once: per day, per group with names, per user, latency (prepare_period) */
 	p->groups = 1;
-	if (run_script(db, "prepare", p, err) < 0 || fill_limits(db, q->config, err) < 0)
+	if (prepare_period(db, p, err) < 0 || fill_limits(db, q->config, err) < 0)
 		return -1;
 	struct buf title = BUF_INIT;
 	int rc = -1;
