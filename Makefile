@@ -14,12 +14,14 @@ VERSION  := 0.1.0
 BUILD    ?= build
 BIN      ?= tokstat
 
-PKGS     := libpcre2-8 sqlite3 libisal libsodium inih libcurl
+PKGS     := libpcre2-8 sqlite3 libisal libsodium inih
+# libcurl's headers only: src/webhook.c loads the library when it posts (dlopen).
+DL_PKGS  := libcurl
 # libcsv ships no pkg-config file on Debian: link it by name.
 CSV_LIBS := -lcsv
 
 # pkg-config runs once per make, not once per compile (:= expands here).
-PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS))
+PKG_CFLAGS  := $(shell pkg-config --cflags $(PKGS) $(DL_PKGS))
 PKG_LIBS    := $(shell pkg-config --libs $(PKGS))
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka)
 
