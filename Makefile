@@ -15,8 +15,7 @@ BUILD    ?= build
 BIN      ?= tokstat
 
 PKGS     := libpcre2-8 sqlite3 libisal libsodium inih
-# libcurl: its headers only; src/webhook.c loads the library when a webhook is sent, so that
-# its TLS stack does not cost every start of tokstat (3 ms).
+# libcurl's headers only: src/webhook.c loads the library when it posts (dlopen).
 DL_PKGS  := libcurl
 # libcsv ships no pkg-config file on Debian: link it by name.
 CSV_LIBS := -lcsv
@@ -30,7 +29,7 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka)
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = $(CFLAGS) -std=c17 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
             -D_GNU_SOURCE -DTOKSTAT_VERSION='"$(VERSION)"' -Iinclude $(PKG_CFLAGS)
-LIBS      = $(PKG_LIBS) $(CSV_LIBS) -lpthread -lm -ldl
+LIBS      = $(PKG_LIBS) $(CSV_LIBS) -lpthread -lm
 DEPFLAGS  = -MMD -MP
 
 SRC      := $(wildcard src/*.c)

@@ -53,7 +53,8 @@ struct format {
 	char *time_format; /* see timefmt.h; NULL means "auto" */
 	int priority;      /* breaks detection ties: the more specific format is higher */
 	const struct format_ops *ops;
-	void *impl;
+	void *impl;        /* the kind's part, once compiled (is_compiled) */
+	bool is_compiled;
 };
 
 struct format_set {
@@ -63,13 +64,14 @@ struct format_set {
 
 /*
  * Load the built-in formats, then every *.json in DIR (NULL: none). A user format with a
- * built-in name replaces it. Returns 0, or -1 with ERR naming the file and the problem.
+ * built-in name replaces it, and is compiled at once (format_compile). Returns 0, or -1 with
+ * ERR naming the file and the problem.
  */
 int format_set_load(struct format_set *set, const char *dir, struct buf *err);
 /*
  * Load into DST the formats of SRC again from their definitions (not from the disk, where a
- * definition may have changed since): each parser thread gets its own, identical set.
- * Returns 0, or -1 with ERR set.
+ * definition may have changed since): each parser thread gets its own, identical set, whose
+ * formats are compiled at their first use (format_compile). Returns 0, or -1 with ERR set.
  */
 int format_set_copy(struct format_set *dst, const struct format_set *src, struct buf *err);
 void format_set_free(struct format_set *set);
@@ -87,8 +89,20 @@ struct format *format_detect(const struct format_set *set, const struct slice *l
  */
 bool format_text_is_blank(const char *p, size_t n);
 
+/*
+ * Compile F's kind-specific part (ops->load: its patterns, statements, columns) unless it is
+ * compiled already. A format from a user's directory is compiled when it is loaded, so that
+ * its mistakes are told at once; a built-in one, and every one in a copy, waits for its first
+ * use: a run uses one or two formats of the set, and one that reads no new line none.
+ * format_detect and format_parse call it; call it before ops->reset or ops->resume.
+ * Returns 0, or -1 with ERR set.
+ */
+int format_compile(struct format *f, struct buf *err);
+
 static inline int format_parse(struct format *f, const char *line, size_t n, struct event *ev, struct buf *reason)
 {
+	if (!f->is_compiled && format_compile(f, reason) < 0)
+		return -1;
 	return f->ops->parse(f, line, n, ev, reason);
 }
 

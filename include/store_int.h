@@ -24,7 +24,7 @@ struct store {
 	sqlite3 *db;  /* the writer; NULL in a read-only store */
 	sqlite3 *rdb; /* read-only: store_db() and the producer's lookups (opened on first use) */
 	sqlite3_stmt *dict_find, *cred_find, *seen_find;        /* on rdb */
-	sqlite3_stmt *file_find;                                /* on rdb: store_file_candidates */
+	sqlite3_stmt *file_find, *format_find;                  /* on rdb: once per file of a run */
 	sqlite3_stmt *price_find, *price_insert, *price_update; /* on db, prepared on first use */
 	struct store_writer *writer;                            /* NULL until the first batch */
 	int lock_fd; /* the ingest lock (flock), -1 when not held */

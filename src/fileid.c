@@ -70,12 +70,13 @@ const char *fileid_run_name(const struct fileid_run *r, int64_t id)
 /*
  * The known files whose content starts like HEAD[0..HEAD_N) (their first bytes, or all of
  * them when they were shorter then): those of the database, with the run's newer state in
- * place of theirs, and the run's own. *LIST is the caller's to free.
+ * place of theirs, and the run's own. *LIST is the caller's to free; FP gets the head's
+ * fingerprint.
  */
 static int candidates(struct store *st, const struct fileid_run *run, const char *name, const char *head,
-		      size_t head_n, struct store_file **list, size_t *n, struct buf *err)
+		      size_t head_n, char fp[33], struct store_file **list, size_t *n, struct buf *err)
 {
-	char fp[33], cand[33];
+	char cand[33];
 	size_t kept = 0, n_db;
 
 	source_fingerprint(head, head_n, fp);
@@ -104,8 +105,9 @@ static int candidates(struct store *st, const struct fileid_run *run, const char
 		const struct store_file *f = &(*list)[i];
 		if (f->head_len == 0 && head_n > 0)
 			continue; /* an empty file is a prefix of everything: never a match */
-		source_fingerprint(head, (size_t)f->head_len, cand);
-		if (strcmp(cand, f->fingerprint) == 0)
+		if (f->head_len != head_n) /* of the whole head: FP (the usual case, not hashed again) */
+			source_fingerprint(head, (size_t)f->head_len, cand);
+		if (strcmp(f->head_len != head_n ? cand : fp, f->fingerprint) == 0)
 			(*list)[kept++] = *f;
 	}
 	*n = kept;
@@ -221,7 +223,7 @@ int fileid_identify(struct store *st, struct fileid_run *run, struct source **sr
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (candidates(st, run, name, head, head_n, &list, &n, err) < 0)
+	if (candidates(st, run, name, head, head_n, fp, &list, &n, err) < 0)
 		goto out;
 	ok = xcalloc(n ? n : 1, sizeof(*ok));
 	if (!source_is_gzip(*src) && rereadable) {
@@ -268,6 +270,7 @@ int fileid_identify(struct store *st, struct fileid_run *run, struct source **sr
 			goto out;
 		}
 		head = source_head(*src, &head_n);
+		source_fingerprint(head, head_n, fp); /* the file as opened again */
 		if (!need_start && source_skip(*src, list[pick].bytes, list[pick].lines, NULL, err) != 0) {
 			if (!err->len)
 				buf_printf(err, "%s: changed while being identified", name);
@@ -275,7 +278,6 @@ int fileid_identify(struct store *st, struct fileid_run *run, struct source **sr
 			goto out;
 		}
 	}
-	source_fingerprint(head, head_n, fp);
 	if (pick >= 0) {
 		out->sf = list[pick];
 		out->is_resumed = out->sf.bytes > 0;

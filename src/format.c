@@ -184,7 +184,7 @@ static void format_free(struct format *f)
 {
 	if (!f)
 		return;
-	if (f->ops && f->ops->free)
+	if (f->is_compiled && f->ops->free)
 		f->ops->free(f);
 	free(f->name);
 	free(f->description);
@@ -194,19 +194,76 @@ static void format_free(struct format *f)
 	free(f);
 }
 
-/* Load one definition from JSON text; ORIGIN names it in messages. */
-static int load_one(struct format_set *set, sqlite3 *db, const char *json, const char *origin, struct buf *err)
+/* Prepare D's statements on DB for the definition JSON. Returns 0, or -1 with ERR set. */
+static int def_open(struct format_def *d, sqlite3 *db, const char *json, const char *where, struct buf *err)
 {
-	struct format_def d = { .db = db, .json = json, .where = origin };
+	*d = (struct format_def){ .db = db, .json = json, .where = where };
+	if (sqlite3_prepare_v2(db, "SELECT json_extract(?1, ?2)", -1, &d->extract, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "SELECT json_type(?1, ?2)", -1, &d->type, NULL) != SQLITE_OK) {
+		buf_printf(err, "%s: %s", where, sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+static void def_close(struct format_def *d)
+{
+	sqlite3_finalize(d->extract);
+	sqlite3_finalize(d->type);
+}
+
+/* The kind's part of F from D: on failure nothing of it is left (F stays not compiled). */
+static int compile_def(struct format *f, struct format_def *d, struct buf *err)
+{
+	if (f->ops->load(f, d, err) < 0) {
+		if (f->ops->free)
+			f->ops->free(f);
+		f->impl = NULL;
+		return -1;
+	}
+	f->is_compiled = true;
+	return 0;
+}
+
+int format_compile(struct format *f, struct buf *err)
+{
+	sqlite3 *db = NULL;
+	struct format_def d = { 0 };
+	struct buf where = BUF_INIT;
+	int rc = -1;
+
+	if (f->is_compiled)
+		return 0;
+	buf_printf(&where, "%s (%s)", f->name, f->origin);
+	if (sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		buf_printf(err, "%s: cannot open SQLite in memory", where.data);
+		goto out;
+	}
+	if (def_open(&d, db, f->definition, where.data, err) < 0)
+		goto out;
+	rc = compile_def(f, &d, err);
+out:
+	def_close(&d);
+	sqlite3_close(db);
+	buf_free(&where);
+	return rc;
+}
+
+/*
+ * Load one definition from JSON text; ORIGIN names it in messages. LAZY: the definition is
+ * known to be good (built into the binary and compiled by the unit tests, or checked when
+ * the set it is copied from was loaded), so its kind's part waits for format_compile.
+ */
+static int load_one(struct format_set *set, sqlite3 *db, const char *json, const char *origin, bool lazy,
+		    struct buf *err)
+{
+	struct format_def d = { 0 };
 	struct format *f = xcalloc(1, sizeof(*f));
 	char *kind = NULL;
 	int rc = -1;
 
-	if (sqlite3_prepare_v2(db, "SELECT json_extract(?1, ?2)", -1, &d.extract, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "SELECT json_type(?1, ?2)", -1, &d.type, NULL) != SQLITE_OK) {
-		buf_printf(err, "%s: %s", origin, sqlite3_errmsg(db));
+	if (def_open(&d, db, json, origin, err) < 0)
 		goto out;
-	}
 	sqlite3_stmt *valid;
 	int ok = 0;
 	if (sqlite3_prepare_v2(db, "SELECT json_valid(?1) AND json_type(?1) = 'object'", -1, &valid, NULL) == SQLITE_OK) {
@@ -236,7 +293,7 @@ static int load_one(struct format_set *set, sqlite3 *db, const char *json, const
 	f->priority = (int)format_def_int(&d, "$.priority", 0);
 	f->origin = xstrdup(origin);
 	f->definition = xstrdup(json);
-	if (f->ops->load(f, &d, err) < 0)
+	if (!lazy && compile_def(f, &d, err) < 0)
 		goto out;
 
 	struct format *old = format_find(set, f->name);
@@ -252,8 +309,7 @@ static int load_one(struct format_set *set, sqlite3 *db, const char *json, const
 	f = NULL;
 	rc = 0;
 out:
-	sqlite3_finalize(d.extract);
-	sqlite3_finalize(d.type);
+	def_close(&d);
 	free(kind);
 	format_free(f);
 	return rc;
@@ -311,7 +367,7 @@ static int load_dir(struct format_set *set, sqlite3 *db, const char *dir, struct
 		buf_printf(&path, "%s/%s", dir, names[i]);
 		rc = read_file(path.data, &text, err);
 		if (rc == 0)
-			rc = load_one(set, db, buf_str(&text), path.data, err);
+			rc = load_one(set, db, buf_str(&text), path.data, false, err);
 		buf_free(&path);
 		buf_free(&text);
 	}
@@ -333,12 +389,12 @@ static int load_set(struct format_set *set, const struct format_set *src, const 
 		goto out;
 	}
 	for (size_t i = 0; src && i < src->n; i++)
-		if (load_one(set, db, src->v[i]->definition, src->v[i]->origin, err) < 0)
+		if (load_one(set, db, src->v[i]->definition, src->v[i]->origin, true, err) < 0)
 			goto out;
 	for (const struct embedded_file *e = embedded_files; !src && e->path; e++) {
 		if (strncmp(e->path, "parsers/", 8) != 0)
 			continue;
-		if (load_one(set, db, e->data, "built-in", err) < 0) {
+		if (load_one(set, db, e->data, "built-in", true, err) < 0) {
 			buf_printf(err, " [%s]", e->path);
 			goto out;
 		}
@@ -397,6 +453,7 @@ bool format_text_is_blank(const char *p, size_t n)
 struct format *format_detect(const struct format_set *set, const struct slice *lines, size_t n, size_t *matched)
 {
 	struct format *best = NULL, **order = xmalloc(set->n * sizeof(*order));
+	struct buf err = BUF_INIT;
 	size_t best_n = 0;
 	for (size_t i = 0; i < set->n; i++) { /* by priority, the set's order among equals */
 		size_t j = i;
@@ -407,7 +464,8 @@ struct format *format_detect(const struct format_set *set, const struct slice *l
 	for (size_t i = 0; i < set->n && (best_n < n || !best); i++) {
 		struct format *f = order[i];
 		size_t k = 0;
-		if (!f->ops->detect)
+		/* a format that cannot be compiled detects nothing (format_compile: built-in ones can) */
+		if (!f->ops->detect || format_compile(f, &err) < 0)
 			continue;
 		if (f->ops->reset)
 			f->ops->reset(f);
@@ -419,6 +477,7 @@ struct format *format_detect(const struct format_set *set, const struct slice *l
 		}
 	}
 	free(order);
+	buf_free(&err);
 	*matched = best_n;
 	return best;
 }

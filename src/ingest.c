@@ -348,6 +348,15 @@ static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
 			}
 		}
 	}
+	/* reset and resume need the format compiled (parsing compiles it too: format_parse) */
+	if (fs->fmt && (fs->fmt->ops->reset || fs->fmt->ops->resume) && format_compile(fs->fmt, err) < 0) {
+		struct buf msg = BUF_INIT;
+		buf_printf(&msg, "%s: %s", source_name(fs->src), buf_str(err));
+		buf_reset(err);
+		buf_add(err, msg.data, msg.len);
+		buf_free(&msg);
+		goto out;
+	}
 	if (fs->fmt && fs->resumed && fs->fmt->ops->resume) {
 		size_t head_n;
 		const char *head = source_head(fs->src, &head_n);

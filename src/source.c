@@ -429,9 +429,11 @@ int source_open(struct source **out, const char *path, size_t max_line, struct b
 	s->buf = xmalloc(s->cap + SOURCE_SLACK);
 
 	/* Magic bytes decide, not the name: read the first two raw bytes. What is read here
-	 * becomes compressed input when they say gzip, so it must fit that buffer. */
+	 * becomes compressed input when they say gzip, so it must fit that buffer. No more than
+	 * the head is read (it was 256 KiB): a plain file known up to its end is identified by
+	 * its head and its tail, and a rerun that finds nothing new reads no more of it. */
 	while (s->end < 2) {
-		long r = read_fd(s, s->buf + s->end, (s->cap < SOURCE_RAW_BUF ? s->cap : SOURCE_RAW_BUF) - s->end);
+		long r = read_fd(s, s->buf + s->end, SOURCE_HEAD_MAX - s->end);
 		if (r < 0) {
 			buf_add(err, s->fail_msg.data, s->fail_msg.len);
 			goto out;
@@ -445,6 +447,18 @@ int source_open(struct source **out, const char *path, size_t max_line, struct b
 		s->is_gzip = true;
 		s->raw = xmalloc(SOURCE_RAW_BUF);
 		memcpy(s->raw, s->buf, s->end);
+		/* The first chunk of compressed input as one read of SOURCE_RAW_BUF gives it: where
+		 * the chunks end decides how much of a damaged member is inflated (and returned)
+		 * before its check fails. */
+		if (s->end == SOURCE_HEAD_MAX) {
+			long r = read_fd(s, s->raw + s->end, SOURCE_RAW_BUF - s->end);
+			if (r < 0) {
+				buf_add(err, s->fail_msg.data, s->fail_msg.len);
+				goto out;
+			}
+			s->end += (size_t)r;
+			s->raw_read += (uint64_t)r;
+		}
 		s->z = xmalloc(sizeof(*s->z));
 		isal_inflate_init(s->z);
 		s->z->crc_flag = ISAL_GZIP; /* parse each member's header, check its CRC-32 and ISIZE */

@@ -515,6 +515,7 @@ void store_close(struct store *st)
 	sqlite3_finalize(st->cred_find);
 	sqlite3_finalize(st->seen_find);
 	sqlite3_finalize(st->file_find);
+	sqlite3_finalize(st->format_find);
 	sqlite3_finalize(st->price_find);
 	sqlite3_finalize(st->price_insert);
 	sqlite3_finalize(st->price_update);
@@ -681,28 +682,27 @@ int store_seen(struct store *st, const unsigned char key[16], struct store_seen 
 int store_file_candidates(struct store *st, uint64_t head_n, const char *fp, const char *name,
 			  struct store_file **list, size_t *n, struct buf *err)
 {
+	int step = SQLITE_ERROR;
+
+	*list = NULL;
+	*n = 0;
 	/*
 	 * Two searches of file_by_head, not one OR: SQLite plans "(head_len = ?1 AND fingerprint
 	 * = ?2) OR head_len < ?1" as the range head_len <= ?1, which visits every file with a
 	 * full head (nearly all of them) for each file opened: a run over many small files (Claude
-	 * Code sessions) got slower with every file the database had ever read. Prepared once a
-	 * run: a rerun over 300 sessions spent a fifth of its time preparing it for each.
+	 * Code sessions) got slower with every file the database had ever read. Prepared once
+	 * per run: compiling it took most of the time of a file that gives nothing new.
 	 */
-	static const char sql[] = "SELECT id, head_len, fingerprint, bytes, lines, rejected, tail_offset, tail_hash, "
-				  "name = ?3, failure IS NOT NULL, failure_rate "
-				  "FROM file WHERE head_len = ?1 AND fingerprint = ?2 UNION ALL "
-				  "SELECT id, head_len, fingerprint, bytes, lines, rejected, tail_offset, tail_hash, "
-				  "name = ?3, failure IS NOT NULL, failure_rate "
-				  "FROM file WHERE head_len < ?1 "
-				  "ORDER BY head_len DESC, id";
-	sqlite3_stmt *q;
-	int step;
-
-	*list = NULL;
-	*n = 0;
-	if (lookup(st, &st->file_find, sql, err) < 0)
+	if (lookup(st, &st->file_find,
+		   "SELECT id, head_len, fingerprint, bytes, lines, rejected, tail_offset, tail_hash, "
+		   "name = ?3, failure IS NOT NULL, failure_rate "
+		   "FROM file WHERE head_len = ?1 AND fingerprint = ?2 UNION ALL "
+		   "SELECT id, head_len, fingerprint, bytes, lines, rejected, tail_offset, tail_hash, "
+		   "name = ?3, failure IS NOT NULL, failure_rate "
+		   "FROM file WHERE head_len < ?1 "
+		   "ORDER BY head_len DESC, id", err) < 0)
 		return -1;
-	q = st->file_find;
+	sqlite3_stmt *q = st->file_find;
 	sqlite3_bind_int64(q, 1, (int64_t)head_n);
 	sqlite3_bind_text(q, 2, fp, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, name, -1, SQLITE_STATIC);
@@ -730,6 +730,7 @@ int store_file_candidates(struct store *st, uint64_t head_n, const char *fp, con
 		*list = NULL;
 		*n = 0;
 	}
+	/* reset ends the read transaction: the writer's later commits are seen by the next file */
 	sqlite3_reset(q);
 	sqlite3_clear_bindings(q);
 	return step == SQLITE_DONE ? 0 : -1;
@@ -774,20 +775,18 @@ out:
 
 int store_file_format(struct store *st, int64_t file_id, char **name, struct buf *err)
 {
-	sqlite3_stmt *q = NULL;
 	int step = SQLITE_ERROR;
 	*name = NULL;
-	if (reader(st, err) < 0)
+	if (lookup(st, &st->format_find, "SELECT format FROM file WHERE id = ?", err) < 0)
 		return -1;
-	if (sqlite3_prepare_v2(st->rdb, "SELECT format FROM file WHERE id = ?", -1, &q, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(q, 1, file_id);
-		step = sqlite3_step(q);
-		if (step == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_TEXT)
-			*name = xstrdup((const char *)sqlite3_column_text(q, 0));
-	}
+	sqlite3_stmt *q = st->format_find;
+	sqlite3_bind_int64(q, 1, file_id);
+	step = sqlite3_step(q);
+	if (step == SQLITE_ROW && sqlite3_column_type(q, 0) == SQLITE_TEXT)
+		*name = xstrdup((const char *)sqlite3_column_text(q, 0));
 	if (step != SQLITE_ROW && step != SQLITE_DONE)
 		store_sql_error(st->path, st->rdb, err, "cannot read the file's format");
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
 	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
 }
 

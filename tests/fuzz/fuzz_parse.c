@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t matched;
 	format_detect(&set, lines, n, &matched);
 	for (size_t f = 0; f < set.n; f++) {
-		if (set.v[f]->ops->reset)
+		if (set.v[f]->ops->reset && format_compile(set.v[f], &err) == 0)
 			set.v[f]->ops->reset(set.v[f]);
 		for (size_t i = 0; i < n; i++) {
 			struct event ev;

@@ -174,6 +174,37 @@ static void test_set_free_empties_the_set(void **state)
 	assert_null(set.v);
 }
 
+static void test_every_builtin_format_compiles(void **state)
+{
+	(void)state;
+	struct format_set set;
+	struct buf err = BUF_INIT;
+	load_ok(&set, NULL);
+	for (size_t i = 0; i < set.n; i++)
+		if (format_compile(set.v[i], &err) != 0)
+			fail_msg("%s: %s", set.v[i]->name, buf_str(&err));
+	format_set_free(&set);
+	buf_free(&err);
+}
+
+static void test_builtin_format_is_compiled_at_its_first_use_only(void **state)
+{
+	(void)state;
+	struct format_set set;
+	struct buf reason = BUF_INIT;
+	struct event ev;
+	load_ok(&set, NULL);
+	for (size_t i = 0; i < set.n; i++)
+		assert_false(set.v[i]->is_compiled);
+	struct format *f = format_find(&set, "common");
+	event_clear(&ev);
+	assert_int_equal(format_parse(f, COMMON_LINE, strlen(COMMON_LINE), &ev, &reason), 0);
+	assert_true(f->is_compiled);
+	assert_false(format_find(&set, "combined")->is_compiled);
+	format_set_free(&set);
+	buf_free(&reason);
+}
+
 /* ---- user directories ---- */
 
 static void test_user_directory_adds_a_format(void **state)
@@ -230,6 +261,22 @@ static void test_user_format_replaces_builtin_of_same_name(void **state)
 	assert_string_equal(format_find(&set, "common")->origin, "built-in");
 	format_set_free(&base);
 	format_set_free(&set);
+}
+
+static void test_user_format_is_compiled_when_loaded(void **state)
+{
+	struct fixture *fx = *state;
+	struct format_set set, copy;
+	struct buf err = BUF_INIT;
+	write_def(fx, "mine.json", "{\"name\": \"mine\", \"kind\": \"regex\", \"pattern\": \"^(?<time>\\\\d+)$\"}");
+	load_ok(&set, fx->dir);
+	assert_true(format_find(&set, "mine")->is_compiled);
+	/* a copy's definitions were checked when the set was: compiled at their first use */
+	assert_int_equal(format_set_copy(&copy, &set, &err), 0);
+	assert_false(format_find(&copy, "mine")->is_compiled);
+	format_set_free(&set);
+	format_set_free(&copy);
+	buf_free(&err);
 }
 
 static void test_copy_loads_the_same_definitions_not_the_disk(void **state)
@@ -563,8 +610,11 @@ int main(void)
 		T(test_format_names_are_unique),
 		T(test_empty_directory_adds_nothing),
 		T(test_set_free_empties_the_set),
+		T(test_every_builtin_format_compiles),
+		T(test_builtin_format_is_compiled_at_its_first_use_only),
 		T(test_user_directory_adds_a_format),
 		T(test_user_format_replaces_builtin_of_same_name),
+		T(test_user_format_is_compiled_when_loaded),
 		T(test_copy_loads_the_same_definitions_not_the_disk),
 		T(test_missing_directory_is_an_error_naming_it),
 		T(test_invalid_json_is_rejected_naming_the_file),

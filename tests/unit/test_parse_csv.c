@@ -28,6 +28,10 @@ static struct reader start(const char *name)
 	struct reader r = { format_find(&testlib_formats, name), { 0 }, "" };
 	if (!r.f)
 		fail_msg("no built-in format %s", name);
+	struct buf err = BUF_INIT;
+	if (format_compile(r.f, &err) < 0)
+		fail_msg("%s", buf_str(&err));
+	buf_free(&err);
 	r.f->ops->reset(r.f);
 	return r;
 }
