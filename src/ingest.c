@@ -259,6 +259,22 @@ static int process_line(struct ingest *in, const struct source_line *l, uint64_t
 	return store_line(in, l, end_offset, rc, &ev, in->reason.data, in->reason.len);
 }
 
+/*
+ * Parse and store line L: on the parser threads when THREADS, else here. The threads load
+ * their own formats: started at the first line they get, so a run that finds nothing new
+ * never pays for them. Returns 0, or -1 when the run failed (ERR set when the threads could
+ * not start).
+ */
+static int take_line(struct ingest *in, bool threads, const struct ingest_sink *sink, const struct source_line *l,
+		     uint64_t end_offset, struct buf *err)
+{
+	if (!threads)
+		return process_line(in, l, end_offset);
+	if (!in->pool && !(in->pool = ingest_pool_start(in->set, err)))
+		return -1;
+	return ingest_pool_add(in->pool, in->fs->fmt, l, end_offset, sink);
+}
+
 /* Was the file changed so recently that its end is still being written (unless --complete)? */
 static bool still_written(const struct ingest *in, struct file_state *fs)
 {
@@ -371,38 +387,26 @@ static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
 	} else if (fs->fmt && fs->fmt->ops->reset) {
 		fs->fmt->ops->reset(fs->fmt);
 	}
+	bool threads = fs->fmt && fs->fmt->ops->parallel && !in->opt->single_thread;
+	/* The first lines go to the threads too when more follow: a file of no more lines than
+	 * that is parsed here, without a hand-over per file. */
+	bool more_follow = !read_error && (n == DETECT_LINES || text.len >= DETECT_BYTES);
+	struct ingest_sink sink = { store_line, in };
 	for (size_t i = 0; fs->fmt && i < n; i++) {
 		struct source_line dline = { lines[i].p, lines[i].n, dl[i].number, dl[i].too_long,
 					     dl[i].unterminated, dl[i].full_len };
 		if (hold_back(in, fs, dline.unterminated))
 			break;
-		if (process_line(in, &dline, dl[i].end_offset) < 0) {
+		if (take_line(in, threads && more_follow, &sink, &dline, dl[i].end_offset, err) < 0) {
 			ret = -1;
 			goto out;
 		}
 	}
-	if (read_error) {
-		ret = fs->truncated ? 0 : 1;
-		goto out;
-	}
-	if (fs->held_back) { /* all there is so far, but a half line: fine, the next run reads it */
-		ret = 0;
-		goto out;
-	}
-	bool threads = fs->fmt->ops->parallel && !in->opt->single_thread;
-	struct ingest_sink sink = { store_line, in };
 	uint64_t n_read = 0;
-	while ((rc = source_next_line(fs->src, &l, err)) > 0) {
+	while (!read_error && !fs->held_back && (rc = source_next_line(fs->src, &l, err)) > 0) {
 		if (hold_back(in, fs, l.unterminated))
 			break;
-		/* the parser threads load their own formats: started at the first line they get,
-		 * so a run that finds nothing new never pays for them */
-		if (threads && !in->pool && !(in->pool = ingest_pool_start(in->set, err))) {
-			ret = -1;
-			goto out;
-		}
-		if ((threads ? ingest_pool_add(in->pool, fs->fmt, &l, source_offset(fs->src), &sink)
-			     : process_line(in, &l, source_offset(fs->src))) < 0) {
+		if (take_line(in, threads, &sink, &l, source_offset(fs->src), err) < 0) {
 			ret = -1;
 			goto out;
 		}
@@ -412,6 +416,14 @@ static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
 	/* Lines before a read error are stored too: finish what the threads hold. */
 	if (threads && in->pool && ingest_pool_finish(in->pool, &sink) < 0) {
 		ret = -1;
+		goto out;
+	}
+	if (read_error) {
+		ret = fs->truncated ? 0 : 1;
+		goto out;
+	}
+	if (fs->held_back) { /* all there is so far, but a half line: fine, the next run reads it */
+		ret = 0;
 		goto out;
 	}
 	fs->truncated = rc == SOURCE_TRUNCATED;
