@@ -323,6 +323,16 @@ static bool hold_back(const struct ingest *in, struct file_state *fs, bool unter
 	return fs->held_back;
 }
 
+/* Put the file's name before what ERR says (the format's messages do not know it). */
+static void name_file(const struct file_state *fs, struct buf *err)
+{
+	struct buf msg = BUF_INIT;
+	buf_printf(&msg, "%s: %s", source_name(fs->src), buf_str(err));
+	buf_reset(err);
+	buf_add(err, msg.data, msg.len);
+	buf_free(&msg);
+}
+
 /*
  * Read the first lines, pick the format (unless given or known from an earlier run), then
  * parse those lines and the rest. Returns 0 done, 1 the file failed, -1 the run failed.
@@ -366,22 +376,14 @@ static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
 	}
 	/* reset and resume need the format compiled (parsing compiles it too: format_parse) */
 	if (fs->fmt && (fs->fmt->ops->reset || fs->fmt->ops->resume) && format_compile(fs->fmt, err) < 0) {
-		struct buf msg = BUF_INIT;
-		buf_printf(&msg, "%s: %s", source_name(fs->src), buf_str(err));
-		buf_reset(err);
-		buf_add(err, msg.data, msg.len);
-		buf_free(&msg);
+		name_file(fs, err);
 		goto out;
 	}
 	if (fs->fmt && fs->resumed && fs->fmt->ops->resume) {
 		size_t head_n;
 		const char *head = source_head(fs->src, &head_n);
 		if (fs->fmt->ops->resume(fs->fmt, head, head_n, err) < 0) {
-			struct buf msg = BUF_INIT;
-			buf_printf(&msg, "%s: %s", source_name(fs->src), buf_str(err));
-			buf_reset(err);
-			buf_add(err, msg.data, msg.len);
-			buf_free(&msg);
+			name_file(fs, err);
 			goto out;
 		}
 	} else if (fs->fmt && fs->fmt->ops->reset) {
