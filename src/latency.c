@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 int latency_bucket(int64_t ms)
 {
 	int k = 0;

@@ -13,20 +13,24 @@
 #include "embedded.h"
 #include "hashmap.h"
 
+/* A group's ids, in the order of period_rows.sql: token, user, endpoint, model, provider,
+ * operation, project. */
+enum { ID_TOKEN, ID_USER, ID_ENDPOINT, ID_MODEL, ID_PROVIDER, ID_OPERATION, ID_PROJECT, NIDS };
+/* The token sums: input, output, cache read, cache write, total. */
+enum { TOK_INPUT, TOK_OUTPUT, TOK_CACHE_READ, TOK_CACHE_WRITE, TOK_TOTAL, NSUMS };
+
 /* Columns of sql/reports/period_rows.sql. */
 enum {
 	COL_DAY,
-	COL_IDS, /* token, user, endpoint, model, provider, operation, project */
-	COL_REQUESTS = COL_IDS + 7,
+	COL_IDS, /* NIDS of them */
+	COL_REQUESTS = COL_IDS + NIDS,
 	COL_ERRORS,
-	COL_INPUT, /* input, output, cache read, cache write, total: NSUMS */
-	COL_ESTIMATED = COL_INPUT + 5,
+	COL_INPUT, /* NSUMS of them */
+	COL_ESTIMATED = COL_INPUT + NSUMS,
 	COL_COST,
 	COL_UNPRICED,
 	COL_LATENCY /* latency_n, then latency.h's columns */
 };
-#define NSUMS 5
-#define USER 1 /* of the ids */
 
 /* An integer sum, NULL while nothing non-NULL was added (SQL's sum()). */
 struct isum {
@@ -47,7 +51,7 @@ struct sums {
 };
 
 struct group {
-	int64_t ids[7];
+	int64_t ids[NIDS];
 	struct sums s;
 };
 
@@ -64,7 +68,7 @@ struct user {
 
 /* One row of period_rows.sql, read once: each column read is a call into SQLite. */
 struct row {
-	int64_t day, ids[7], requests, errors, estimated;
+	int64_t day, ids[NIDS], requests, errors, estimated;
 	struct isum tok[NSUMS], unpriced;
 	bool has_cost;
 	double cost;
@@ -83,7 +87,7 @@ static void read_row(sqlite3_stmt *q, struct row *r)
 {
 	struct isum n = column_isum(q, COL_LATENCY);
 	r->day = sqlite3_column_int64(q, COL_DAY);
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < NIDS; i++)
 		r->ids[i] = sqlite3_column_int64(q, COL_IDS + i);
 	r->requests = sqlite3_column_int64(q, COL_REQUESTS);
 	r->errors = sqlite3_column_int64(q, COL_ERRORS);
@@ -168,7 +172,7 @@ static void user_close_day(struct user *u)
 static int group_cmp(const void *pa, const void *pb)
 {
 	const struct group *a = pa, *b = pb;
-	for (int i = 0; i < 7; i++)
+	for (int i = 0; i < NIDS; i++)
 		if (a->ids[i] != b->ids[i])
 			return a->ids[i] < b->ids[i] ? -1 : 1;
 	return 0;
@@ -220,11 +224,11 @@ static void scan_row(struct scan *s, const struct row *r, bool groups)
 	}
 	sums_add(&s->groups[*slot].s, r);
 
-	if (r->ids[USER] != 0) {
-		slot = hashmap_put(&s->user_map, &r->ids[USER], sizeof(r->ids[USER]), &is_new);
+	if (r->ids[ID_USER] != 0) {
+		slot = hashmap_put(&s->user_map, &r->ids[ID_USER], sizeof(r->ids[ID_USER]), &is_new);
 		if (is_new) {
 			s->users = grow(s->users, &s->users_cap, s->nusers, sizeof(*s->users));
-			s->users[s->nusers] = (struct user){ .id = r->ids[USER], .day = r->day };
+			s->users[s->nusers] = (struct user){ .id = r->ids[ID_USER], .day = r->day };
 			*slot = s->nusers++;
 		}
 		struct user *u = &s->users[*slot];
@@ -232,9 +236,9 @@ static void scan_row(struct scan *s, const struct row *r, bool groups)
 			user_close_day(u);
 			u->day = r->day;
 		}
-		isum_add(&u->today, &r->tok[NSUMS - 1]);
+		isum_add(&u->today, &r->tok[TOK_TOTAL]);
 	}
-	latency_sums_add(&s->latency, r->day, r->ids[2], r->ids[3], &r->latency);
+	latency_sums_add(&s->latency, r->day, r->ids[ID_ENDPOINT], r->ids[ID_MODEL], &r->latency);
 }
 
 /* Step the prepared INSERT Q, reset for the next row. */
@@ -276,9 +280,9 @@ static int write_tables(sqlite3 *db, struct scan *s, bool groups)
 	if (sqlite3_prepare_v2(db, groups_sql, -1, &q, NULL) != SQLITE_OK)
 		goto out;
 	for (size_t i = 0; i < s->ngroups; i++) {
-		for (int k = 0; k < 7; k++)
+		for (int k = 0; k < NIDS; k++)
 			sqlite3_bind_int64(q, 1 + k, s->groups[i].ids[k]);
-		bind_sums(q, 8, &s->groups[i].s, false);
+		bind_sums(q, 1 + NIDS, &s->groups[i].s, false);
 		if (insert(q) < 0)
 			goto out;
 	}
