@@ -45,9 +45,9 @@ static int curl_load(struct curl_api *api, struct buf *err)
 	}
 	struct {
 		const char *name;
-		void **fn;
+		void *fn; /* the field of API */
 	} const syms[] = {
-#define SYM(field, name) { name, (void **)&api->field }
+#define SYM(field, name) { name, &api->field }
 		SYM(global_init, "curl_global_init"), SYM(global_cleanup, "curl_global_cleanup"),
 		SYM(easy_init, "curl_easy_init"), SYM(easy_setopt, "curl_easy_setopt"),
 		SYM(easy_perform, "curl_easy_perform"), SYM(easy_getinfo, "curl_easy_getinfo"),
@@ -57,11 +57,16 @@ static int curl_load(struct curl_api *api, struct buf *err)
 		SYM(url_cleanup, "curl_url_cleanup"), SYM(free, "curl_free"),
 #undef SYM
 	};
-	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++)
-		if (!(*syms[i].fn = dlsym(lib, syms[i].name))) {
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		void *fn = dlsym(lib, syms[i].name);
+		if (!fn) {
 			buf_printf(err, "cannot load libcurl: %s has no %s", WEBHOOK_LIBCURL, syms[i].name);
 			return -1;
 		}
+		/* POSIX's way from dlsym's void * to a function pointer: copy the bytes, not
+		 * store through a void ** into a function pointer's object */
+		memcpy(syms[i].fn, &fn, sizeof(fn));
+	}
 	return 0;
 }
 
