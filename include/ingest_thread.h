@@ -1,8 +1,10 @@
 /*
  * The threads of an ingest run: the writer, which commits batches while the caller fills the
  * next one (SQLite's inserts beside the parsing on a two-core machine), and the parser pool,
- * which parses CPU-bound formats (json) on more threads and hands the results back in input
- * order, so ids, checkpoints and aggregates are exactly what one thread would make.
+ * which parses CPU-bound formats (json) on a worker per further core and on the calling
+ * thread when it would wait, and hands the results back in input order, so ids, checkpoints
+ * and aggregates are exactly what one thread would make. A file's last lines may still be
+ * parsed while the next file is read: its end follows them (ingest_pool_end).
  * Used by ingest.c only; every function is called from the ingest's own (calling) thread.
  */
 #ifndef TOKSTAT_INGEST_THREAD_H
@@ -45,27 +47,39 @@ void ingest_writer_stop(struct ingest_writer *w);
 /* ---- the parser pool ---- */
 
 /*
- * Where parsed lines go, in input order: STORE gets what ingest_parse_line made of line L
- * (its RC, event and reason) and returns 0, or -1 to stop (the database failed).
+ * Where parsed lines go, in input order: STORE gets what ingest_parse_line made of line L of
+ * the caller's file OWNER (its RC, event and reason); END follows OWNER's last line when
+ * ingest_pool_end deferred it. Both return 0, or -1 to stop (the database failed).
  */
 struct ingest_sink {
-	int (*store)(void *ctx, const struct source_line *l, uint64_t end_offset, int rc, struct event *ev,
-		     const char *why, size_t why_n);
+	int (*store)(void *ctx, void *owner, const struct source_line *l, uint64_t end_offset, int rc,
+		     struct event *ev, const char *why, size_t why_n);
+	int (*end)(void *ctx, void *owner);
 	void *ctx;
 };
 
 struct ingest_pool;
 
-/* Start the parser threads, each with its own copy of the formats in SET. NULL with ERR set. */
+/*
+ * Start the parser threads, each with its own copy of the formats in SET (the calling thread
+ * parses with SET itself). NULL with ERR set.
+ */
 struct ingest_pool *ingest_pool_start(const struct format_set *set, struct buf *err);
 /*
- * Queue line L (ending at decompressed END_OFFSET) of a file read with FMT; parsed lines go to
- * SINK on the way, in order. A line too long for a chunk is parsed here, after everything
- * queued before it. Returns 0, or -1 when SINK stopped.
+ * Queue line L (ending at decompressed END_OFFSET) of file OWNER, read with FMT; parsed lines
+ * go to SINK on the way, in order, with earlier files' ends. A line too long for a chunk is
+ * parsed here, after everything queued before it. Returns 0, or -1 when SINK stopped.
  */
-int ingest_pool_add(struct ingest_pool *p, struct format *fmt, const struct source_line *l, uint64_t end_offset,
-		    const struct ingest_sink *sink);
-/* Parse what is queued and hand it all to SINK. Returns 0, or -1 when SINK stopped. */
+int ingest_pool_add(struct ingest_pool *p, struct format *fmt, void *owner, const struct source_line *l,
+		    uint64_t end_offset, const struct ingest_sink *sink);
+/*
+ * OWNER's lines are all added. 1: some are still in flight, and SINK's end is called for
+ * OWNER after the last of them is stored, while the caller reads on (the next file). 0:
+ * none is held; the caller ends OWNER itself, once what is in flight of earlier files is
+ * stored (ingest_pool_finish). -1 when SINK stopped.
+ */
+int ingest_pool_end(struct ingest_pool *p, void *owner, const struct ingest_sink *sink);
+/* Parse what is queued and hand it all to SINK, ends included. Returns 0, or -1 when SINK stopped. */
 int ingest_pool_finish(struct ingest_pool *p, const struct ingest_sink *sink);
 /* Stop the threads and free everything (what is still queued is dropped). NULL-safe. */
 void ingest_pool_stop(struct ingest_pool *p);

@@ -45,7 +45,14 @@ struct ingest {
 	struct batch *b;            /* being filled */
 	struct buf reason;
 	struct ingest_pool *pool;   /* parser threads, started for the first file that can use them */
-	struct file_state *fs;      /* the file being read: the pool's sink stores into it */
+	struct ingest_sink sink;    /* where the pool's lines and file ends go: store_line, end_line */
+	struct file_state *fs;      /* the file being read */
+	/*
+	 * Files read to their end whose last lines are still in the pool, oldest first: each is
+	 * ended (end_file) when its last line is stored. At most one a chunk in flight.
+	 */
+	struct file_state *pending, **pending_tail;
+	bool failed;                /* the run cannot go on */
 	struct ingest_totals *totals;
 	struct fileid_run run;      /* the files of this run, ahead of the database */
 	double t_start;
@@ -54,7 +61,13 @@ struct ingest {
 struct file_state {
 	const char *path;
 	struct source *src;
-	struct buf *err;      /* what went wrong with it */
+	struct buf err;       /* what went wrong with it */
+	struct file_state *next; /* in the run's pending files */
+	double t0;            /* when it was opened */
+	int status;           /* 0 read, 1 it failed, -1 the run failed: how read_file ended, until end_file */
+	bool is_read;         /* it got as far as being read: its checkpoint is recorded */
+	bool is_counted, is_empty; /* see ingest_file_result */
+	bool in_pool;         /* some of its lines went to the parser threads */
 	struct store_file sf;
 	struct format *fmt;
 	size_t detect_matched, detect_tried;
@@ -120,8 +133,6 @@ static int flush_batch(struct ingest *in)
 		if (in->b && in->b->text.cap > BATCH_MEMORY_MAX)
 			buf_free(&in->b->text);
 	}
-	if (in->b && in->fs)
-		in->b->file_id = in->fs->sf.id;
 	return in->b ? 0 : -1;
 }
 
@@ -169,8 +180,10 @@ static void add_reject(struct ingest *in, struct file_state *fs, uint64_t line, 
 {
 	fs->rejected++;
 	fs->b_rejected++;
-	if (fs->rejects_total++ < STORE_MAX_REJECTS_KEPT)
+	if (fs->rejects_total++ < STORE_MAX_REJECTS_KEPT) {
+		in->b->file_id = fs->sf.id; /* the file being read may be a later one */
 		encode_reject(&in->enc, in->b, line, p, n, why, why_n);
+	}
 }
 
 /*
@@ -202,11 +215,11 @@ static void count_replaced(struct ingest *in, struct file_state *fs)
  * Store what ingest_parse_line made of line L (in line order). Returns 0, or -1 when the
  * database failed. The parser pool's sink.
  */
-static int store_line(void *ctx, const struct source_line *l, uint64_t end_offset, int rc, struct event *ev,
-		      const char *why, size_t why_n)
+static int store_line(void *ctx, void *owner, const struct source_line *l, uint64_t end_offset, int rc,
+		      struct event *ev, const char *why, size_t why_n)
 {
 	struct ingest *in = ctx;
-	struct file_state *fs = in->fs;
+	struct file_state *fs = owner;
 	fs->lines++;
 	fs->seen_line = l->number;
 	if (rc == FORMAT_CONTINUES) { /* the checkpoint stays before the record's first line */
@@ -223,7 +236,7 @@ static int store_line(void *ctx, const struct source_line *l, uint64_t end_offse
 	} else if (rc < 0) {
 		add_reject(in, fs, l->number, l->p, l->n, why, why_n);
 	} else {
-		int stored = encode_event(&in->enc, in->b, fs->sf.id, fs->fmt->name, l->number, ev, fs->err);
+		int stored = encode_event(&in->enc, in->b, fs->sf.id, fs->fmt->name, l->number, ev, &fs->err);
 		if (stored < 0)
 			return -1;
 		if (stored == 1) {
@@ -256,23 +269,33 @@ static int process_line(struct ingest *in, const struct source_line *l, uint64_t
 		buf_reset(&in->reason);
 		rc = ingest_parse_line(fs->fmt, l, &ev, &in->reason);
 	}
-	return store_line(in, l, end_offset, rc, &ev, in->reason.data, in->reason.len);
+	return store_line(in, in->fs, l, end_offset, rc, &ev, in->reason.data, in->reason.len);
 }
 
 /*
- * Parse and store line L: on the parser threads when THREADS, else here. The threads load
- * their own formats: started at the first line they get, so a run that finds nothing new
- * never pays for them. Returns 0, or -1 when the run failed (ERR set when the threads could
- * not start).
+ * Store what the parser threads hold, earlier files' ends included: before anything is stored
+ * here. Returns 0, or -1 when the run failed.
  */
-static int take_line(struct ingest *in, bool threads, const struct ingest_sink *sink, const struct source_line *l,
-		     uint64_t end_offset, struct buf *err)
+static int finish_pool(struct ingest *in)
+{
+	return in->pool ? ingest_pool_finish(in->pool, &in->sink) : 0;
+}
+
+/*
+ * Parse and store line L: on the parser threads when THREADS, else here, after what the
+ * threads hold. The threads load their own formats: started at the first line they get, so
+ * a run that finds nothing new never pays for them. Returns 0, or -1 when the run failed
+ * (ERR set when the threads could not start).
+ */
+static int take_line(struct ingest *in, bool threads, const struct source_line *l, uint64_t end_offset,
+		     struct buf *err)
 {
 	if (!threads)
-		return process_line(in, l, end_offset);
+		return finish_pool(in) < 0 ? -1 : process_line(in, l, end_offset);
 	if (!in->pool && !(in->pool = ingest_pool_start(in->set, err)))
 		return -1;
-	return ingest_pool_add(in->pool, in->fs->fmt, l, end_offset, sink);
+	in->fs->in_pool = true;
+	return ingest_pool_add(in->pool, in->fs->fmt, in->fs, l, end_offset, &in->sink);
 }
 
 /* Was the file changed so recently that its end is still being written (unless --complete)? */
@@ -393,13 +416,12 @@ static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
 	/* The first lines go to the threads too when more follow: a file of no more lines than
 	 * that is parsed here, without a hand-over per file. */
 	bool more_follow = !read_error && (n == DETECT_LINES || text.len >= DETECT_BYTES);
-	struct ingest_sink sink = { store_line, in };
 	for (size_t i = 0; fs->fmt && i < n; i++) {
 		struct source_line dline = { lines[i].p, lines[i].n, dl[i].number, dl[i].too_long,
 					     dl[i].unterminated, dl[i].full_len };
 		if (hold_back(in, fs, dline.unterminated))
 			break;
-		if (take_line(in, threads && more_follow, &sink, &dline, dl[i].end_offset, err) < 0) {
+		if (take_line(in, threads && more_follow, &dline, dl[i].end_offset, err) < 0) {
 			ret = -1;
 			goto out;
 		}
@@ -408,18 +430,15 @@ static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
 	while (!read_error && !fs->held_back && (rc = source_next_line(fs->src, &l, err)) > 0) {
 		if (hold_back(in, fs, l.unterminated))
 			break;
-		if (take_line(in, threads, &sink, &l, source_offset(fs->src), err) < 0) {
+		if (take_line(in, threads, &l, source_offset(fs->src), err) < 0) {
 			ret = -1;
 			goto out;
 		}
 		if (in->opt->on_progress && ++n_read % PROGRESS_LINES == 0)
 			progress(in, fs);
 	}
-	/* Lines before a read error are stored too: finish what the threads hold. */
-	if (threads && in->pool && ingest_pool_finish(in->pool, &sink) < 0) {
-		ret = -1;
-		goto out;
-	}
+	/* Lines before a read error are stored too: what the threads hold is stored before the
+	 * file ends (end_file). */
 	if (read_error) {
 		ret = fs->truncated ? 0 : 1;
 		goto out;
@@ -441,21 +460,21 @@ out:
 }
 
 /* Tell the caller what file FS gave. */
-static void report(struct ingest *in, struct file_state *fs, int status, bool is_counted, bool is_empty,
-		   double seconds)
+static void report(struct ingest *in, struct file_state *fs)
 {
 	if (!in->opt->on_file)
 		return;
+	int status = fs->status;
 	struct ingest_file_result r = {
-		.path = fs->path, .status = status, .error = status != 0 && fs->err->len ? fs->err->data : NULL,
-		.warning = status == 0 && fs->truncated && fs->err->len ? fs->err->data : NULL,
-		.is_empty = is_empty, .is_counted = is_counted,
+		.path = fs->path, .status = status, .error = status != 0 && fs->err.len ? fs->err.data : NULL,
+		.warning = status == 0 && fs->truncated && fs->err.len ? fs->err.data : NULL,
+		.is_empty = fs->is_empty, .is_counted = fs->is_counted,
 		.lines = fs->lines, .events = fs->events, .rejected = fs->rejected, .skipped = fs->skipped,
 		.duplicates = fs->duplicates, .is_resumed = fs->resumed, .resumed_after = fs->resumed_after,
 		.is_held_back = fs->held_back, .is_lookalike = fs->lookalike, .is_truncated = fs->truncated,
 		.truncated_after = fs->last_line,
 		.format = fs->fmt ? fs->fmt->name : NULL, .is_detected = fs->fmt && fs->detected,
-		.detect_matched = fs->detect_matched, .detect_tried = fs->detect_tried, .seconds = seconds,
+		.detect_matched = fs->detect_matched, .detect_tried = fs->detect_tried, .seconds = now() - fs->t0,
 	};
 	in->opt->on_file(in->opt->ctx, &r);
 }
@@ -468,14 +487,13 @@ static void report(struct ingest *in, struct file_state *fs, int status, bool is
 static int identify(struct ingest *in, struct file_state *fs, const char *path)
 {
 	struct fileid id;
-	int rc = fileid_identify(in->st, &in->run, &fs->src, path, in->opt->max_line, &id, fs->err);
+	int rc = fileid_identify(in->st, &in->run, &fs->src, path, in->opt->max_line, &id, &fs->err);
 	if (rc != 0)
 		return rc;
 	fs->sf = id.sf;
 	fs->resumed = id.is_resumed;
 	fs->resumed_after = id.sf.lines;
 	fs->lookalike = id.is_lookalike;
-	in->b->file_id = fs->sf.id;
 	if (id.sf.is_new || id.is_claimed) {
 		/* a file new in this batch stays new: its row is inserted under the latest name */
 		struct batch_file *f = batch_file(in->b, fs->sf.id);
@@ -539,76 +557,160 @@ static int check_reject_rate(struct ingest *in, struct file_state *fs, struct bu
 	return 1;
 }
 
-/* One file. Returns 0 ok, 1 the file failed, -1 the run must stop; reported either way. */
+/*
+ * The end of file FS, once its last line is stored: its checkpoint, its reject rate, its
+ * report and its counts in the run's totals. Frees FS. Returns 0, or -1 when the run failed.
+ */
+static int end_file(struct ingest *in, struct file_state *fs)
+{
+	if (fs->status >= 0 && fs->is_read) {
+		/* A file that gave nothing new under its stored name records nothing: no write at all. */
+		if (fs->lines || fs->sf.is_new)
+			checkpoint(in, fs);
+		if (fs->status == 0)
+			fs->status = check_reject_rate(in, fs, &fs->err);
+		if (in->b->n_files >= INGEST_BATCH_FILES && flush_batch(in) < 0)
+			fs->status = -1;
+	}
+	if (fs->status == -1) {
+		ingest_writer_error(in->writer, &fs->err);
+		in->failed = true;
+	}
+	report(in, fs);
+	in->totals->files++;
+	in->totals->failed_files += fs->status != 0;
+	in->totals->lines += fs->lines;
+	in->totals->events += fs->events;
+	in->totals->rejected += fs->rejected;
+	in->totals->skipped += fs->skipped;
+	in->totals->duplicates += fs->duplicates;
+	if (fs->src)
+		in->totals->bytes += source_offset(fs->src);
+	int rc = fs->status < 0 ? -1 : 0;
+	source_close(fs->src);
+	buf_free(&fs->err);
+	free(fs);
+	return rc;
+}
+
+/* The pool's sink: the oldest pending file's last line is stored. */
+static int end_line(void *ctx, void *owner)
+{
+	struct ingest *in = ctx;
+	struct file_state *fs = in->pending;
+	if (fs != owner) /* the pool hands files back in the order they were read */
+		abort();
+	if (!(in->pending = fs->next))
+		in->pending_tail = &in->pending;
+	return end_file(in, fs);
+}
+
+/*
+ * The run failed while files were pending: each is reported as failed with the writer's
+ * error (their last lines were not all stored), in the order they were read.
+ */
+static void abandon_pending(struct ingest *in)
+{
+	while (in->pending) {
+		struct file_state *fs = in->pending;
+		in->pending = fs->next;
+		fs->status = -1;
+		end_file(in, fs);
+	}
+	in->pending_tail = &in->pending;
+}
+
+/*
+ * Could the file whose head is HEAD[0..N) be one of the pending files, or begin like one?
+ * Then it is identified only once they are ended: the run must know their checkpoints
+ * (the same file twice in a run, a copy, a lookalike).
+ */
+static bool like_pending(const struct ingest *in, const char *head, size_t n)
+{
+	for (const struct file_state *p = in->pending; p; p = p->next) {
+		size_t pn;
+		const char *ph = source_head(p->src, &pn);
+		if (memcmp(head, ph, n < pn ? n : pn) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * One file: open, identify, read. Its end (end_file) follows at once, or, while the parser
+ * threads still hold its last lines, once they are stored: the next file is read meanwhile.
+ * Returns 0, or -1 when the run must stop; every file is reported either way.
+ */
 static int ingest_file(struct ingest *in, const char *path)
 {
-	struct buf err = BUF_INIT;
-	struct file_state fs = { .path = path, .err = &err };
+	struct file_state *fs = xcalloc(1, sizeof(*fs));
 	size_t head_n;
-	double t0 = now();
 	int ret = 1;
-	bool is_counted = false, is_empty = false;
 
-	if (source_open(&fs.src, path, in->opt->max_line, &err) < 0)
+	fs->path = path;
+	fs->t0 = now();
+	if (source_open(&fs->src, path, in->opt->max_line, &fs->err) < 0)
 		goto out;
 	/* What cannot be read again is named for what it is ("(stdin)", "/dev/fd/63 (pipe)"). */
-	if (!source_is_rereadable(fs.src))
-		fs.path = source_name(fs.src);
-	const char *head = source_head(fs.src, &head_n);
+	if (!source_is_rereadable(fs->src))
+		fs->path = source_name(fs->src);
+	const char *head = source_head(fs->src, &head_n);
 	/* Empty, or blank lines only: nothing to identify it by, nothing to count. */
 	if (head_n < SOURCE_HEAD_MAX && format_text_is_blank(head, head_n)) {
-		is_empty = true;
+		fs->is_empty = true;
 		ret = 0;
 		goto out;
 	}
-	in->fs = &fs;
-	if ((ret = identify(in, &fs, path)) != 0)
+	if (like_pending(in, head, head_n) && finish_pool(in) < 0) {
+		ret = -1;
+		goto out;
+	}
+	in->fs = fs;
+	if ((ret = identify(in, fs, path)) != 0)
 		goto out;
 	ret = 1;
-	fs.rejects_total = fs.sf.rejected;
+	fs->rejects_total = fs->sf.rejected;
 	if (in->opt->format && strcmp(in->opt->format, "auto") != 0)
-		fs.fmt = format_find(in->set, in->opt->format);
-	if (fs.resumed && !fs.fmt) {
-		const char *run_format = fileid_run_format(&in->run, fs.sf.id);
+		fs->fmt = format_find(in->set, in->opt->format);
+	if (fs->resumed && !fs->fmt) {
+		const char *run_format = fileid_run_format(&in->run, fs->sf.id);
 		char *known = NULL;
-		if (!run_format && store_file_format(in->st, fs.sf.id, &known, &err) < 0) {
+		if (!run_format && store_file_format(in->st, fs->sf.id, &known, &fs->err) < 0) {
 			ret = -1;
 			goto out;
 		}
 		if (run_format || known)
-			fs.fmt = format_find(in->set, run_format ? run_format : known);
+			fs->fmt = format_find(in->set, run_format ? run_format : known);
 		free(known);
 	}
-	fs.last_offset = fs.sf.bytes;
-	fs.last_line = fs.sf.lines;
-	ret = read_file(in, &fs, &err);
-	if (ret < 0)
-		goto out;
-	is_counted = fs.fmt || ret == 0;
-	/* A file that gave nothing new under its stored name records nothing: no write at all. */
-	if (fs.lines || fs.sf.is_new)
-		checkpoint(in, &fs);
-	if (ret == 0)
-		ret = check_reject_rate(in, &fs, &err);
-	if (in->b->n_files >= INGEST_BATCH_FILES && flush_batch(in) < 0)
-		ret = -1;
+	fs->last_offset = fs->sf.bytes;
+	fs->last_line = fs->sf.lines;
+	ret = read_file(in, fs, &fs->err);
+	if (ret >= 0) {
+		fs->is_read = true;
+		fs->is_counted = fs->fmt || ret == 0;
+	}
 out:
-	if (ret == -1)
-		ingest_writer_error(in->writer, &err);
-	report(in, &fs, ret, is_counted, is_empty, now() - t0);
-	in->totals->files++;
-	in->totals->failed_files += ret != 0;
-	in->totals->lines += fs.lines;
-	in->totals->events += fs.events;
-	in->totals->rejected += fs.rejected;
-	in->totals->skipped += fs.skipped;
-	in->totals->duplicates += fs.duplicates;
-	if (fs.src)
-		in->totals->bytes += source_offset(fs.src);
-	source_close(fs.src);
 	in->fs = NULL;
-	buf_free(&err);
-	return ret;
+	fs->status = ret;
+	if (ret >= 0 && fs->in_pool) {
+		/* Its end is called when its last chunk, the newest, is stored: not inside this call,
+		 * which stores the oldest chunk at most, so FS is queued in time. */
+		int pending = ingest_pool_end(in->pool, fs, &in->sink);
+		if (pending > 0) {
+			*in->pending_tail = fs;
+			in->pending_tail = &fs->next;
+			return 0;
+		}
+		if (pending < 0)
+			fs->status = -1;
+	}
+	/* ended here, after the files before it */
+	if (fs->status >= 0 && finish_pool(in) < 0)
+		fs->status = -1;
+	if (fs->status < 0)
+		abandon_pending(in);
+	return end_file(in, fs);
 }
 
 int ingest_run(struct store *st, const struct format_set *set, const struct ingest_options *opt,
@@ -619,6 +721,8 @@ int ingest_run(struct store *st, const struct format_set *set, const struct inge
 
 	memset(totals, 0, sizeof(*totals));
 	in.t_start = now();
+	in.sink = (struct ingest_sink){ store_line, end_line, &in };
+	in.pending_tail = &in.pending;
 	if (fileid_run_init(&in.run, st, err) < 0)
 		goto out;
 	if (encode_init(&in.enc, st, opt->cache_bytes ? opt->cache_bytes : INGEST_CACHE_BYTES, opt->estimates,
@@ -627,16 +731,14 @@ int ingest_run(struct store *st, const struct format_set *set, const struct inge
 	if (!(in.writer = ingest_writer_start(st, err)))
 		goto out;
 	in.b = ingest_writer_get(in.writer);
-	status = 0;
-	for (size_t i = 0; i < n_files; i++) {
-		int rc = ingest_file(&in, files[i]);
-		if (rc < 0) {
-			status = -1;
-			break;
-		}
-		if (rc > 0)
-			status = 1;
-	}
+	for (size_t i = 0; i < n_files && !in.failed; i++)
+		if (ingest_file(&in, files[i]) < 0)
+			in.failed = true;
+	/* the files still pending end, unless the run failed */
+	if (!in.failed && finish_pool(&in) < 0)
+		in.failed = true;
+	abandon_pending(&in);
+	status = in.failed ? -1 : totals->failed_files ? 1 : 0;
 	/* the last files' checkpoints, unless the run failed (then they are not exact) */
 	if (status >= 0 && in.b && !batch_is_empty(in.b)) {
 		ingest_writer_submit(in.writer, in.b);

@@ -2,6 +2,7 @@
 #include "ingest_thread.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,10 +10,21 @@
 
 #define WRITER_BATCHES 3 /* one being filled, one queued, one being written */
 
-#define POOL_WORKERS 2   /* with the calling thread and the writer: more than the 2 cores */
-#define POOL_CHUNKS (2 * POOL_WORKERS + 1)
+/*
+ * One worker per core but the calling thread's, which parses too whenever it would wait:
+ * more threads than cores only wait their turn, and each hand-over between two threads costs
+ * a wake-up (tens of microseconds on a VM). At most POOL_WORKERS_MAX.
+ */
+#define POOL_WORKERS_MAX 8
+#define POOL_CHUNKS_PER_THREAD 4 /* chunks in flight: a slow chunk does not stop the others */
+#define POOL_CHUNKS_MAX (POOL_CHUNKS_PER_THREAD * (POOL_WORKERS_MAX + 1))
 #define CHUNK_LINES 1024
-#define CHUNK_BYTES (1u << 20) /* a chunk is also full past this much text (one long line fits) */
+#define CHUNK_BYTES (1u << 20) /* the longest line a chunk takes; a longer one is parsed by the caller */
+/*
+ * A chunk is full past this much text. Small, so that a file of a few hundred KB (a Claude
+ * Code session) spans several chunks, parsed by several threads while the caller reads on.
+ */
+#define CHUNK_FULL (64u << 10)
 
 int ingest_parse_line(struct format *fmt, const struct source_line *l, struct event *ev, struct buf *reason)
 {
@@ -183,12 +195,15 @@ struct chunk_line {
 
 /*
  * A chunk belongs to whoever its STATE says: FREE and DONE to the calling thread, QUEUED to
- * whichever worker claims it (under the pool's MU), BUSY to that worker alone. Only STATE is
- * read across threads, under MU; the rest is handed over with it.
+ * whichever thread claims it (under the pool's MU: a worker, or the calling thread when it
+ * would wait), BUSY to that thread alone. Only STATE is read across threads, under MU; the
+ * rest is handed over with it.
  */
 struct chunk {
 	enum chunk_state state;             /* guarded by the pool's MU */
 	const char *format;                 /* its name: each worker has its own instance */
+	void *owner;                        /* the caller's file its lines are of (one file a chunk) */
+	bool ends_owner;                    /* its last line is the owner's last: the sink's END follows */
 	struct buf text, arena;
 	struct chunk_line *lines;
 	size_t n, cap;
@@ -200,13 +215,16 @@ struct chunk {
  * is the calling thread's.
  */
 struct ingest_pool {
-	pthread_t threads[POOL_WORKERS];
+	pthread_t threads[POOL_WORKERS_MAX];
 	int n_threads;                       /* started */
-	struct format_set sets[POOL_WORKERS];
+	int n_workers;                       /* to start */
+	struct format_set sets[POOL_WORKERS_MAX];
+	const struct format_set *caller_set; /* the calling thread's formats, for the chunks it parses */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool stop;                           /* guarded by MU */
-	struct chunk chunks[POOL_CHUNKS];
+	struct chunk chunks[POOL_CHUNKS_MAX];
+	uint64_t n_chunks;                   /* used of them: chunk number i is chunks[i % n_chunks] */
 	uint64_t filled, stored;             /* guarded by MU: chunk numbers [stored, filled) are in flight */
 	struct buf why;                      /* the calling thread's reason for a line parsed here */
 };
@@ -223,7 +241,7 @@ static uint32_t arena_add(struct buf *arena, const char *p, size_t n)
 	return off;
 }
 
-static void parse_chunk(struct chunk *c, struct format_set *set, struct buf *why)
+static void parse_chunk(struct chunk *c, const struct format_set *set, struct buf *why)
 {
 	struct format *fmt = format_find(set, c->format);
 	buf_reset(&c->arena);
@@ -248,6 +266,19 @@ static void parse_chunk(struct chunk *c, struct format_set *set, struct buf *why
 	}
 }
 
+/* The oldest chunk queued, now BUSY for the caller, or NULL. Called with the pool's MU held. */
+static struct chunk *claim(struct ingest_pool *p)
+{
+	for (uint64_t seq = p->stored; seq < p->filled; seq++) {
+		struct chunk *c = &p->chunks[seq % p->n_chunks];
+		if (c->state == CHUNK_QUEUED) {
+			c->state = CHUNK_BUSY;
+			return c;
+		}
+	}
+	return NULL;
+}
+
 static void *worker_main(void *varg)
 {
 	struct worker_arg *arg = varg;
@@ -255,17 +286,13 @@ static void *worker_main(void *varg)
 	struct buf why = BUF_INIT;
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		struct chunk *c = NULL;
-		for (uint64_t seq = p->stored; seq < p->filled && !c; seq++)
-			if (p->chunks[seq % POOL_CHUNKS].state == CHUNK_QUEUED)
-				c = &p->chunks[seq % POOL_CHUNKS];
+		struct chunk *c = claim(p);
 		if (!c) {
 			if (p->stop)
 				break;
 			pthread_cond_wait(&p->cv, &p->mu);
 			continue;
 		}
-		c->state = CHUNK_BUSY;
 		pthread_mutex_unlock(&p->mu);
 		parse_chunk(c, &p->sets[arg->index], &why);
 		pthread_mutex_lock(&p->mu);
@@ -278,18 +305,29 @@ static void *worker_main(void *varg)
 	return NULL;
 }
 
+/* The workers to start: one per core this process may run on, but one. */
+static int pool_workers(void)
+{
+	cpu_set_t cpus;
+	int n = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus) : 2;
+	return n <= 2 ? 1 : n - 1 < POOL_WORKERS_MAX ? n - 1 : POOL_WORKERS_MAX;
+}
+
 struct ingest_pool *ingest_pool_start(const struct format_set *set, struct buf *err)
 {
 	struct ingest_pool *p = xcalloc(1, sizeof(*p));
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->cv, NULL);
-	for (int i = 0; i < POOL_WORKERS; i++) {
+	p->caller_set = set;
+	p->n_workers = pool_workers();
+	p->n_chunks = POOL_CHUNKS_PER_THREAD * (uint64_t)(p->n_workers + 1);
+	for (int i = 0; i < p->n_workers; i++) {
 		if (format_set_copy(&p->sets[i], set, err) < 0) {
 			ingest_pool_stop(p);
 			return NULL;
 		}
 	}
-	for (int i = 0; i < POOL_WORKERS; i++) {
+	for (int i = 0; i < p->n_workers; i++) {
 		struct worker_arg *arg = xmalloc(sizeof(*arg));
 		*arg = (struct worker_arg){ p, i };
 		if (pthread_create(&p->threads[i], NULL, worker_main, arg) != 0) {
@@ -315,9 +353,9 @@ void ingest_pool_stop(struct ingest_pool *p)
 		pthread_join(p->threads[i], NULL);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->cv);
-	for (int i = 0; i < POOL_WORKERS; i++)
+	for (int i = 0; i < POOL_WORKERS_MAX; i++)
 		format_set_free(&p->sets[i]);
-	for (int i = 0; i < POOL_CHUNKS; i++) {
+	for (int i = 0; i < POOL_CHUNKS_MAX; i++) {
 		buf_free(&p->chunks[i].text);
 		buf_free(&p->chunks[i].arena);
 		free(p->chunks[i].lines);
@@ -330,9 +368,19 @@ void ingest_pool_stop(struct ingest_pool *p)
 static int store_oldest(struct ingest_pool *p, const struct ingest_sink *sink)
 {
 	pthread_mutex_lock(&p->mu);
-	struct chunk *c = &p->chunks[p->stored % POOL_CHUNKS];
-	while (c->state != CHUNK_DONE)
-		pthread_cond_wait(&p->cv, &p->mu);
+	struct chunk *c = &p->chunks[p->stored % p->n_chunks];
+	while (c->state != CHUNK_DONE) {
+		struct chunk *q = claim(p);
+		if (!q) {
+			pthread_cond_wait(&p->cv, &p->mu);
+			continue;
+		}
+		pthread_mutex_unlock(&p->mu);
+		parse_chunk(q, p->caller_set, &p->why);
+		pthread_mutex_lock(&p->mu);
+		q->state = CHUNK_DONE;
+		pthread_cond_broadcast(&p->cv);
+	}
 	pthread_mutex_unlock(&p->mu);
 	int rc = 0;
 	for (size_t i = 0; i < c->n && rc == 0; i++) {
@@ -342,30 +390,41 @@ static int store_oldest(struct ingest_pool *p, const struct ingest_sink *sink)
 									   cl->ev.text[k].n } : (struct slice){ NULL, 0 };
 		if (cl->dedup_off)
 			cl->ev.dedup.p = c->arena.data + cl->dedup_off - 1;
-		rc = sink->store(sink->ctx, &cl->l, cl->end_offset, cl->rc, &cl->ev, c->arena.data + cl->why_off - 1,
-				 cl->why_len);
+		rc = sink->store(sink->ctx, c->owner, &cl->l, cl->end_offset, cl->rc, &cl->ev,
+				 c->arena.data + cl->why_off - 1, cl->why_len);
 	}
+	if (rc == 0 && c->ends_owner)
+		rc = sink->end(sink->ctx, c->owner);
 	pthread_mutex_lock(&p->mu);
 	c->state = CHUNK_FREE;
 	c->n = 0;
+	c->owner = NULL;
+	c->ends_owner = false;
 	buf_reset(&c->text);
 	p->stored++;
 	pthread_mutex_unlock(&p->mu);
 	return rc;
 }
 
-/* Queue the chunk being filled for the workers. */
-static void submit(struct ingest_pool *p)
+/*
+ * Queue the chunk being filled for the workers. Then keep the chunk at 'filled' free: when
+ * every chunk is in flight, store the oldest. FILLED and STORED change only on this thread:
+ * reading them here needs no lock. Returns 0, or -1 when SINK stopped.
+ */
+static int submit(struct ingest_pool *p, const struct ingest_sink *sink)
 {
 	pthread_mutex_lock(&p->mu);
-	p->chunks[p->filled % POOL_CHUNKS].state = CHUNK_QUEUED;
+	p->chunks[p->filled % p->n_chunks].state = CHUNK_QUEUED;
 	p->filled++;
 	pthread_cond_broadcast(&p->cv);
 	pthread_mutex_unlock(&p->mu);
+	if (p->filled - p->stored == p->n_chunks)
+		return store_oldest(p, sink);
+	return 0;
 }
 
-int ingest_pool_add(struct ingest_pool *p, struct format *fmt, const struct source_line *l, uint64_t end_offset,
-		    const struct ingest_sink *sink)
+int ingest_pool_add(struct ingest_pool *p, struct format *fmt, void *owner, const struct source_line *l,
+		    uint64_t end_offset, const struct ingest_sink *sink)
 {
 	if (l->n > CHUNK_BYTES) {
 		/* A very long line is parsed here, after what is queued before it: chunks stay
@@ -375,35 +434,48 @@ int ingest_pool_add(struct ingest_pool *p, struct format *fmt, const struct sour
 			return -1;
 		buf_reset(&p->why);
 		int rc = ingest_parse_line(fmt, l, &ev, &p->why);
-		return sink->store(sink->ctx, l, end_offset, rc, &ev, buf_str(&p->why), p->why.len);
+		return sink->store(sink->ctx, owner, l, end_offset, rc, &ev, buf_str(&p->why), p->why.len);
 	}
-	/* The chunk at 'filled' is always FREE (see below), and only this thread touches it. */
-	struct chunk *c = &p->chunks[p->filled % POOL_CHUNKS];
+	/* The chunk at 'filled' is always FREE (see submit), and only this thread touches it. */
+	struct chunk *c = &p->chunks[p->filled % p->n_chunks];
 	if (c->n == c->cap) {
 		c->cap = c->cap ? c->cap * 2 : 256;
 		c->lines = xrealloc(c->lines, c->cap * sizeof(*c->lines));
 	}
 	struct chunk_line *cl = &c->lines[c->n++];
 	c->format = fmt->name;
+	c->owner = owner;
 	cl->off = (uint32_t)c->text.len;
 	cl->l = *l;
 	cl->l.p = NULL;
 	cl->end_offset = end_offset;
 	buf_add(&c->text, l->p, l->n);
-	if (c->n == CHUNK_LINES || c->text.len >= CHUNK_BYTES) {
-		submit(p);
-		/* Keep the chunk at 'filled' free: when every chunk is in flight, store the oldest.
-		 * FILLED and STORED change only on this thread: reading them here needs no lock. */
-		if (p->filled - p->stored == POOL_CHUNKS && store_oldest(p, sink) < 0)
-			return -1;
+	if (c->n == CHUNK_LINES || c->text.len >= CHUNK_FULL)
+		return submit(p, sink);
+	return 0;
+}
+
+int ingest_pool_end(struct ingest_pool *p, void *owner, const struct ingest_sink *sink)
+{
+	struct chunk *c = &p->chunks[p->filled % p->n_chunks];
+	if (c->n) { /* the chunk being filled holds OWNER's last lines (one file a chunk) */
+		c->ends_owner = true;
+		return submit(p, sink) < 0 ? -1 : 1;
+	}
+	/* The chunk submitted last, when it is still in flight and OWNER's. */
+	c = &p->chunks[(p->filled + p->n_chunks - 1) % p->n_chunks];
+	if (p->filled > p->stored && c->owner == owner) {
+		c->ends_owner = true;
+		return 1;
 	}
 	return 0;
 }
 
 int ingest_pool_finish(struct ingest_pool *p, const struct ingest_sink *sink)
 {
-	if (p->chunks[p->filled % POOL_CHUNKS].n) /* the free chunk being filled, if it has lines */
-		submit(p);
+	if (p->chunks[p->filled % p->n_chunks].n && /* the free chunk being filled, if it has lines */
+	    submit(p, sink) < 0)
+		return -1;
 	while (p->stored < p->filled)
 		if (store_oldest(p, sink) < 0)
 			return -1;
