@@ -44,6 +44,7 @@ struct format_ops {
 
 #define FORMAT_CONTINUES 2
 #define FORMAT_RECORD_BROKEN 3
+#define FORMAT_FAILED 4 /* format_parse: the format could not be compiled (REASON): nothing can be read */
 
 struct format {
 	char *name;
@@ -99,10 +100,14 @@ bool format_text_is_blank(const char *p, size_t n);
  */
 int format_compile(struct format *f, struct buf *err);
 
+/*
+ * ops->parse, after compiling F at its first use: FORMAT_FAILED with REASON when that fails
+ * (out of memory; a built-in definition compiles in the unit tests), which is no line's fault.
+ */
 static inline int format_parse(struct format *f, const char *line, size_t n, struct event *ev, struct buf *reason)
 {
 	if (!f->is_compiled && format_compile(f, reason) < 0)
-		return -1;
+		return FORMAT_FAILED;
 	return f->ops->parse(f, line, n, ev, reason);
 }
 

@@ -22,8 +22,9 @@
 
 /*
  * Parse line L with FMT into EV: 0 an event (finished), 1 not a record (skipped),
- * FORMAT_CONTINUES (the record goes on), -1 rejected with REASON. No side effects on the run,
- * so the parser threads call it too.
+ * FORMAT_CONTINUES (the record goes on), FORMAT_RECORD_BROKEN (see format_ops), -1 rejected
+ * with REASON, FORMAT_FAILED the format could not be compiled (REASON: the run stops). No
+ * side effects on the run, so the parser threads call it too.
  */
 int ingest_parse_line(struct format *fmt, const struct source_line *l, struct event *ev, struct buf *reason);
 

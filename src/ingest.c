@@ -212,14 +212,19 @@ static void count_replaced(struct ingest *in, struct file_state *fs)
 }
 
 /*
- * Store what ingest_parse_line made of line L (in line order). Returns 0, or -1 when the
- * database failed. The parser pool's sink.
+ * Store what ingest_parse_line made of line L of file OWNER (in line order). Returns 0, or
+ * -1 when the database failed or the format could not be compiled (FS's error says so). The
+ * parser pool's sink.
  */
 static int store_line(void *ctx, void *owner, const struct source_line *l, uint64_t end_offset, int rc,
 		      struct event *ev, const char *why, size_t why_n)
 {
 	struct ingest *in = ctx;
 	struct file_state *fs = owner;
+	if (rc == FORMAT_FAILED) { /* the format cannot be compiled: no line of it can be read */
+		buf_printf(&fs->err, "%s: %.*s", source_name(fs->src), (int)why_n, why);
+		return -1;
+	}
 	fs->lines++;
 	fs->seen_line = l->number;
 	if (rc == FORMAT_CONTINUES) { /* the checkpoint stays before the record's first line */

@@ -781,6 +781,53 @@ static void test_failed_lookup_stops_the_run_with_a_message(void **state)
 	buf_free(&sf.text);
 }
 
+/* What on_file is given of one file: its status and its error message. */
+struct file_error {
+	int status;
+	struct buf error;
+};
+
+static void keep_error(void *ctx, const struct ingest_file_result *r)
+{
+	struct file_error *fe = ctx;
+	fe->status = r->status;
+	buf_adds(&fe->error, r->error ? r->error : "(none)");
+}
+
+/*
+ * A format compiles at its first use (format_compile). If that fails (out of memory), no line
+ * of the file is the line's fault: the run stops with the reason, rejecting nothing.
+ */
+static void test_format_that_cannot_compile_stops_the_run(void **state)
+{
+	struct fixture *fx = *state;
+	struct buf text = BUF_INIT;
+	struct json_expect want;
+	openai_lines(&text, 5, &want);
+	write_file(fx, "openai.jsonl", &text);
+	struct format *f = format_find(&fx->set, "openai");
+	assert_non_null(f);
+	assert_false(f->is_compiled); /* built-in: compiled at its first use */
+	free(f->definition);
+	f->definition = xstrdup("{\"name\": \"openai\", \"kind\": "); /* what compiling it will fail on */
+	struct store *st = open_db(fx, 0, "a.db");
+	struct ingest_options opt = default_options();
+	struct file_error fe = { 0, BUF_INIT };
+	struct ingest_totals t;
+	opt.format = "openai";
+	opt.single_thread = true;
+	opt.on_file = keep_error;
+	opt.ctx = &fe;
+	assert_int_equal(ingest(fx, st, &opt, (const char *const[]){ "openai.jsonl" }, 1, &t), -1);
+	assert_int_equal(fe.status, -1);
+	if (!strstr(buf_str(&fe.error), "openai.jsonl: openai (built-in)"))
+		fail_msg("error \"%s\"", buf_str(&fe.error));
+	assert_int_equal(t.rejected, 0);
+	assert_int_equal(t.events, 0);
+	buf_free(&fe.error);
+	buf_free(&text);
+}
+
 int main(void)
 {
 	if (testlib_init() < 0)
@@ -796,6 +843,7 @@ int main(void)
 		T(test_results_say_what_each_file_gave),
 		T(test_ingest_prints_nothing),
 		T(test_failed_lookup_stops_the_run_with_a_message),
+		T(test_format_that_cannot_compile_stops_the_run),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
