@@ -85,6 +85,41 @@ totals() {
 		(SELECT sum(requests) FROM credentials), (SELECT sum(rejected) FROM files)"
 }
 
+# kill_until_done DB ROUNDS "DELAYS" INGEST-ARG...: start `tokstat --db DB ingest -q ARGS`,
+# kill -9 it after the next of DELAYS (seconds, taken in turn), and start it again, until a
+# run ends by itself; after ROUNDS kills the run must end by itself. `tokstat verify` passes
+# after every kill that left a schema. Prints how many kills hit a running ingest; call it
+# as hits=$(kill_until_done ...) || exit 1.
+kill_until_done() {
+	_db=$1 _rounds=$2 _delays=$3 _round=0 _hits=0
+	shift 3
+	while :; do
+		_round=$((_round + 1))
+		"$TOKSTAT" --db "$_db" ingest -q "$@" >"$WORK/kill.out" 2>"$WORK/kill.err" &
+		_pid=$!
+		if [ "$_round" -gt "$_rounds" ]; then
+			wait "$_pid" || fail "final run after $_rounds kills failed: $(cat "$WORK/kill.err")"
+			break
+		fi
+		# shellcheck disable=SC2086
+		_d=$(echo $_delays | awk -v r="$_round" '{ print $((r - 1) % NF + 1) }')
+		sleep "$_d"
+		if kill -9 "$_pid" 2>/dev/null; then
+			wait "$_pid" 2>/dev/null
+			_hits=$((_hits + 1))
+		else
+			wait "$_pid" || fail "run $_round failed: $(cat "$WORK/kill.err")"
+			break
+		fi
+		# killed before the schema was committed: nothing to verify, the next run creates it
+		[ "$(sqlite3 "$_db" "SELECT count(*) FROM sqlite_master WHERE name = 'event'" 2>/dev/null)" = 1 ] ||
+			continue
+		"$TOKSTAT" --db "$_db" verify >"$WORK/v.out" 2>&1 ||
+			fail "verify after kill $_round (after ${_d}s): $(cat "$WORK/v.out")"
+	done
+	echo "$_hits"
+}
+
 # cat_log FILE: decompressed content (gzip told by magic bytes, like tokstat)
 cat_log() {
 	if [ "$(head -c 2 "$1" | od -An -tx1 | tr -d ' \n')" = 1f8b ]; then gzip -dc "$1"; else cat "$1"; fi

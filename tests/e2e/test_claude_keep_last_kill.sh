@@ -24,30 +24,9 @@ assert_eq "uninterrupted run: as counted from the raw lines" "$(cat "$WORK/expec
 ref=$(totals "$WORK/ref.db")
 
 DB=$WORK/kill.db
-round=0 hits=0
-while :; do
-	round=$((round + 1))
-	# shellcheck disable=SC2046
-	"$TOKSTAT" --db "$DB" ingest -q --batch 50 --format claude_code $(cat "$WORK/files.txt") >"$WORK/kill.out" 2>"$WORK/kill.err" &
-	pid=$!
-	if [ "$round" -gt "$MAX_ROUNDS" ]; then
-		wait "$pid" || fail "final run failed: $(cat "$WORK/kill.err")"
-		break
-	fi
-	case $((round % 4)) in
-	1) d=0.01 ;; 2) d=0.05 ;; 3) d=0.15 ;; 0) d=0.3 ;;
-	esac
-	sleep "$d"
-	if kill -9 "$pid" 2>/dev/null; then
-		wait "$pid" 2>/dev/null
-		hits=$((hits + 1))
-	else
-		wait "$pid" || fail "run $round failed: $(cat "$WORK/kill.err")"
-		break
-	fi
-	[ "$(sqlite3 "$DB" "SELECT count(*) FROM sqlite_master WHERE name = 'event'" 2>/dev/null)" = 1 ] || continue
-	"$TOKSTAT" --db "$DB" verify >"$WORK/v.out" 2>&1 || fail "verify after kill $round (after ${d}s): $(cat "$WORK/v.out")"
-done
+# shellcheck disable=SC2046
+hits=$(kill_until_done "$DB" "$MAX_ROUNDS" "0.01 0.05 0.15 0.3" --batch 50 --format claude_code \
+	$(cat "$WORK/files.txt")) || exit 1
 echo "$hits kills hit a running ingest"
 [ "$hits" -ge 2 ] || fail "only $hits kills hit a running ingest"
 assert_eq "after the kills: the uninterrupted run's totals" "$ref" "$(totals "$DB")"

@@ -40,41 +40,11 @@ DB=$WORK/ref.db ingest_ok --batch 1000 "$WORK/big.log"
 ref=$(totals "$WORK/ref.db")
 check_sums "$WORK/ref.db" "uninterrupted run"
 
-# kill_until_done DB FILE...: start, kill -9 after a growing delay, again, until a run ends
-# by itself; verify after each kill.  Prints how many kills hit a running ingest.
-kill_until_done() {
-	db=$1 round=0 hits=0
-	shift
-	while :; do
-		round=$((round + 1))
-		"$TOKSTAT" --db "$db" ingest -q --batch 1000 "$@" >"$WORK/kill.out" 2>"$WORK/kill.err" &
-		pid=$!
-		if [ "$round" -gt "$MAX_ROUNDS" ]; then
-			wait "$pid" || fail "final run after $MAX_ROUNDS kills failed: $(cat "$WORK/kill.err")"
-			break
-		fi
-		# delays cycle through moments: at once, early, mid-batch, later
-		case $((round % 5)) in
-		1) d=0.002 ;; 2) d=0.03 ;; 3) d=0.08 ;; 4) d=0.15 ;; 0) d=0.25 ;;
-		esac
-		sleep "$d"
-		if kill -9 "$pid" 2>/dev/null; then
-			wait "$pid" 2>/dev/null
-			hits=$((hits + 1))
-		else
-			wait "$pid" || fail "run $round failed: $(cat "$WORK/kill.err")"
-			break
-		fi
-		# killed before the schema was committed: nothing to verify, the next run creates it
-		[ "$(sqlite3 "$db" "SELECT count(*) FROM sqlite_master WHERE name = 'event'" 2>/dev/null)" = 1 ] || continue
-		"$TOKSTAT" --db "$db" verify >"$WORK/v.out" 2>&1 ||
-			fail "verify after kill $round (after ${d}s): $(cat "$WORK/v.out")"
-	done
-	echo "$hits"
-}
+# start, kill -9 after a delay taken in turn from these (at once, early, mid-batch, later)
+DELAYS="0.002 0.03 0.08 0.15 0.25"
 
 DB=$WORK/kill.db
-hits=$(kill_until_done "$DB" "$WORK/big.log") || exit 1
+hits=$(kill_until_done "$DB" "$MAX_ROUNDS" "$DELAYS" --batch 1000 "$WORK/big.log") || exit 1
 echo "plain: $hits kills hit a running ingest"
 [ "$hits" -ge 3 ] || fail "only $hits kills hit a running ingest; raise KILL_LINES"
 verify_ok "$DB"
@@ -84,7 +54,7 @@ ingest_ok "$WORK/big.log"
 assert_eq "and a further run adds nothing" "$ref" "$(totals "$DB")"
 
 DB=$WORK/killgz.db
-hits=$(kill_until_done "$DB" "$WORK/big.log.gz") || exit 1
+hits=$(kill_until_done "$DB" "$MAX_ROUNDS" "$DELAYS" --batch 1000 "$WORK/big.log.gz") || exit 1
 echo "gzip: $hits kills hit a running ingest"
 [ "$hits" -ge 3 ] || fail "only $hits kills hit a running gzip ingest; raise KILL_LINES"
 assert_eq "gzip, killed $hits times: totals of the uninterrupted run" "$ref" "$(totals "$DB")"
@@ -97,7 +67,7 @@ mkdir "$WORK/small"
 (cd "$WORK/small" && split -l 1000 -a 3 "$WORK/big.log" part.)
 [ "$(ls "$WORK/small" | wc -l)" -eq $(( (LINES + 999) / 1000 )) ] || fail "test setup: split"
 DB=$WORK/killsmall.db
-hits=$(kill_until_done "$DB" "$WORK"/small/part.*) || exit 1
+hits=$(kill_until_done "$DB" "$MAX_ROUNDS" "$DELAYS" --batch 1000 "$WORK"/small/part.*) || exit 1
 echo "small files: $hits kills hit a running ingest"
 [ "$hits" -ge 3 ] || fail "only $hits kills hit a running ingest of small files; raise KILL_LINES"
 verify_ok "$DB"
