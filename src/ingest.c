@@ -53,6 +53,7 @@ struct ingest {
 	 */
 	struct file_state *pending, **pending_tail;
 	bool failed;                /* the run cannot go on */
+	bool failure_told;          /* a file's result says why (the writer's error is told once) */
 	struct ingest_totals *totals;
 	struct fileid_run run;      /* the files of this run, ahead of the database */
 	double t_start;
@@ -402,9 +403,11 @@ static int read_file(struct ingest *in, struct file_state *fs, struct buf *err)
 			}
 		}
 	}
-	/* reset and resume need the format compiled (parsing compiles it too: format_parse) */
+	/* reset and resume need the format compiled (parsing compiles it too: format_parse, and
+	 * a format that cannot be compiled stops the run there too: no file can be read with it) */
 	if (fs->fmt && (fs->fmt->ops->reset || fs->fmt->ops->resume) && format_compile(fs->fmt, err) < 0) {
 		name_file(fs, err);
+		ret = -1;
 		goto out;
 	}
 	if (fs->fmt && fs->resumed && fs->fmt->ops->resume) {
@@ -578,8 +581,15 @@ static int end_file(struct ingest *in, struct file_state *fs)
 			fs->status = -1;
 	}
 	if (fs->status == -1) {
-		ingest_writer_error(in->writer, &fs->err);
+		/* The run stopped: with this file (its own error, or the writer's), or with a file
+		 * before it that said why (a pending file's last lines failed while this was read). */
+		if (!in->failure_told)
+			ingest_writer_error(in->writer, &fs->err);
+		if (!fs->err.len)
+			buf_printf(&fs->err, "%s: not read to its end: the run stopped", fs->path);
+		in->failure_told = true;
 		in->failed = true;
+		fs->is_counted = false; /* part of what it read may be committed, part not */
 	}
 	report(in, fs);
 	in->totals->files++;

@@ -110,6 +110,30 @@ assert_eq "and ends with every line once" 40000 "$(sqlite3 "$WORK/limit.db" "SEL
 echo "ok: $committed events were committed before the limit"
 verify_ok "$WORK/limit.db"
 
+# The same limit over many JSON files, whose last lines are parsed while the next file is
+# read: the run stops once, says why once, names no file twice, and the next run ends with
+# every line once (python's count: 30 files of 2100 lines).
+mkdir "$WORK/many"
+python3 - "$WORK/many" <<'PY'
+import json, sys
+for k in range(30):
+    with open("%s/%02d.jsonl" % (sys.argv[1], k), "w") as f:
+        for i in range(2100):
+            f.write(json.dumps({"timestamp": "2025-10-10T10:%02d:%02dZ" % (i // 60 % 60, i % 60),
+                                "model": "gpt-4o-mini", "object": "chat.completion", "id": "c%d-%d" % (k, i),
+                                "note": "x" * 200, "usage": {"prompt_tokens": i, "completion_tokens": 2 * i}}) + "\n")
+PY
+run sh -c "ulimit -f 2048; '$TOKSTAT' --db '$WORK/many.db' ingest --batch 37 '$WORK'/many/*.jsonl"
+check_stop "a file size limit over many JSON files" "the file size limit, ulimit -f, was reached"
+cat "$WORK/out" "$WORK/err" >"$WORK/said"
+assert_eq "the limit is told once" 1 "$(grep -c 'ulimit -f, was reached' "$WORK/said")"
+assert_eq "no file is named twice" "" "$(grep -o 'many/[0-9]*\.jsonl' "$WORK/said" | sort | uniq -d)"
+run "$TOKSTAT" --db "$WORK/many.db" ingest "$WORK"/many/*.jsonl
+assert_rc "without the limit the next run goes on" 0
+assert_eq "and ends with every line of every file once" "63000|63000|30" \
+	"$(sqlite3 "$WORK/many.db" "SELECT count(*), count(DISTINCT file || '/' || line), count(DISTINCT file) FROM events")"
+verify_ok "$WORK/many.db"
+
 # an unknown option: one line naming it, then the usage line; also after the files
 for args in "--bogus $F" "$F --bogus"; do
 	# shellcheck disable=SC2086 # two words on purpose
