@@ -621,8 +621,8 @@ static int end_line(void *ctx, void *owner)
 }
 
 /*
- * The run failed while files were pending: each is reported as failed with the writer's
- * error (their last lines were not all stored), in the order they were read.
+ * The run failed while files were pending (their last lines were not all stored): each is
+ * reported as failed, in the order they were read, the first with the reason (end_file).
  */
 static void abandon_pending(struct ingest *in)
 {
