@@ -212,6 +212,16 @@ static void count_replaced(struct ingest *in, struct file_state *fs)
 	}
 }
 
+/* Put the file's name before what ERR says (the format's messages do not know it). */
+static void name_file(const struct file_state *fs, struct buf *err)
+{
+	struct buf msg = BUF_INIT;
+	buf_printf(&msg, "%s: %s", source_name(fs->src), buf_str(err));
+	buf_reset(err);
+	buf_add(err, msg.data, msg.len);
+	buf_free(&msg);
+}
+
 /*
  * Store what ingest_parse_line made of line L of file OWNER (in line order). Returns 0, or
  * -1 when the database failed or the format could not be compiled (FS's error says so). The
@@ -223,7 +233,8 @@ static int store_line(void *ctx, void *owner, const struct source_line *l, uint6
 	struct ingest *in = ctx;
 	struct file_state *fs = owner;
 	if (rc == FORMAT_FAILED) { /* the format cannot be compiled: no line of it can be read */
-		buf_printf(&fs->err, "%s: %.*s", source_name(fs->src), (int)why_n, why);
+		buf_add(&fs->err, why, why_n);
+		name_file(fs, &fs->err);
 		return -1;
 	}
 	fs->lines++;
@@ -350,16 +361,6 @@ static bool hold_back(const struct ingest *in, struct file_state *fs, bool unter
 	if (unterminated)
 		fs->held_back = still_written(in, fs);
 	return fs->held_back;
-}
-
-/* Put the file's name before what ERR says (the format's messages do not know it). */
-static void name_file(const struct file_state *fs, struct buf *err)
-{
-	struct buf msg = BUF_INIT;
-	buf_printf(&msg, "%s: %s", source_name(fs->src), buf_str(err));
-	buf_reset(err);
-	buf_add(err, msg.data, msg.len);
-	buf_free(&msg);
 }
 
 /*
@@ -654,9 +655,9 @@ static bool like_pending(const struct ingest *in, const char *head, size_t n)
 /*
  * One file: open, identify, read. Its end (end_file) follows at once, or, while the parser
  * threads still hold its last lines, once they are stored: the next file is read meanwhile.
- * Returns 0, or -1 when the run must stop; every file is reported either way.
+ * Every file is reported either way; a failure that stops the run sets in->failed.
  */
-static int ingest_file(struct ingest *in, const char *path)
+static void ingest_file(struct ingest *in, const char *path)
 {
 	struct file_state *fs = xcalloc(1, sizeof(*fs));
 	size_t head_n;
@@ -715,7 +716,7 @@ out:
 		if (pending > 0) {
 			*in->pending_tail = fs;
 			in->pending_tail = &fs->next;
-			return 0;
+			return;
 		}
 		if (pending < 0)
 			fs->status = -1;
@@ -725,7 +726,7 @@ out:
 		fs->status = -1;
 	if (fs->status < 0)
 		abandon_pending(in);
-	return end_file(in, fs);
+	end_file(in, fs);
 }
 
 int ingest_run(struct store *st, const struct format_set *set, const struct ingest_options *opt,
@@ -747,8 +748,7 @@ int ingest_run(struct store *st, const struct format_set *set, const struct inge
 		goto out;
 	in.b = ingest_writer_get(in.writer);
 	for (size_t i = 0; i < n_files && !in.failed; i++)
-		if (ingest_file(&in, files[i]) < 0)
-			in.failed = true;
+		ingest_file(&in, files[i]);
 	/* the files still pending end, unless the run failed */
 	if (!in.failed && finish_pool(&in) < 0)
 		in.failed = true;

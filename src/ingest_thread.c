@@ -266,17 +266,26 @@ static void parse_chunk(struct chunk *c, const struct format_set *set, struct bu
 	}
 }
 
-/* The oldest chunk queued, now BUSY for the caller, or NULL. Called with the pool's MU held. */
-static struct chunk *claim(struct ingest_pool *p)
+/*
+ * Claim the oldest chunk queued and parse it with SET, outside the pool's MU (held by the
+ * caller, and again on return); then mark it DONE and tell the threads waiting. False when
+ * no chunk is queued.
+ */
+static bool parse_queued(struct ingest_pool *p, const struct format_set *set, struct buf *why)
 {
-	for (uint64_t seq = p->stored; seq < p->filled; seq++) {
-		struct chunk *c = &p->chunks[seq % p->n_chunks];
-		if (c->state == CHUNK_QUEUED) {
-			c->state = CHUNK_BUSY;
-			return c;
-		}
-	}
-	return NULL;
+	struct chunk *c = NULL;
+	for (uint64_t seq = p->stored; seq < p->filled && !c; seq++)
+		if (p->chunks[seq % p->n_chunks].state == CHUNK_QUEUED)
+			c = &p->chunks[seq % p->n_chunks];
+	if (!c)
+		return false;
+	c->state = CHUNK_BUSY;
+	pthread_mutex_unlock(&p->mu);
+	parse_chunk(c, set, why);
+	pthread_mutex_lock(&p->mu);
+	c->state = CHUNK_DONE;
+	pthread_cond_broadcast(&p->cv);
+	return true;
 }
 
 static void *worker_main(void *varg)
@@ -286,18 +295,11 @@ static void *worker_main(void *varg)
 	struct buf why = BUF_INIT;
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
-		struct chunk *c = claim(p);
-		if (!c) {
-			if (p->stop)
-				break;
-			pthread_cond_wait(&p->cv, &p->mu);
+		if (parse_queued(p, &p->sets[arg->index], &why))
 			continue;
-		}
-		pthread_mutex_unlock(&p->mu);
-		parse_chunk(c, &p->sets[arg->index], &why);
-		pthread_mutex_lock(&p->mu);
-		c->state = CHUNK_DONE;
-		pthread_cond_broadcast(&p->cv);
+		if (p->stop) /* only once nothing is queued */
+			break;
+		pthread_cond_wait(&p->cv, &p->mu);
 	}
 	pthread_mutex_unlock(&p->mu);
 	buf_free(&why);
@@ -369,18 +371,10 @@ static int store_oldest(struct ingest_pool *p, const struct ingest_sink *sink)
 {
 	pthread_mutex_lock(&p->mu);
 	struct chunk *c = &p->chunks[p->stored % p->n_chunks];
-	while (c->state != CHUNK_DONE) {
-		struct chunk *q = claim(p);
-		if (!q) {
+	/* rather than wait for it, parse a chunk queued after it */
+	while (c->state != CHUNK_DONE)
+		if (!parse_queued(p, p->caller_set, &p->why))
 			pthread_cond_wait(&p->cv, &p->mu);
-			continue;
-		}
-		pthread_mutex_unlock(&p->mu);
-		parse_chunk(q, p->caller_set, &p->why);
-		pthread_mutex_lock(&p->mu);
-		q->state = CHUNK_DONE;
-		pthread_cond_broadcast(&p->cv);
-	}
 	pthread_mutex_unlock(&p->mu);
 	int rc = 0;
 	for (size_t i = 0; i < c->n && rc == 0; i++) {
